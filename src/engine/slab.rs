@@ -1,0 +1,122 @@
+//! A slab: values stored in a `Vec`, addressed by a dense `u32` index, with
+//! freed slots reused through a free list.
+//!
+//! Memory is proportional to the most values alive at once, never to the
+//! number ever inserted, and an index is 4 bytes: small enough to ride in a
+//! `Copy` event.
+
+/// Values addressed by dense indices that are reused after removal.
+#[derive(Debug, Clone)]
+pub struct Slab<T> {
+    slots: Vec<Slot<T>>,
+    free: Vec<u32>,
+    len: usize,
+}
+
+#[derive(Debug, Clone)]
+enum Slot<T> {
+    Occupied(T),
+    Vacant,
+}
+
+impl<T> Default for Slab<T> {
+    fn default() -> Self {
+        Slab::new()
+    }
+}
+
+impl<T> Slab<T> {
+    pub fn new() -> Self {
+        Slab {
+            slots: Vec::new(),
+            free: Vec::new(),
+            len: 0,
+        }
+    }
+
+    /// Stores `value` and returns its index. Freed indices are reused last
+    /// freed first, which keeps the working set small and cache-warm.
+    pub fn insert(&mut self, value: T) -> u32 {
+        self.len += 1;
+        match self.free.pop() {
+            Some(index) => {
+                self.slots[index as usize] = Slot::Occupied(value);
+                index
+            }
+            None => {
+                let index = u32::try_from(self.slots.len()).expect("slab holds at most 2^32 values");
+                self.slots.push(Slot::Occupied(value));
+                index
+            }
+        }
+    }
+
+    /// Removes and returns the value at `index`, if any.
+    pub fn remove(&mut self, index: u32) -> Option<T> {
+        let slot = self.slots.get_mut(index as usize)?;
+        match std::mem::replace(slot, Slot::Vacant) {
+            Slot::Occupied(value) => {
+                self.free.push(index);
+                self.len -= 1;
+                Some(value)
+            }
+            Slot::Vacant => None,
+        }
+    }
+
+    pub fn get(&self, index: u32) -> Option<&T> {
+        match self.slots.get(index as usize) {
+            Some(Slot::Occupied(value)) => Some(value),
+            _ => None,
+        }
+    }
+
+    pub fn get_mut(&mut self, index: u32) -> Option<&mut T> {
+        match self.slots.get_mut(index as usize) {
+            Some(Slot::Occupied(value)) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// Number of values stored.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Number of slots allocated: the high-water mark of `len`.
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The stored values with their indices, in index order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &T)> {
+        self.slots.iter().enumerate().filter_map(|(i, slot)| match slot {
+            Slot::Occupied(value) => Some((i as u32, value)),
+            Slot::Vacant => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reuses_freed_slots_and_tracks_len() {
+        let mut slab = Slab::new();
+        let a = slab.insert("a");
+        let b = slab.insert("b");
+        assert_eq!(slab.len(), 2);
+        assert_eq!(slab.remove(a), Some("a"));
+        assert_eq!(slab.remove(a), None, "a slot is freed once");
+        let c = slab.insert("c");
+        assert_eq!(c, a, "the freed slot is reused");
+        assert_eq!(slab.get(b), Some(&"b"));
+        assert_eq!(slab.capacity(), 2);
+        assert_eq!(slab.iter().map(|(_, v)| *v).collect::<Vec<_>>(), ["c", "b"]);
+    }
+}

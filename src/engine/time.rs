@@ -1,0 +1,97 @@
+//! Simulated time: an integer count of nanoseconds.
+//!
+//! Integer time makes ties and orderings exact: two events scheduled for the
+//! same instant compare equal on every machine, and the queue's sequence
+//! number decides between them.
+
+use std::fmt;
+use std::ops::{Add, Sub};
+
+/// A point in simulated time [ns since the start of the run].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimTime(pub u64);
+
+impl SimTime {
+    pub const ZERO: SimTime = SimTime(0);
+    pub const MAX: SimTime = SimTime(u64::MAX);
+
+    const NS_PER_S: f64 = 1e9;
+    const NS_PER_MS: f64 = 1e6;
+
+    /// Converts seconds to time, rounding to the nearest nanosecond and
+    /// saturating at the representable range (about 584 years).
+    pub fn from_secs(secs: f64) -> SimTime {
+        SimTime::from_ns_f64(secs * Self::NS_PER_S)
+    }
+
+    /// Converts milliseconds to time, rounding to the nearest nanosecond.
+    pub fn from_millis(ms: f64) -> SimTime {
+        SimTime::from_ns_f64(ms * Self::NS_PER_MS)
+    }
+
+    fn from_ns_f64(ns: f64) -> SimTime {
+        // `as` saturates and maps NaN to 0; callers validate their inputs.
+        SimTime(ns.round() as u64)
+    }
+
+    pub fn as_nanos(self) -> u64 {
+        self.0
+    }
+
+    pub fn as_secs(self) -> f64 {
+        self.0 as f64 / Self::NS_PER_S
+    }
+
+    pub fn as_millis(self) -> f64 {
+        self.0 as f64 / Self::NS_PER_MS
+    }
+
+    /// `self + d`, saturating at [`SimTime::MAX`] ("never").
+    pub fn saturating_add(self, d: SimTime) -> SimTime {
+        SimTime(self.0.saturating_add(d.0))
+    }
+
+    /// `self - earlier`, or zero when `earlier` is later.
+    pub fn saturating_sub(self, earlier: SimTime) -> SimTime {
+        SimTime(self.0.saturating_sub(earlier.0))
+    }
+}
+
+impl Add for SimTime {
+    type Output = SimTime;
+    fn add(self, rhs: SimTime) -> SimTime {
+        SimTime(self.0 + rhs.0)
+    }
+}
+
+impl Sub for SimTime {
+    type Output = SimTime;
+    fn sub(self, rhs: SimTime) -> SimTime {
+        SimTime(self.0 - rhs.0)
+    }
+}
+
+impl fmt::Display for SimTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.6} s", self.as_secs())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions_round_to_the_nearest_nanosecond() {
+        assert_eq!(SimTime::from_secs(1.5).as_nanos(), 1_500_000_000);
+        assert_eq!(SimTime::from_millis(0.2).as_nanos(), 200_000);
+        assert_eq!(SimTime::from_millis(1e-7).as_nanos(), 0);
+        assert_eq!(SimTime::from_secs(2.0).as_millis(), 2000.0);
+    }
+
+    #[test]
+    fn saturating_arithmetic_never_wraps() {
+        assert_eq!(SimTime::MAX.saturating_add(SimTime(5)), SimTime::MAX);
+        assert_eq!(SimTime(3).saturating_sub(SimTime(5)), SimTime::ZERO);
+    }
+}

@@ -1,0 +1,45 @@
+//! # outage-sim
+//!
+//! A discrete-event simulator of a web stack — clients → cache → database —
+//! that reproduces cache-driven outages and answers capacity-planning
+//! questions: how much load can this stack take under this cache
+//! configuration, and does it recover?
+//!
+//! ## Architecture
+//!
+//! Dependencies flow one way:
+//! `main → report → stack / metrics / scenario → engine`.
+//!
+//! - [`engine`]: simulated time (integer nanoseconds), the event queue
+//!   (ordered by time, then by scheduling order), a slab for request state
+//!   and seeded random streams. It knows nothing of caches.
+//! - [`stack`]: the modelled components — workload, clients, the cache's
+//!   store and station, the database — and the system that runs them as one
+//!   event loop ([`stack::run`]).
+//! - [`metrics`]: latency histograms, time-averaged levels, per-window rows,
+//!   the run summary and recovery detection.
+//! - [`scenario`]: model files (TOML) and `--set` overrides, validated into
+//!   a [`stack::Model`] with located error messages.
+//! - [`report`]: CSV files, written atomically.
+//!
+//! A run is a pure function of its model and seed:
+//!
+//! ```
+//! use std::path::Path;
+//! let model = outage_sim::scenario::load_model_text(
+//!     Path::new("inline.toml"),
+//!     "[run]\nduration_s = 2.0\nwarmup_s = 0.5\n[clients]\nrate_rps = 500.0\n",
+//!     &[],
+//! )
+//! .unwrap()
+//! .model;
+//! let a = outage_sim::stack::run(&model);
+//! let b = outage_sim::stack::run(&model);
+//! assert_eq!(a.summary, b.summary);
+//! ```
+
+pub mod engine;
+pub mod metrics;
+pub mod report;
+pub mod scenario;
+pub mod stack;

@@ -1,0 +1,169 @@
+//! The `outage-sim` command line: parse arguments, call the library, print.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use outage_sim::metrics::Summary;
+use outage_sim::scenario::{self, LoadedModel, ScenarioError};
+use outage_sim::{report, stack};
+
+/// Simulate a clients → cache → database stack: find how much load it takes
+/// and whether it recovers from a spike or a cache failure.
+#[derive(Parser)]
+#[command(name = "outage-sim", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one model and write summary.csv and timeseries.csv.
+    Run {
+        /// The model file (TOML).
+        model: PathBuf,
+        /// Override a model key, e.g. --set cache.ttl_s=60 (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+        /// Random seed (overrides run.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output directory [default: out/<model name>].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Validate a model file and print it resolved, defaults included.
+    Check {
+        /// The model file (TOML).
+        model: PathBuf,
+        /// Override a model key, e.g. --set cache.ttl_s=60 (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+    },
+}
+
+/// How a command failed: bad input (exit 2) or a failed run (exit 1).
+enum Failure {
+    BadInput(anyhow::Error),
+    Run(anyhow::Error),
+}
+
+impl From<ScenarioError> for Failure {
+    fn from(e: ScenarioError) -> Self {
+        Failure::BadInput(e.into())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Run { model, sets, seed, out } => run(&model, sets, seed, out),
+        Command::Check { model, sets } => check(&model, &sets),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Run(e)) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(Failure::BadInput(e)) => {
+            eprintln!("Error: {e:#}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(e)) => {
+            eprintln!("Error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(path: &Path, mut sets: Vec<String>, seed: Option<u64>, out: Option<PathBuf>) -> Result<(), Failure> {
+    if let Some(seed) = seed {
+        sets.push(format!("run.seed={seed}"));
+    }
+    let loaded = scenario::load_model(path, &sets)?;
+    let out = out.unwrap_or_else(|| default_out_dir(path));
+    let started = Instant::now();
+    let result = stack::run(&loaded.model);
+    let wall_s = started.elapsed().as_secs_f64();
+    report::write_run(&out, &result)
+        .with_context(|| format!("cannot write results to {}", out.display()))
+        .map_err(Failure::Run)?;
+    print_summary(path, &loaded, &result.summary, wall_s, &out).map_err(|e| Failure::Run(e.into()))
+}
+
+fn check(path: &Path, sets: &[String]) -> Result<(), Failure> {
+    let loaded = scenario::load_model(path, sets)?;
+    let mut stdout = io::stdout().lock();
+    writeln!(stdout, "# {}: valid. Resolved model, defaults included:\n", path.display())
+        .and_then(|()| write!(stdout, "{}", loaded.resolved_toml()))
+        .map_err(|e| Failure::Run(e.into()))
+}
+
+fn default_out_dir(model: &Path) -> PathBuf {
+    let stem = model.file_stem().map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+    Path::new("out").join(stem)
+}
+
+fn print_summary(model: &Path, loaded: &LoadedModel, s: &Summary, wall_s: f64, out: &Path) -> io::Result<()> {
+    let run = &loaded.model.run;
+    let ms = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{v:.2}"));
+    let share = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{:.2} %", v * 100.0));
+    let mut o = io::stdout().lock();
+    writeln!(
+        o,
+        "{}  seed {}  status {:?}  ({} s simulated after {} s warm-up; {:.2} s wall, {:.1} M events/s)",
+        model.display(),
+        s.seed,
+        s.status,
+        s.measured_s,
+        run.warmup.as_secs(),
+        wall_s,
+        s.events as f64 / wall_s.max(1e-9) / 1e6,
+    )?;
+    writeln!(
+        o,
+        "requests  {}  ok {}  errors {} ({})  [timeouts {}, rejected {}]  attempts/request {}",
+        s.requests,
+        s.successes,
+        s.errors,
+        share(s.error_rate),
+        s.timeouts,
+        s.rejected,
+        s.attempts_per_request.map_or_else(|| "-".into(), |v| format!("{v:.3}")),
+    )?;
+    writeln!(
+        o,
+        "latency   mean {}  p50 {}  p90 {}  p99 {}  p99.9 {}  max {} ms",
+        ms(s.mean_ms),
+        ms(s.p50_ms),
+        ms(s.p90_ms),
+        ms(s.p99_ms),
+        ms(s.p999_ms),
+        ms(s.max_ms)
+    )?;
+    writeln!(o, "cache     hit ratio {}  stale reads {}", share(s.hit_ratio), share(s.stale_ratio))?;
+    writeln!(
+        o,
+        "database  utilisation {:.1} %  mean queue {:.2}",
+        s.db_utilization * 100.0,
+        s.db_queue_mean
+    )?;
+    writeln!(
+        o,
+        "recovery  {}",
+        match s.recovery_s {
+            Some(t) => format!("recovered ({t} s after the last disturbance)"),
+            None => "NOT recovered: the outage outlived its trigger".into(),
+        }
+    )?;
+    writeln!(o, "wrote     {}/summary.csv, timeseries.csv", out.display())
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<io::Error>())
+        .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}

@@ -1,0 +1,18 @@
+//! Measurements: latency histograms, time-averaged levels, per-window rows,
+//! the run summary and recovery detection. Nothing here formats output.
+
+mod histogram;
+mod level;
+mod recorder;
+mod recovery;
+mod summary;
+mod tally;
+mod timeseries;
+
+pub use histogram::LatencyHistogram;
+pub use level::{Level, time_average};
+pub use recorder::{Gauges, Recorder, RecorderConfig, RunEnd};
+pub use recovery::{Slo, WindowHealth, recovery_time};
+pub use summary::{Status, Summary};
+pub use tally::{FailureCause, Tally};
+pub use timeseries::WindowRow;

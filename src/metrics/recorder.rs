@@ -1,0 +1,280 @@
+//! The recorder: turns the model's observations into windows and a summary.
+//!
+//! The model reports what happens (arrivals, outcomes, lookups, queries)
+//! and, at each window boundary and at the end of warm-up, the integrals of
+//! its levels. It never formats anything; [`Recorder::finish`] hands back
+//! plain rows for `report` to write.
+
+use crate::engine::SimTime;
+
+use super::histogram::LatencyHistogram;
+use super::level::time_average;
+use super::recovery::{Slo, WindowHealth, recovery_time};
+use super::summary::{Status, Summary};
+use super::tally::{FailureCause, Tally, ratio};
+use super::timeseries::WindowRow;
+
+/// Integrals of the model's levels at one instant [level·ns], and the
+/// cache's size then.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Gauges {
+    pub db_busy: u128,
+    pub db_queue: u128,
+    pub cache_queue: u128,
+    pub in_flight: u128,
+    pub cache_entries: u64,
+}
+
+/// Recording settings.
+#[derive(Debug, Clone, Copy)]
+pub struct RecorderConfig {
+    pub window: SimTime,
+    pub warmup: SimTime,
+    pub duration: SimTime,
+    pub db_servers: u32,
+}
+
+/// Facts about the run that only the model knows at its end.
+#[derive(Debug, Clone, Copy)]
+pub struct RunEnd {
+    pub seed: u64,
+    pub status: Status,
+    pub end: SimTime,
+    pub gauges: Gauges,
+    pub events: u64,
+    pub unfinished: u64,
+    pub in_flight_max: u64,
+    pub cache_evictions: u64,
+    pub cache_expirations: u64,
+    /// End of the last fault or spike, if there was one.
+    pub disturbance_end: Option<SimTime>,
+}
+
+/// Accumulates windows and the post-warm-up summary.
+#[derive(Debug)]
+pub struct Recorder {
+    config: RecorderConfig,
+    window_start: SimTime,
+    window_gauges: Gauges,
+    window: Tally,
+    window_latency: LatencyHistogram,
+    rows: Vec<WindowRow>,
+    warmup_gauges: Option<Gauges>,
+    total: Tally,
+    total_latency: LatencyHistogram,
+    db_jobs: u64,
+    db_started: u64,
+    db_waited: u64,
+    db_wait_ns: u128,
+}
+
+impl Recorder {
+    pub fn new(config: RecorderConfig) -> Self {
+        let highest = config.duration;
+        Recorder {
+            config,
+            window_start: SimTime::ZERO,
+            window_gauges: Gauges::default(),
+            window: Tally::default(),
+            window_latency: LatencyHistogram::new(highest),
+            rows: Vec::new(),
+            warmup_gauges: (config.warmup == SimTime::ZERO).then(Gauges::default),
+            total: Tally::default(),
+            total_latency: LatencyHistogram::new(highest),
+            db_jobs: 0,
+            db_started: 0,
+            db_waited: 0,
+            db_wait_ns: 0,
+        }
+    }
+
+    /// Whether `at` is in the measured part of the run.
+    pub fn measures(&self, at: SimTime) -> bool {
+        at >= self.config.warmup
+    }
+
+    /// The next instant at which the model must call [`mark`](Self::mark):
+    /// a window boundary or the end of warm-up.
+    pub fn next_mark(&self) -> SimTime {
+        let boundary = self.window_start.saturating_add(self.config.window);
+        match self.warmup_gauges {
+            None => boundary.min(self.config.warmup),
+            Some(_) => boundary,
+        }
+    }
+
+    /// Passes the instant [`next_mark`](Self::next_mark) with the level
+    /// integrals at that instant.
+    pub fn mark(&mut self, at: SimTime, gauges: Gauges) {
+        if self.warmup_gauges.is_none() && at >= self.config.warmup {
+            self.warmup_gauges = Some(gauges);
+        }
+        if at >= self.window_start.saturating_add(self.config.window) {
+            self.close_window(at, gauges);
+        }
+    }
+
+    fn close_window(&mut self, at: SimTime, gauges: Gauges) {
+        let (from, w, g0) = (self.window_start, &self.window, &self.window_gauges);
+        let avg = |a: u128, b: u128| time_average(a, b, from, at);
+        let h = &self.window_latency;
+        self.rows.push(WindowRow {
+            t_s: from.as_secs(),
+            requests: w.requests,
+            successes: w.successes,
+            errors: w.errors,
+            error_rate: w.error_rate(),
+            timeouts: w.timeouts,
+            rejected: w.rejected,
+            attempts: w.attempts,
+            hit_ratio: w.hit_ratio(),
+            stale_ratio: w.stale_ratio(),
+            mean_ms: h.mean_ms(),
+            p50_ms: h.quantile_ms(0.50),
+            p90_ms: h.quantile_ms(0.90),
+            p99_ms: h.quantile_ms(0.99),
+            max_ms: h.max_ms(),
+            db_queue: avg(g0.db_queue, gauges.db_queue),
+            db_utilization: avg(g0.db_busy, gauges.db_busy) / f64::from(self.config.db_servers),
+            cache_queue: avg(g0.cache_queue, gauges.cache_queue),
+            in_flight: avg(g0.in_flight, gauges.in_flight),
+            cache_entries: gauges.cache_entries,
+        });
+        self.window_start = at;
+        self.window_gauges = gauges;
+        self.window = Tally::default();
+        self.window_latency.reset();
+    }
+
+    /// A new request arrived; `measured` if it arrived after warm-up.
+    pub fn arrival(&mut self, measured: bool) {
+        self.window.requests += 1;
+        if measured {
+            self.total.requests += 1;
+        }
+    }
+
+    /// An attempt started, for a request that is `measured` or not.
+    pub fn attempt(&mut self, measured: bool) {
+        self.window.attempts += 1;
+        if measured {
+            self.total.attempts += 1;
+        }
+    }
+
+    /// A request succeeded with `latency`; for a read, whether its answer
+    /// was outdated.
+    pub fn success(&mut self, latency: SimTime, read_stale: Option<bool>, measured: bool) {
+        for (tally, hist, counts) in [
+            (&mut self.window, &mut self.window_latency, true),
+            (&mut self.total, &mut self.total_latency, measured),
+        ] {
+            if !counts {
+                continue;
+            }
+            tally.successes += 1;
+            hist.record(latency);
+            if let Some(stale) = read_stale {
+                tally.reads_ok += 1;
+                tally.stale_reads += u64::from(stale);
+            }
+        }
+    }
+
+    /// A request failed for good.
+    pub fn failure(&mut self, cause: FailureCause, measured: bool) {
+        self.window.fail(cause);
+        if measured {
+            self.total.fail(cause);
+        }
+    }
+
+    /// A lookup reached the cache at `now`.
+    pub fn lookup(&mut self, hit: bool, now: SimTime) {
+        self.window.lookups += 1;
+        self.window.hits += u64::from(hit);
+        if self.measures(now) {
+            self.total.lookups += 1;
+            self.total.hits += u64::from(hit);
+        }
+    }
+
+    /// The database admitted a query at `now`.
+    pub fn db_admitted(&mut self, now: SimTime) {
+        if self.measures(now) {
+            self.db_jobs += 1;
+        }
+    }
+
+    /// A query started service at `now` after waiting `waited`.
+    pub fn db_started(&mut self, waited: SimTime, now: SimTime) {
+        if self.measures(now) {
+            self.db_started += 1;
+            self.db_waited += u64::from(waited > SimTime::ZERO);
+            self.db_wait_ns += u128::from(waited.as_nanos());
+        }
+    }
+
+    /// Closes the last window and builds the summary.
+    pub fn finish(mut self, end: RunEnd, slo: &Slo) -> (Summary, Vec<WindowRow>) {
+        if end.end > self.window_start {
+            self.close_window(end.end, end.gauges);
+        }
+        let warmup = self.config.warmup;
+        let measured = end.end.saturating_sub(warmup);
+        let measured_s = measured.as_secs();
+        let g0 = self.warmup_gauges.unwrap_or(end.gauges);
+        let avg = |a: u128, b: u128| time_average(a, b, warmup, end.end);
+        let health: Vec<WindowHealth> = self
+            .rows
+            .iter()
+            .map(|r| WindowHealth {
+                start_s: r.t_s,
+                p99_ms: r.p99_ms,
+                error_rate: r.error_rate,
+            })
+            .collect();
+        let recovery_s = recovery_time(slo, &health, end.disturbance_end.map(SimTime::as_secs));
+        let (t, h) = (&self.total, &self.total_latency);
+        let summary = Summary {
+            seed: end.seed,
+            status: end.status,
+            requests: t.requests,
+            successes: t.successes,
+            errors: t.errors,
+            error_rate: t.error_rate(),
+            timeouts: t.timeouts,
+            rejected: t.rejected,
+            attempts: t.attempts,
+            hit_ratio: t.hit_ratio(),
+            stale_ratio: t.stale_ratio(),
+            mean_ms: h.mean_ms(),
+            p50_ms: h.quantile_ms(0.50),
+            p90_ms: h.quantile_ms(0.90),
+            p99_ms: h.quantile_ms(0.99),
+            p999_ms: h.quantile_ms(0.999),
+            max_ms: h.max_ms(),
+            db_utilization: avg(g0.db_busy, end.gauges.db_busy) / f64::from(self.config.db_servers),
+            recovered: recovery_s.is_some(),
+            recovery_s,
+            events: end.events,
+            unfinished: end.unfinished,
+            goodput_rps: if measured_s > 0.0 { t.successes as f64 / measured_s } else { 0.0 },
+            attempts_per_request: ratio(t.attempts, t.requests),
+            lookups: t.lookups,
+            hits: t.hits,
+            stale_reads: t.stale_reads,
+            db_jobs: self.db_jobs,
+            db_queue_mean: avg(g0.db_queue, end.gauges.db_queue),
+            db_wait_mean_ms: (self.db_started > 0)
+                .then(|| self.db_wait_ns as f64 / self.db_started as f64 / 1e6),
+            db_wait_share: ratio(self.db_waited, self.db_started),
+            cache_evictions: end.cache_evictions,
+            cache_expirations: end.cache_expirations,
+            in_flight_max: end.in_flight_max,
+            measured_s,
+            end_s: end.end.as_secs(),
+        };
+        (summary, self.rows)
+    }
+}

@@ -1,0 +1,68 @@
+//! The whole-run summary: one row, measured after warm-up.
+
+use serde::Serialize;
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// It ran to its configured duration.
+    Ok,
+    /// A guard stopped it: requests in flight or queued work passed
+    /// `run.max_in_flight`.
+    Diverged,
+}
+
+/// Summary of one run. Request figures count the requests that *arrived*
+/// after warm-up, each followed to its end; cache and database figures are
+/// time-based over `[warmup, end]`. Percentiles and the mean are over
+/// successful requests.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub seed: u64,
+    pub status: Status,
+    pub requests: u64,
+    pub successes: u64,
+    pub errors: u64,
+    pub error_rate: Option<f64>,
+    pub timeouts: u64,
+    pub rejected: u64,
+    pub attempts: u64,
+    pub hit_ratio: Option<f64>,
+    pub stale_ratio: Option<f64>,
+    pub mean_ms: Option<f64>,
+    pub p50_ms: Option<f64>,
+    pub p90_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub p999_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+    pub db_utilization: f64,
+    pub recovered: bool,
+    pub recovery_s: Option<f64>,
+    /// Events the engine processed over the whole run.
+    pub events: u64,
+    /// Requests still in flight when the run ended.
+    pub unfinished: u64,
+    /// Successful requests per second of measured time.
+    pub goodput_rps: f64,
+    pub attempts_per_request: Option<f64>,
+    pub lookups: u64,
+    pub hits: u64,
+    pub stale_reads: u64,
+    /// Queries the database admitted (rejected ones not included).
+    pub db_jobs: u64,
+    /// Mean queries waiting for a connection.
+    pub db_queue_mean: f64,
+    /// Mean wait for a connection over all queries that started [ms].
+    pub db_wait_mean_ms: Option<f64>,
+    /// Share of queries that had to wait for a connection.
+    pub db_wait_share: Option<f64>,
+    pub cache_evictions: u64,
+    pub cache_expirations: u64,
+    /// Most requests in flight at once.
+    pub in_flight_max: u64,
+    /// Length of the measured interval [s].
+    pub measured_s: f64,
+    /// When the run ended [s]: the duration, or earlier if it diverged.
+    pub end_s: f64,
+}

@@ -1,0 +1,36 @@
+//! One row per time window: what an operator's dashboard would show.
+
+use serde::Serialize;
+
+/// A window's figures. Request outcomes and latencies count in the window
+/// the request *ended* in; `requests` counts arrivals; levels (queues,
+/// utilisation, in flight) are time averages over the window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WindowRow {
+    /// Window start [s].
+    pub t_s: f64,
+    pub requests: u64,
+    pub successes: u64,
+    pub errors: u64,
+    pub error_rate: Option<f64>,
+    pub timeouts: u64,
+    pub rejected: u64,
+    pub attempts: u64,
+    pub hit_ratio: Option<f64>,
+    pub stale_ratio: Option<f64>,
+    pub mean_ms: Option<f64>,
+    pub p50_ms: Option<f64>,
+    pub p90_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+    /// Mean queries waiting for a database connection.
+    pub db_queue: f64,
+    /// Mean share of database connections busy, in [0, 1].
+    pub db_utilization: f64,
+    /// Mean lookups waiting for a cache server.
+    pub cache_queue: f64,
+    /// Mean requests in flight.
+    pub in_flight: f64,
+    /// Entries in the cache at the window's end.
+    pub cache_entries: u64,
+}

@@ -1,0 +1,205 @@
+//! A TOML document assembled from a file and overrides, with every value
+//! keeping the position it was written at.
+//!
+//! Overrides are applied to the parsed tree, not to the text, so the file's
+//! own positions never move and an overridden value points at the override
+//! that set it.
+
+use std::ops::Range;
+
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+use toml::de::{DeString, DeTable, DeValue};
+
+use super::source::{Origin, Problem, SourceMap};
+
+/// A parsed document and the texts it came from.
+pub struct Document<'i> {
+    root: Spanned<DeTable<'i>>,
+    sources: SourceMap,
+}
+
+impl<'i> Document<'i> {
+    /// Parses a whole file.
+    pub fn parse(origin: Origin, text: &'i str) -> Result<Self, Problem> {
+        let mut sources = SourceMap::new();
+        let base = sources.add(origin, text);
+        debug_assert_eq!(base, 0, "the file is the first text");
+        match DeTable::parse(text) {
+            Ok(root) => Ok(Document { root, sources }),
+            Err(e) => Err(toml_problem(&sources, None, base, &e)),
+        }
+    }
+
+    pub fn sources(&self) -> &SourceMap {
+        &self.sources
+    }
+
+    /// Applies `PATH=VALUE`. VALUE is TOML (`60`, `"lru"`, `{ dist = ... }`);
+    /// a bare word that is not TOML is taken as a string, so that
+    /// `cache.eviction=fifo` needs no quotes.
+    pub fn set_argument(&mut self, argument: &'i str) -> Result<(), Problem> {
+        let base = self.sources.add(Origin::Argument(argument.to_owned()), argument);
+        let problem = |message: String| Problem {
+            location: super::source::Location::Argument(argument.to_owned()),
+            key: None,
+            message,
+        };
+        let Some((path, value_text)) = argument.split_once('=') else {
+            return Err(problem("expected PATH=VALUE, such as cache.ttl_s=60".into()));
+        };
+        let path = path.trim();
+        let value_start = base + argument.len() - value_text.trim_start().len();
+        let value_text = value_text.trim();
+        let value_span = value_start..value_start + value_text.len();
+        let value = match DeValue::parse(value_text) {
+            Ok(value) => shifted(value, value_start),
+            Err(_) => Spanned::new(value_span.clone(), DeValue::String(value_text.into())),
+        };
+        self.set(path, value, value_span).map_err(problem)
+    }
+
+    /// Sets the value at a dotted `path`, creating tables on the way.
+    /// `span` is where the assignment was written, for messages.
+    pub fn set(
+        &mut self,
+        path: &'i str,
+        value: Spanned<DeValue<'i>>,
+        span: Range<usize>,
+    ) -> Result<(), String> {
+        let segments: Vec<&str> = path.split('.').map(str::trim).collect();
+        if path.is_empty() || segments.iter().any(|s| s.is_empty()) {
+            return Err(format!("`{path}` is not a dotted key path such as cache.ttl_s"));
+        }
+        let (last, parents) = segments.split_last().expect("split yields at least one segment");
+        let mut table = self.root.get_mut();
+        let mut walked = String::new();
+        for segment in parents {
+            if !walked.is_empty() {
+                walked.push('.');
+            }
+            walked.push_str(segment);
+            let key = Spanned::new(span.clone(), DeString::from(*segment));
+            let slot = table
+                .entry(key)
+                .or_insert_with(|| Spanned::new(span.clone(), DeValue::Table(DeTable::new())));
+            table = match descend(slot.get_mut(), &walked)? {
+                Some(t) => t,
+                None => return Err(format!("`{walked}` is not a table, so `{path}` cannot be set")),
+            };
+        }
+        table.insert(Spanned::new(span, DeString::from(*last)), value);
+        Ok(())
+    }
+
+    /// Deserializes the document, reporting a located problem on failure.
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, Problem> {
+        let root = self.root.clone();
+        T::deserialize(toml::de::Deserializer::from(root))
+            .map_err(|e| toml_problem(&self.sources, Some(self.root.get_ref()), 0, &e))
+    }
+}
+
+/// The table inside `value`, or for an array of tables its last element
+/// (`faults.at_s` sets the most recent `[[faults]]`), `None` for a scalar.
+fn descend<'a, 'i>(
+    value: &'a mut DeValue<'i>,
+    walked: &str,
+) -> Result<Option<&'a mut DeTable<'i>>, String> {
+    match value {
+        DeValue::Table(t) => Ok(Some(t)),
+        DeValue::Array(items) => match items.last_mut().map(Spanned::get_mut) {
+            Some(DeValue::Table(t)) => Ok(Some(t)),
+            _ => Err(format!("`{walked}` is an array, not a table")),
+        },
+        _ => Ok(None),
+    }
+}
+
+/// Moves every span in `value` by `by`, so that it points into the shared
+/// offset space of a [`SourceMap`].
+fn shifted(value: Spanned<DeValue<'_>>, by: usize) -> Spanned<DeValue<'_>> {
+    let span = value.span();
+    let inner = match value.into_inner() {
+        DeValue::Array(mut items) => {
+            for item in items.iter_mut() {
+                let taken = std::mem::replace(item, Spanned::new(0..0, DeValue::Boolean(false)));
+                *item = shifted(taken, by);
+            }
+            DeValue::Array(items)
+        }
+        DeValue::Table(table) => {
+            let mut moved = DeTable::new();
+            for (key, v) in table {
+                let key_span = key.span();
+                moved.insert(
+                    Spanned::new(key_span.start + by..key_span.end + by, key.into_inner()),
+                    shifted(v, by),
+                );
+            }
+            DeValue::Table(moved)
+        }
+        other => other,
+    };
+    Spanned::new(span.start + by..span.end + by, inner)
+}
+
+/// A TOML error as a located problem; `base` shifts its span into the
+/// shared offset space.
+fn toml_problem(
+    sources: &SourceMap,
+    root: Option<&DeTable<'_>>,
+    base: usize,
+    error: &toml::de::Error,
+) -> Problem {
+    let span = error.span().map(|s| s.start + base..s.end + base);
+    let key = match (&span, root) {
+        (Some(span), Some(root)) => key_path_at(root, span.start),
+        _ => None,
+    };
+    Problem {
+        location: span.as_ref().map_or(super::source::Location::Default, |s| sources.locate(s)),
+        key,
+        message: error.message().trim().to_owned(),
+    }
+}
+
+/// The dotted key path of the innermost key or value at `offset`.
+pub fn key_path_at(table: &DeTable<'_>, offset: usize) -> Option<String> {
+    let mut path: Vec<String> = Vec::new();
+    let mut current = table;
+    'descend: loop {
+        for (key, value) in current.iter() {
+            let in_key = key.span().contains(&offset);
+            let in_value = value.span().contains(&offset) || value.span().end == offset;
+            if !(in_key || in_value) {
+                continue;
+            }
+            path.push(key.get_ref().to_string());
+            if in_key {
+                break 'descend;
+            }
+            match value.get_ref() {
+                DeValue::Table(inner) => {
+                    current = inner;
+                    continue 'descend;
+                }
+                DeValue::Array(items) => {
+                    if let Some((i, item)) =
+                        items.iter().enumerate().find(|(_, v)| v.span().contains(&offset))
+                    {
+                        path.push(i.to_string());
+                        if let DeValue::Table(inner) = item.get_ref() {
+                            current = inner;
+                            continue 'descend;
+                        }
+                    }
+                    break 'descend;
+                }
+                _ => break 'descend,
+            }
+        }
+        break;
+    }
+    (!path.is_empty()).then(|| path.join("."))
+}

@@ -1,0 +1,314 @@
+//! The model file as written: serde types that mirror the TOML, with every
+//! range-checked number kept with its position (`Spanned`) so that
+//! validation can point at it. Defaults live here, next to the keys, and are
+//! what `outage-sim check` prints for keys the file leaves out.
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+/// A number as written, with its position in the file.
+pub type Num<T> = Spanned<T>;
+
+fn num<T>(value: T) -> Num<T> {
+    // An empty span at 0 marks a default: validation reports it as such.
+    Spanned::new(0..0, value)
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawModel {
+    #[serde(default)]
+    pub run: RawRun,
+    #[serde(default)]
+    pub workload: RawWorkload,
+    #[serde(default)]
+    pub clients: RawClients,
+    #[serde(default)]
+    pub cache: RawCache,
+    #[serde(default)]
+    pub db: RawDb,
+    #[serde(default)]
+    pub slo: RawSlo,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRun {
+    #[serde(default = "defaults::duration_s")]
+    pub duration_s: Num<f64>,
+    #[serde(default = "defaults::warmup_s")]
+    pub warmup_s: Num<f64>,
+    #[serde(default = "defaults::window_s")]
+    pub window_s: Num<f64>,
+    #[serde(default = "defaults::seed")]
+    pub seed: Num<u64>,
+    #[serde(default = "defaults::max_in_flight")]
+    pub max_in_flight: Num<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawPopularity {
+    Zipf,
+    Uniform,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    #[serde(default = "defaults::keys")]
+    pub keys: Num<u64>,
+    #[serde(default = "defaults::popularity")]
+    pub popularity: RawPopularity,
+    #[serde(default = "defaults::zipf_s")]
+    pub zipf_s: Num<f64>,
+    #[serde(default = "defaults::read_fraction")]
+    pub read_fraction: Num<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClients {
+    #[serde(default = "defaults::rate_rps")]
+    pub rate_rps: Num<f64>,
+    /// Absent: attempts never time out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<Num<f64>>,
+    #[serde(default = "defaults::max_attempts")]
+    pub max_attempts: Num<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawEviction {
+    Lru,
+    Fifo,
+    Random,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawTtlMode {
+    Insertion,
+    Idle,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawInvalidation {
+    TtlOnly,
+    Delete,
+    Update,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCache {
+    #[serde(default = "defaults::capacity")]
+    pub capacity: Num<u64>,
+    #[serde(default = "defaults::eviction")]
+    pub eviction: RawEviction,
+    /// Absent: entries never expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_s: Option<Num<f64>>,
+    #[serde(default = "defaults::ttl_mode")]
+    pub ttl_mode: RawTtlMode,
+    #[serde(default = "defaults::invalidation")]
+    pub invalidation: RawInvalidation,
+    #[serde(default)]
+    pub warm_start: bool,
+    #[serde(default = "defaults::lookup")]
+    pub lookup: Spanned<RawServiceTime>,
+    /// Parallel lookups; absent: unlimited (a lookup never waits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub servers: Option<Num<u64>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDb {
+    #[serde(default = "defaults::db_servers")]
+    pub servers: Num<u64>,
+    /// Absent: the queue is unbounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_limit: Option<Num<u64>>,
+    #[serde(default = "defaults::read")]
+    pub read: Spanned<RawServiceTime>,
+    #[serde(default = "defaults::write")]
+    pub write: Spanned<RawServiceTime>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawDist {
+    Exponential,
+    Deterministic,
+    Lognormal,
+    Gamma,
+}
+
+/// `{ dist = "...", mean_ms = ..., cv = ... }`. A flat table rather than a
+/// tagged enum, so that each number keeps its position.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServiceTime {
+    pub dist: RawDist,
+    pub mean_ms: Num<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cv: Option<Num<f64>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlo {
+    #[serde(default = "defaults::p99_ms")]
+    pub p99_ms: Num<f64>,
+    #[serde(default = "defaults::error_rate")]
+    pub error_rate: Num<f64>,
+    #[serde(default = "defaults::recovery_windows")]
+    pub recovery_windows: Num<u64>,
+}
+
+/// Default values: a mid-sized online shop (see README "Model file").
+mod defaults {
+    use super::*;
+
+    pub fn duration_s() -> Num<f64> {
+        num(300.0)
+    }
+    pub fn warmup_s() -> Num<f64> {
+        num(30.0)
+    }
+    pub fn window_s() -> Num<f64> {
+        num(1.0)
+    }
+    pub fn seed() -> Num<u64> {
+        num(42)
+    }
+    pub fn max_in_flight() -> Num<u64> {
+        num(1_000_000)
+    }
+    pub fn keys() -> Num<u64> {
+        num(100_000)
+    }
+    pub fn popularity() -> RawPopularity {
+        RawPopularity::Zipf
+    }
+    pub fn zipf_s() -> Num<f64> {
+        num(0.9)
+    }
+    pub fn read_fraction() -> Num<f64> {
+        num(0.95)
+    }
+    pub fn rate_rps() -> Num<f64> {
+        num(2000.0)
+    }
+    pub fn max_attempts() -> Num<u64> {
+        num(1)
+    }
+    pub fn capacity() -> Num<u64> {
+        num(5000)
+    }
+    pub fn eviction() -> RawEviction {
+        RawEviction::Lru
+    }
+    pub fn ttl_mode() -> RawTtlMode {
+        RawTtlMode::Insertion
+    }
+    pub fn invalidation() -> RawInvalidation {
+        RawInvalidation::Delete
+    }
+    fn service(dist: RawDist, mean_ms: f64) -> Spanned<RawServiceTime> {
+        Spanned::new(0..0, RawServiceTime { dist, mean_ms: num(mean_ms), cv: None })
+    }
+    pub fn lookup() -> Spanned<RawServiceTime> {
+        service(RawDist::Deterministic, 0.2)
+    }
+    pub fn db_servers() -> Num<u64> {
+        num(32)
+    }
+    pub fn read() -> Spanned<RawServiceTime> {
+        service(RawDist::Exponential, 2.0)
+    }
+    pub fn write() -> Spanned<RawServiceTime> {
+        service(RawDist::Exponential, 5.0)
+    }
+    pub fn p99_ms() -> Num<f64> {
+        num(500.0)
+    }
+    pub fn error_rate() -> Num<f64> {
+        num(0.01)
+    }
+    pub fn recovery_windows() -> Num<u64> {
+        num(5)
+    }
+}
+
+impl Default for RawRun {
+    fn default() -> Self {
+        RawRun {
+            duration_s: defaults::duration_s(),
+            warmup_s: defaults::warmup_s(),
+            window_s: defaults::window_s(),
+            seed: defaults::seed(),
+            max_in_flight: defaults::max_in_flight(),
+        }
+    }
+}
+
+impl Default for RawWorkload {
+    fn default() -> Self {
+        RawWorkload {
+            keys: defaults::keys(),
+            popularity: defaults::popularity(),
+            zipf_s: defaults::zipf_s(),
+            read_fraction: defaults::read_fraction(),
+        }
+    }
+}
+
+impl Default for RawClients {
+    fn default() -> Self {
+        RawClients {
+            rate_rps: defaults::rate_rps(),
+            timeout_ms: None,
+            max_attempts: defaults::max_attempts(),
+        }
+    }
+}
+
+impl Default for RawCache {
+    fn default() -> Self {
+        RawCache {
+            capacity: defaults::capacity(),
+            eviction: defaults::eviction(),
+            ttl_s: None,
+            ttl_mode: defaults::ttl_mode(),
+            invalidation: defaults::invalidation(),
+            warm_start: false,
+            lookup: defaults::lookup(),
+            servers: None,
+        }
+    }
+}
+
+impl Default for RawDb {
+    fn default() -> Self {
+        RawDb {
+            servers: defaults::db_servers(),
+            queue_limit: None,
+            read: defaults::read(),
+            write: defaults::write(),
+        }
+    }
+}
+
+impl Default for RawSlo {
+    fn default() -> Self {
+        RawSlo {
+            p99_ms: defaults::p99_ms(),
+            error_rate: defaults::error_rate(),
+            recovery_windows: defaults::recovery_windows(),
+        }
+    }
+}

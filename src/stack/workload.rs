@@ -1,0 +1,105 @@
+//! What the clients ask for: which key, and whether to read or write it.
+//!
+//! Keys are dense integers `0..keys`. Key `k` is the `k+1`-th most popular
+//! (rank = key), which lets a warm start fill the cache with keys
+//! `0..capacity` and keeps every per-key table a plain `Vec`.
+
+use rand::RngExt;
+
+use crate::engine::{AliasTable, Rng};
+
+/// How popularity is spread over the keys.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Popularity {
+    /// P(key of rank i) ∝ i^(−s), i = 1..keys.
+    Zipf { s: f64 },
+    Uniform,
+}
+
+/// The workload as configured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadConfig {
+    pub keys: u32,
+    pub popularity: Popularity,
+    /// Share of requests that are reads, in [0, 1]; the rest are writes.
+    pub read_fraction: f64,
+}
+
+/// A request's operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Read,
+    Write,
+}
+
+impl WorkloadConfig {
+    /// The probability of each key (normalised), in key order.
+    pub fn probabilities(&self) -> Vec<f64> {
+        let weights: Vec<f64> = match self.popularity {
+            Popularity::Zipf { s } => (1..=self.keys).map(|i| f64::from(i).powf(-s)).collect(),
+            Popularity::Uniform => vec![1.0; self.keys as usize],
+        };
+        let total: f64 = weights.iter().sum();
+        weights.into_iter().map(|w| w / total).collect()
+    }
+}
+
+/// Draws keys and operations, each from its own random stream.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    keys: AliasTable,
+    read_fraction: f64,
+    key_rng: Rng,
+    op_rng: Rng,
+}
+
+impl Workload {
+    pub fn new(config: &WorkloadConfig, key_rng: Rng, op_rng: Rng) -> Self {
+        let keys = match config.popularity {
+            Popularity::Uniform => AliasTable::uniform(config.keys),
+            Popularity::Zipf { .. } => {
+                AliasTable::new(config.probabilities()).expect("validated: keys >= 1, s finite")
+            }
+        };
+        Workload {
+            keys,
+            read_fraction: config.read_fraction,
+            key_rng,
+            op_rng,
+        }
+    }
+
+    pub fn next_key(&mut self) -> u32 {
+        self.keys.sample(&mut self.key_rng)
+    }
+
+    pub fn next_op(&mut self) -> Op {
+        // Exact at the ends: no draw decides a pure-read or pure-write mix.
+        if self.read_fraction >= 1.0 {
+            Op::Read
+        } else if self.read_fraction <= 0.0 || !self.op_rng.random_bool(self.read_fraction) {
+            Op::Write
+        } else {
+            Op::Read
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zipf_probabilities_follow_the_power_law() {
+        let config = WorkloadConfig {
+            keys: 3,
+            popularity: Popularity::Zipf { s: 1.0 },
+            read_fraction: 1.0,
+        };
+        let p = config.probabilities();
+        let h3 = 1.0 + 0.5 + 1.0 / 3.0;
+        for (i, expected) in [1.0 / h3, 0.5 / h3, (1.0 / 3.0) / h3].iter().enumerate() {
+            assert!((p[i] - expected).abs() < 1e-12);
+        }
+    }
+}
