@@ -62,7 +62,12 @@ impl From<ScenarioError> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Run { model, sets, seed, out } => run(&model, sets, seed, out),
+        Command::Run {
+            model,
+            sets,
+            seed,
+            out,
+        } => run(&model, sets, seed, out),
         Command::Check { model, sets } => check(&model, &sets),
     };
     match outcome {
@@ -79,7 +84,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(path: &Path, mut sets: Vec<String>, seed: Option<u64>, out: Option<PathBuf>) -> Result<(), Failure> {
+fn run(
+    path: &Path,
+    mut sets: Vec<String>,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+) -> Result<(), Failure> {
     if let Some(seed) = seed {
         sets.push(format!("run.seed={seed}"));
     }
@@ -97,24 +107,36 @@ fn run(path: &Path, mut sets: Vec<String>, seed: Option<u64>, out: Option<PathBu
 fn check(path: &Path, sets: &[String]) -> Result<(), Failure> {
     let loaded = scenario::load_model(path, sets)?;
     let mut stdout = io::stdout().lock();
-    writeln!(stdout, "# {}: valid. Resolved model, defaults included:\n", path.display())
-        .and_then(|()| write!(stdout, "{}", loaded.resolved_toml()))
-        .map_err(|e| Failure::Run(e.into()))
+    writeln!(
+        stdout,
+        "# {}: valid. Resolved model, defaults included:\n",
+        path.display()
+    )
+    .and_then(|()| write!(stdout, "{}", loaded.resolved_toml()))
+    .map_err(|e| Failure::Run(e.into()))
 }
 
 fn default_out_dir(model: &Path) -> PathBuf {
-    let stem = model.file_stem().map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+    let stem = model
+        .file_stem()
+        .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
     Path::new("out").join(stem)
 }
 
-fn print_summary(model: &Path, loaded: &LoadedModel, s: &Summary, wall_s: f64, out: &Path) -> io::Result<()> {
+fn print_summary(
+    model: &Path,
+    loaded: &LoadedModel,
+    s: &Summary,
+    wall_s: f64,
+    out: &Path,
+) -> io::Result<()> {
     let run = &loaded.model.run;
     let ms = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{v:.2}"));
     let share = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{:.2} %", v * 100.0));
     let mut o = io::stdout().lock();
     writeln!(
         o,
-        "{}  seed {}  status {:?}  ({} s simulated after {} s warm-up; {:.2} s wall, {:.1} M events/s)",
+        "{}  seed {}  status {}  ({} s simulated after {} s warm-up; {:.2} s wall, {:.1} M events/s)",
         model.display(),
         s.seed,
         s.status,
@@ -132,7 +154,8 @@ fn print_summary(model: &Path, loaded: &LoadedModel, s: &Summary, wall_s: f64, o
         share(s.error_rate),
         s.timeouts,
         s.rejected,
-        s.attempts_per_request.map_or_else(|| "-".into(), |v| format!("{v:.3}")),
+        s.attempts_per_request
+            .map_or_else(|| "-".into(), |v| format!("{v:.3}")),
     )?;
     writeln!(
         o,
@@ -144,7 +167,12 @@ fn print_summary(model: &Path, loaded: &LoadedModel, s: &Summary, wall_s: f64, o
         ms(s.p999_ms),
         ms(s.max_ms)
     )?;
-    writeln!(o, "cache     hit ratio {}  stale reads {}", share(s.hit_ratio), share(s.stale_ratio))?;
+    writeln!(
+        o,
+        "cache     hit ratio {}  stale reads {}",
+        share(s.hit_ratio),
+        share(s.stale_ratio)
+    )?;
     writeln!(
         o,
         "database  utilisation {:.1} %  mean queue {:.2}",

@@ -186,9 +186,7 @@ mod tests {
     fn lanes_interleave_with_the_heap_exactly_as_one_heap_would() {
         // The same schedule through lanes and through the heap alone must pop
         // in the same order, ties included.
-        let plan: Vec<(u64, bool)> = (0..200u64)
-            .map(|i| ((i * 7919) % 50, i % 3 == 0))
-            .collect();
+        let plan: Vec<(u64, bool)> = (0..200u64).map(|i| ((i * 7919) % 50, i % 3 == 0)).collect();
         let mut with_lanes = EventQueue::new();
         let lane = with_lanes.add_lane();
         let mut heap_only = EventQueue::new();

@@ -259,10 +259,15 @@ impl Recorder {
             recovery_s,
             events: end.events,
             unfinished: end.unfinished,
-            goodput_rps: if measured_s > 0.0 { t.successes as f64 / measured_s } else { 0.0 },
+            goodput_rps: if measured_s > 0.0 {
+                t.successes as f64 / measured_s
+            } else {
+                0.0
+            },
             attempts_per_request: ratio(t.attempts, t.requests),
             lookups: t.lookups,
             hits: t.hits,
+            read_successes: t.reads_ok,
             stale_reads: t.stale_reads,
             db_jobs: self.db_jobs,
             db_queue_mean: avg(g0.db_queue, end.gauges.db_queue),

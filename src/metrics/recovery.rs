@@ -1,7 +1,6 @@
 //! Recovery detection: after the last disturbance ends, when do the
 //! windowed p99 and error rate hold the SLO again — and do they at all?
 
-
 /// Service-level objective per window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Slo {
@@ -36,7 +35,11 @@ impl Slo {
 /// `Some(seconds)` from the end until the first of `recovery_windows`
 /// consecutive healthy windows, `None` if that never happens.
 /// With no disturbance, the run counts as recovered at once.
-pub fn recovery_time(slo: &Slo, windows: &[WindowHealth], disturbance_end_s: Option<f64>) -> Option<f64> {
+pub fn recovery_time(
+    slo: &Slo,
+    windows: &[WindowHealth],
+    disturbance_end_s: Option<f64>,
+) -> Option<f64> {
     let Some(end_s) = disturbance_end_s else {
         return Some(0.0);
     };

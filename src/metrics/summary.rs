@@ -13,6 +13,15 @@ pub enum Status {
     Diverged,
 }
 
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Status::Ok => "ok",
+            Status::Diverged => "diverged",
+        })
+    }
+}
+
 /// Summary of one run. Request figures count the requests that *arrived*
 /// after warm-up, each followed to its end; cache and database figures are
 /// time-based over `[warmup, end]`. Percentiles and the mean are over
@@ -48,6 +57,8 @@ pub struct Summary {
     pub attempts_per_request: Option<f64>,
     pub lookups: u64,
     pub hits: u64,
+    /// Successful reads (the denominator of `stale_ratio`).
+    pub read_successes: u64,
     pub stale_reads: u64,
     /// Queries the database admitted (rejected ones not included).
     pub db_jobs: u64,

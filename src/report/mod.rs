@@ -16,6 +16,9 @@ pub use csv::write_csv;
 /// (created if missing).
 pub fn write_run(dir: &Path, result: &RunResult) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    write_csv(&dir.join("summary.csv"), std::slice::from_ref(&result.summary))?;
+    write_csv(
+        &dir.join("summary.csv"),
+        std::slice::from_ref(&result.summary),
+    )?;
     write_csv(&dir.join("timeseries.csv"), &result.windows)
 }

@@ -39,14 +39,18 @@ impl<'i> Document<'i> {
     /// a bare word that is not TOML is taken as a string, so that
     /// `cache.eviction=fifo` needs no quotes.
     pub fn set_argument(&mut self, argument: &'i str) -> Result<(), Problem> {
-        let base = self.sources.add(Origin::Argument(argument.to_owned()), argument);
+        let base = self
+            .sources
+            .add(Origin::Argument(argument.to_owned()), argument);
         let problem = |message: String| Problem {
             location: super::source::Location::Argument(argument.to_owned()),
             key: None,
             message,
         };
         let Some((path, value_text)) = argument.split_once('=') else {
-            return Err(problem("expected PATH=VALUE, such as cache.ttl_s=60".into()));
+            return Err(problem(
+                "expected PATH=VALUE, such as cache.ttl_s=60".into(),
+            ));
         };
         let path = path.trim();
         let value_start = base + argument.len() - value_text.trim_start().len();
@@ -69,9 +73,13 @@ impl<'i> Document<'i> {
     ) -> Result<(), String> {
         let segments: Vec<&str> = path.split('.').map(str::trim).collect();
         if path.is_empty() || segments.iter().any(|s| s.is_empty()) {
-            return Err(format!("`{path}` is not a dotted key path such as cache.ttl_s"));
+            return Err(format!(
+                "`{path}` is not a dotted key path such as cache.ttl_s"
+            ));
         }
-        let (last, parents) = segments.split_last().expect("split yields at least one segment");
+        let (last, parents) = segments
+            .split_last()
+            .expect("split yields at least one segment");
         let mut table = self.root.get_mut();
         let mut walked = String::new();
         for segment in parents {
@@ -85,7 +93,11 @@ impl<'i> Document<'i> {
                 .or_insert_with(|| Spanned::new(span.clone(), DeValue::Table(DeTable::new())));
             table = match descend(slot.get_mut(), &walked)? {
                 Some(t) => t,
-                None => return Err(format!("`{walked}` is not a table, so `{path}` cannot be set")),
+                None => {
+                    return Err(format!(
+                        "`{walked}` is not a table, so `{path}` cannot be set"
+                    ));
+                }
             };
         }
         table.insert(Spanned::new(span, DeString::from(*last)), value);
@@ -158,7 +170,9 @@ fn toml_problem(
         _ => None,
     };
     Problem {
-        location: span.as_ref().map_or(super::source::Location::Default, |s| sources.locate(s)),
+        location: span
+            .as_ref()
+            .map_or(super::source::Location::Default, |s| sources.locate(s)),
         key,
         message: error.message().trim().to_owned(),
     }
@@ -166,40 +180,39 @@ fn toml_problem(
 
 /// The dotted key path of the innermost key or value at `offset`.
 pub fn key_path_at(table: &DeTable<'_>, offset: usize) -> Option<String> {
-    let mut path: Vec<String> = Vec::new();
-    let mut current = table;
-    'descend: loop {
-        for (key, value) in current.iter() {
-            let in_key = key.span().contains(&offset);
-            let in_value = value.span().contains(&offset) || value.span().end == offset;
-            if !(in_key || in_value) {
-                continue;
-            }
-            path.push(key.get_ref().to_string());
-            if in_key {
-                break 'descend;
-            }
-            match value.get_ref() {
-                DeValue::Table(inner) => {
-                    current = inner;
-                    continue 'descend;
-                }
-                DeValue::Array(items) => {
-                    if let Some((i, item)) =
-                        items.iter().enumerate().find(|(_, v)| v.span().contains(&offset))
-                    {
-                        path.push(i.to_string());
-                        if let DeValue::Table(inner) = item.get_ref() {
-                            current = inner;
-                            continue 'descend;
-                        }
-                    }
-                    break 'descend;
-                }
-                _ => break 'descend,
-            }
+    let mut path = Vec::new();
+    find_in_table(table, offset, &mut path).then(|| path.join("."))
+}
+
+/// Depth-first: a table's span need not cover its keys (`[cache]` headers
+/// are apart from their keys), so every branch is searched.
+fn find_in_table(table: &DeTable<'_>, offset: usize, path: &mut Vec<String>) -> bool {
+    for (key, value) in table.iter() {
+        path.push(key.get_ref().to_string());
+        // Inner keys first: an override's created tables share its span.
+        if find_in_value(value, offset, path) || key.span().contains(&offset) {
+            return true;
         }
-        break;
+        path.pop();
     }
-    (!path.is_empty()).then(|| path.join("."))
+    false
+}
+
+fn find_in_value(value: &Spanned<DeValue<'_>>, offset: usize, path: &mut Vec<String>) -> bool {
+    match value.get_ref() {
+        DeValue::Table(inner) => {
+            find_in_table(inner, offset, path) || value.span().contains(&offset)
+        }
+        DeValue::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(i.to_string());
+                if find_in_value(item, offset, path) {
+                    return true;
+                }
+                path.pop();
+            }
+            value.span().contains(&offset)
+        }
+        _ => value.span().contains(&offset),
+    }
 }

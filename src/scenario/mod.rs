@@ -42,7 +42,11 @@ pub fn load_model(path: &Path, overrides: &[String]) -> Result<LoadedModel, Scen
 }
 
 /// As [`load_model`], from text already read; `path` names it in messages.
-pub fn load_model_text(path: &Path, text: &str, overrides: &[String]) -> Result<LoadedModel, ScenarioError> {
+pub fn load_model_text(
+    path: &Path,
+    text: &str,
+    overrides: &[String],
+) -> Result<LoadedModel, ScenarioError> {
     let invalid = |p: Problem| ScenarioError::Invalid(vec![p]);
     let mut document = Document::parse(Origin::File(path.to_owned()), text).map_err(invalid)?;
     let mut problems = Vec::new();

@@ -132,7 +132,7 @@ impl fmt::Display for Problem {
 /// Why a model could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
     Read {
         path: PathBuf,
         source: std::io::Error,
@@ -181,7 +181,10 @@ mod tests {
         let mut map = SourceMap::new();
         let file = map.add(Origin::File("m.toml".into()), "[run]\nseed = 4\n");
         let arg = map.add(Origin::Argument("run.seed=5".into()), "5");
-        assert_eq!(map.locate(&(file + 13..file + 14)).to_string(), "m.toml:2:8");
+        assert_eq!(
+            map.locate(&(file + 13..file + 14)).to_string(),
+            "m.toml:2:8"
+        );
         assert_eq!(map.locate(&(arg..arg + 1)).to_string(), "--set run.seed=5");
         assert_eq!(map.locate(&(0..0)), Location::Default);
     }

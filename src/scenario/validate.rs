@@ -6,8 +6,8 @@ use std::ops::Range;
 use crate::engine::SimTime;
 use crate::metrics::Slo;
 use crate::stack::{
-    CacheConfig, ClientsConfig, DbConfig, EvictionKind, Invalidation, Model, Popularity, RunConfig, ServiceTime,
-    TtlMode, WorkloadConfig,
+    CacheConfig, ClientsConfig, DbConfig, EvictionKind, Invalidation, Model, Popularity, RunConfig,
+    ServiceTime, TtlMode, WorkloadConfig,
 };
 
 use super::raw::*;
@@ -42,9 +42,24 @@ pub fn validate(raw: &RawModel, sources: &SourceMap) -> Result<Model, Vec<Proble
 }
 
 fn run(c: &mut Checker, r: &RawRun) -> RunConfig {
-    let duration_s = c.checked("run.duration_s", &r.duration_s, Bound::Above(0.0), Bound::AtMost(MAX_DURATION_S));
-    let warmup_s = c.checked("run.warmup_s", &r.warmup_s, Bound::AtLeast(0.0), Bound::AtMost(MAX_DURATION_S));
-    let window_s = c.checked("run.window_s", &r.window_s, Bound::AtLeast(1e-6), Bound::AtMost(MAX_DURATION_S));
+    let duration_s = c.checked(
+        "run.duration_s",
+        &r.duration_s,
+        Bound::Above(0.0),
+        Bound::AtMost(MAX_DURATION_S),
+    );
+    let warmup_s = c.checked(
+        "run.warmup_s",
+        &r.warmup_s,
+        Bound::AtLeast(0.0),
+        Bound::AtMost(MAX_DURATION_S),
+    );
+    let window_s = c.checked(
+        "run.window_s",
+        &r.window_s,
+        Bound::AtLeast(1e-6),
+        Bound::AtMost(MAX_DURATION_S),
+    );
     if let (Some(duration_s), Some(warmup_s)) = (duration_s, warmup_s)
         && warmup_s >= duration_s
     {
@@ -60,7 +75,9 @@ fn run(c: &mut Checker, r: &RawRun) -> RunConfig {
         c.report(
             "run.window_s",
             r.window_s.span(),
-            format!("gives more than {MAX_WINDOWS} windows over {duration_s} s; use a longer window"),
+            format!(
+                "gives more than {MAX_WINDOWS} windows over {duration_s} s; use a longer window"
+            ),
         );
     }
     RunConfig {
@@ -68,28 +85,53 @@ fn run(c: &mut Checker, r: &RawRun) -> RunConfig {
         warmup: SimTime::from_secs(warmup_s.unwrap_or(0.0)),
         window: SimTime::from_secs(window_s.unwrap_or(1.0)),
         seed: *r.seed.get_ref(),
-        max_in_flight: c.integer_in("run.max_in_flight", &r.max_in_flight, 1, u64::from(u32::MAX)),
+        max_in_flight: c.integer_in(
+            "run.max_in_flight",
+            &r.max_in_flight,
+            1,
+            u64::from(u32::MAX),
+        ),
     }
 }
 
 fn workload(c: &mut Checker, w: &RawWorkload) -> WorkloadConfig {
     let keys = c.integer_in("workload.keys", &w.keys, 1, u64::from(u32::MAX - 1)) as u32;
-    let s = c.real_in("workload.zipf_s", &w.zipf_s, Bound::AtLeast(0.0), Bound::AtMost(100.0));
+    let s = c.real_in(
+        "workload.zipf_s",
+        &w.zipf_s,
+        Bound::AtLeast(0.0),
+        Bound::AtMost(100.0),
+    );
     WorkloadConfig {
         keys,
         popularity: match w.popularity {
             RawPopularity::Zipf => Popularity::Zipf { s },
             RawPopularity::Uniform => Popularity::Uniform,
         },
-        read_fraction: c.real_in("workload.read_fraction", &w.read_fraction, Bound::AtLeast(0.0), Bound::AtMost(1.0)),
+        read_fraction: c.real_in(
+            "workload.read_fraction",
+            &w.read_fraction,
+            Bound::AtLeast(0.0),
+            Bound::AtMost(1.0),
+        ),
     }
 }
 
 fn clients(c: &mut Checker, k: &RawClients) -> ClientsConfig {
     ClientsConfig {
-        rate_rps: c.real_in("clients.rate_rps", &k.rate_rps, Bound::Above(0.0), Bound::AtMost(1e9)),
+        rate_rps: c.real_in(
+            "clients.rate_rps",
+            &k.rate_rps,
+            Bound::Above(0.0),
+            Bound::AtMost(1e9),
+        ),
         timeout: k.timeout_ms.as_ref().map(|t| {
-            SimTime::from_millis(c.real_in("clients.timeout_ms", t, Bound::Above(0.0), Bound::AtMost(MAX_DURATION_S * 1e3)))
+            SimTime::from_millis(c.real_in(
+                "clients.timeout_ms",
+                t,
+                Bound::Above(0.0),
+                Bound::AtMost(MAX_DURATION_S * 1e3),
+            ))
         }),
         max_attempts: c.integer_in("clients.max_attempts", &k.max_attempts, 1, 1000) as u32,
     }
@@ -103,10 +145,14 @@ fn cache(c: &mut Checker, k: &RawCache) -> CacheConfig {
             RawEviction::Fifo => EvictionKind::Fifo,
             RawEviction::Random => EvictionKind::Random,
         },
-        ttl: k
-            .ttl_s
-            .as_ref()
-            .map(|t| SimTime::from_secs(c.real_in("cache.ttl_s", t, Bound::Above(0.0), Bound::AtMost(MAX_DURATION_S)))),
+        ttl: k.ttl_s.as_ref().map(|t| {
+            SimTime::from_secs(c.real_in(
+                "cache.ttl_s",
+                t,
+                Bound::Above(0.0),
+                Bound::AtMost(MAX_DURATION_S),
+            ))
+        }),
         ttl_mode: match k.ttl_mode {
             RawTtlMode::Insertion => TtlMode::Insertion,
             RawTtlMode::Idle => TtlMode::Idle,
@@ -144,9 +190,22 @@ fn service_time(c: &mut Checker, key: &str, s: &Spanned<RawServiceTime>) -> Serv
     );
     let needs_cv = matches!(raw.dist, RawDist::Lognormal | RawDist::Gamma);
     let cv = match (&raw.cv, needs_cv) {
-        (Some(cv), true) => c.real_in(&format!("{key}.cv"), cv, Bound::Above(0.0), Bound::AtMost(100.0)),
+        (Some(cv), true) => c.real_in(
+            &format!("{key}.cv"),
+            cv,
+            Bound::Above(0.0),
+            Bound::AtMost(100.0),
+        ),
         (None, true) => {
-            c.report(key, s.span(), format!("{:?} needs `cv` (standard deviation / mean), e.g. cv = 1.5", raw.dist).to_lowercase());
+            c.report(
+                key,
+                s.span(),
+                format!(
+                    "{:?} needs `cv` (standard deviation / mean), e.g. cv = 1.5",
+                    raw.dist
+                )
+                .to_lowercase(),
+            );
             1.0
         }
         (Some(cv), false) => {
@@ -169,9 +228,20 @@ fn service_time(c: &mut Checker, key: &str, s: &Spanned<RawServiceTime>) -> Serv
 
 fn slo(c: &mut Checker, s: &RawSlo) -> Slo {
     Slo {
-        p99_ms: c.real_in("slo.p99_ms", &s.p99_ms, Bound::Above(0.0), Bound::AtMost(MAX_DURATION_S * 1e3)),
-        error_rate: c.real_in("slo.error_rate", &s.error_rate, Bound::AtLeast(0.0), Bound::AtMost(1.0)),
-        recovery_windows: c.integer_in("slo.recovery_windows", &s.recovery_windows, 1, 1_000_000) as u32,
+        p99_ms: c.real_in(
+            "slo.p99_ms",
+            &s.p99_ms,
+            Bound::Above(0.0),
+            Bound::AtMost(MAX_DURATION_S * 1e3),
+        ),
+        error_rate: c.real_in(
+            "slo.error_rate",
+            &s.error_rate,
+            Bound::AtLeast(0.0),
+            Bound::AtMost(1.0),
+        ),
+        recovery_windows: c.integer_in("slo.recovery_windows", &s.recovery_windows, 1, 1_000_000)
+            as u32,
     }
 }
 
@@ -224,7 +294,11 @@ impl Checker<'_> {
         self.report(
             key,
             v.span(),
-            format!("must be a number {} and {}, got {x}", low.describe(), high.describe()),
+            format!(
+                "must be a number {} and {}, got {x}",
+                low.describe(),
+                high.describe()
+            ),
         );
         None
     }
@@ -240,7 +314,11 @@ impl Checker<'_> {
         if (low..=high).contains(&x) {
             return x;
         }
-        self.report(key, v.span(), format!("must be an integer from {low} to {high}, got {x}"));
+        self.report(
+            key,
+            v.span(),
+            format!("must be an integer from {low} to {high}, got {x}"),
+        );
         low.max(1)
     }
 }

@@ -53,7 +53,9 @@ pub struct CacheConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lookup {
     /// The entry, with the version of the value it holds.
-    Hit { version: u32 },
+    Hit {
+        version: u32,
+    },
     Miss,
 }
 
@@ -145,14 +147,22 @@ impl CacheStore {
         let expires = expiry(self.ttl, now);
         let slot = self.slot_of[key as usize];
         if slot != ABSENT {
-            self.entries[slot as usize] = Entry { key, version, expires };
+            self.entries[slot as usize] = Entry {
+                key,
+                version,
+                expires,
+            };
             self.eviction.on_access(slot);
             return;
         }
         let slot = if let Some(slot) = self.free.pop() {
             slot
         } else if self.entries.len() < self.capacity as usize {
-            self.entries.push(Entry { key, version, expires });
+            self.entries.push(Entry {
+                key,
+                version,
+                expires,
+            });
             self.entries.len() as u32 - 1
         } else {
             let victim = self.eviction.victim();
@@ -160,7 +170,11 @@ impl CacheStore {
             self.remove_slot(victim);
             self.free.pop().expect("the victim's slot was freed")
         };
-        self.entries[slot as usize] = Entry { key, version, expires };
+        self.entries[slot as usize] = Entry {
+            key,
+            version,
+            expires,
+        };
         self.slot_of[key as usize] = slot;
         self.eviction.on_insert(slot);
     }

@@ -25,7 +25,10 @@ pub enum Eviction {
     Lru(SlotList),
     /// Insertion order; hits change nothing.
     Fifo(SlotList),
-    Random { slots: u32, rng: Rng },
+    Random {
+        slots: u32,
+        rng: Rng,
+    },
 }
 
 impl Eviction {
@@ -64,7 +67,9 @@ impl Eviction {
     /// The slot to evict from a full cache.
     pub fn victim(&mut self) -> u32 {
         match self {
-            Eviction::Lru(list) | Eviction::Fifo(list) => list.back().expect("a full cache has entries"),
+            Eviction::Lru(list) | Eviction::Fifo(list) => {
+                list.back().expect("a full cache has entries")
+            }
             Eviction::Random { slots, rng } => rng.random_range(0..*slots),
         }
     }

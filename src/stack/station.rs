@@ -69,7 +69,9 @@ impl<J> Station<J> {
 
     /// A job arrives at `now`.
     pub fn arrive(&mut self, job: J, now: SimTime) -> Admission {
-        let has_free_server = self.servers.is_none_or(|c| (self.in_service.len() as u64) < u64::from(c));
+        let has_free_server = self
+            .servers
+            .is_none_or(|c| (self.in_service.len() as u64) < u64::from(c));
         if has_free_server {
             self.busy.add(1, now);
             return Admission::Started(self.in_service.insert(job));
@@ -87,13 +89,18 @@ impl<J> Station<J> {
 
     /// The job in service in `slot`.
     pub fn job_mut(&mut self, slot: u32) -> &mut J {
-        self.in_service.get_mut(slot).expect("a job is in service in this slot")
+        self.in_service
+            .get_mut(slot)
+            .expect("a job is in service in this slot")
     }
 
     /// The job in `slot` completes at `now`. Returns it, and the next
     /// waiting job if one takes the freed server.
     pub fn finish(&mut self, slot: u32, now: SimTime) -> (J, Option<Started>) {
-        let job = self.in_service.remove(slot).expect("a job is in service in this slot");
+        let job = self
+            .in_service
+            .remove(slot)
+            .expect("a job is in service in this slot");
         let next = match self.waiting.pop_front() {
             Some((next, since)) => {
                 self.queued.sub(1, now);
@@ -136,7 +143,10 @@ mod tests {
     fn unlimited_servers_never_queue() {
         let mut station = Station::new(None, Some(0));
         for t in 0..100 {
-            assert!(matches!(station.arrive(t, SimTime(t)), Admission::Started(_)));
+            assert!(matches!(
+                station.arrive(t, SimTime(t)),
+                Admission::Started(_)
+            ));
         }
         assert_eq!(station.busy().value(), 100);
     }

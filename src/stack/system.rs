@@ -12,7 +12,9 @@
 //! served (wasted work), and a write still commits.
 
 use crate::engine::{EventQueue, Lane, RandomStreams, Rng, SimTime, Slab};
-use crate::metrics::{FailureCause, Gauges, Level, Recorder, RecorderConfig, RunEnd, Status, Summary, WindowRow};
+use crate::metrics::{
+    FailureCause, Gauges, Level, Recorder, RecorderConfig, RunEnd, Status, Summary, WindowRow,
+};
 
 use super::cache::{CacheStore, Invalidation, Lookup};
 use super::clients::Arrivals;
@@ -116,7 +118,11 @@ impl<'m> System<'m> {
             requests: Slab::new(),
             in_flight: Level::default(),
             next_attempt: 0,
-            workload: Workload::new(&model.workload, streams.stream(stream::KEYS), streams.stream(stream::OPS)),
+            workload: Workload::new(
+                &model.workload,
+                streams.stream(stream::KEYS),
+                streams.stream(stream::OPS),
+            ),
             arrivals: Arrivals::new(&model.clients, streams.stream(stream::ARRIVALS)),
             store,
             lookups: Station::new(cache.servers, None),
@@ -156,13 +162,21 @@ impl<'m> System<'m> {
                 break;
             }
         }
-        let end = if self.diverged { self.queue.now() } else { self.end };
+        let end = if self.diverged {
+            self.queue.now()
+        } else {
+            self.end
+        };
         while self.recorder.next_mark() < end {
             self.mark();
         }
         let run_end = RunEnd {
             seed: self.model.run.seed,
-            status: if self.diverged { Status::Diverged } else { Status::Ok },
+            status: if self.diverged {
+                Status::Diverged
+            } else {
+                Status::Ok
+            },
             end,
             gauges: self.gauges(end),
             events: self.queue.popped(),
@@ -238,8 +252,11 @@ impl<'m> System<'m> {
         let (key, op, measured) = (r.key, r.op, r.measured);
         self.recorder.attempt(measured);
         if let Some(timeout) = self.model.clients.timeout {
-            self.queue
-                .schedule_on(self.timeouts, now + timeout, Event::Timeout { request, attempt });
+            self.queue.schedule_on(
+                self.timeouts,
+                now + timeout,
+                Event::Timeout { request, attempt },
+            );
         }
         match op {
             Op::Read => self.send_lookup(request, attempt, now),
@@ -318,7 +335,8 @@ impl<'m> System<'m> {
         if let Some(next) = next {
             self.recorder.db_started(next.waited, now);
             let done = self.db.start(next.slot, now);
-            self.queue.schedule(done, Event::QueryDone { slot: next.slot });
+            self.queue
+                .schedule(done, Event::QueryDone { slot: next.slot });
         }
         if job.op == Op::Write {
             self.invalidate(job.key, now);
@@ -353,7 +371,9 @@ impl<'m> System<'m> {
     }
 
     fn is_live(&self, request: u32, attempt: u32) -> bool {
-        self.requests.get(request).is_some_and(|r| r.is_live(attempt))
+        self.requests
+            .get(request)
+            .is_some_and(|r| r.is_live(attempt))
     }
 
     /// The live attempt failed: retry at once if attempts remain.
@@ -369,12 +389,15 @@ impl<'m> System<'m> {
 
     fn succeed(&mut self, request: u32, now: SimTime, read_stale: Option<bool>) {
         let r = self.finish(request, now);
-        self.recorder.success(now - r.arrived, read_stale, r.measured);
+        self.recorder
+            .success(now - r.arrived, read_stale, r.measured);
     }
 
     /// The request has its final answer: it leaves the system.
     fn finish(&mut self, request: u32, now: SimTime) -> Request {
         self.in_flight.sub(1, now);
-        self.requests.remove(request).expect("a request ends exactly once")
+        self.requests
+            .remove(request)
+            .expect("a request ends exactly once")
     }
 }

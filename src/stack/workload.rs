@@ -12,7 +12,9 @@ use crate::engine::{AliasTable, Rng};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Popularity {
     /// P(key of rank i) ∝ i^(−s), i = 1..keys.
-    Zipf { s: f64 },
+    Zipf {
+        s: f64,
+    },
     Uniform,
 }
 

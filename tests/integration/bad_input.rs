@@ -1,0 +1,231 @@
+//! Bad input: each kind exits with code 2 and a message naming the file,
+//! the key and the line, and what is allowed. Nothing is written.
+
+use std::fs;
+
+use crate::support::cli;
+
+/// Runs `outage-sim run` on a model with `text` (plus `args`), expects exit
+/// code 2, no panic, no output directory, and every `needles` in stderr.
+fn rejects(text: &str, args: &[&str], needles: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.toml");
+    fs::write(&path, text).unwrap();
+    let out = dir.path().join("out");
+    let assert = cli()
+        .arg("run")
+        .arg(&path)
+        .args(args)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for needle in needles {
+        let needle = needle.replace("{file}", &path.display().to_string());
+        assert!(
+            stderr.contains(&needle),
+            "stderr lacks {needle:?}:\n{stderr}"
+        );
+    }
+    assert!(!out.exists(), "bad input must not create output");
+}
+
+#[test]
+fn unknown_key_names_the_key_and_the_valid_ones() {
+    rejects(
+        "[cache]\ncapacity = 10\nttll_s = 5\n",
+        &[],
+        &[
+            "{file}:3:1",
+            "cache.ttll_s",
+            "unknown field `ttll_s`",
+            "`ttl_s`",
+        ],
+    );
+}
+
+#[test]
+fn unknown_section_is_an_error() {
+    rejects(
+        "[cahce]\ncapacity = 10\n",
+        &[],
+        &["{file}:1:2", "unknown field `cahce`", "`cache`"],
+    );
+}
+
+#[test]
+fn wrong_type_names_the_expected_type() {
+    rejects(
+        "[workload]\nkeys = \"many\"\n",
+        &[],
+        &["{file}:2:8", "workload.keys", "expected u64"],
+    );
+}
+
+#[test]
+fn unknown_policy_lists_the_valid_names() {
+    rejects(
+        "[cache]\neviction = \"lur\"\n",
+        &[],
+        &[
+            "{file}:2:12",
+            "cache.eviction",
+            "unknown variant `lur`",
+            "`lru`, `fifo`, `random`",
+        ],
+    );
+}
+
+#[test]
+fn negative_or_zero_rate_is_out_of_range() {
+    for rate in ["-5.0", "0", "0.0"] {
+        rejects(
+            &format!("[clients]\nrate_rps = {rate}\n"),
+            &[],
+            &["{file}:2:12", "clients.rate_rps", "must be a number > 0"],
+        );
+    }
+}
+
+#[test]
+fn not_a_number_is_out_of_range() {
+    rejects(
+        "[clients]\nrate_rps = nan\n",
+        &[],
+        &["{file}:2:12", "clients.rate_rps", "got NaN"],
+    );
+    rejects(
+        "[cache]\nttl_s = inf\n",
+        &[],
+        &["{file}:2:9", "cache.ttl_s", "got inf"],
+    );
+}
+
+#[test]
+fn read_fraction_outside_the_unit_interval() {
+    for value in ["1.5", "-0.1"] {
+        rejects(
+            &format!("[workload]\nread_fraction = {value}\n"),
+            &[],
+            &["{file}:2:17", "workload.read_fraction", ">= 0 and <= 1"],
+        );
+    }
+}
+
+#[test]
+fn warmup_not_shorter_than_the_run() {
+    rejects(
+        "[run]\nduration_s = 100.0\nwarmup_s = 100.0\n",
+        &[],
+        &[
+            "{file}:3:12",
+            "run.warmup_s",
+            "must be shorter than run.duration_s",
+        ],
+    );
+}
+
+#[test]
+fn all_problems_of_a_file_are_reported_at_once() {
+    rejects(
+        "[run]\nwarmup_s = 400.0\n[clients]\nrate_rps = -1\n[db]\nservers = 0\n",
+        &[],
+        &[
+            "{file}:2:12: run.warmup_s",
+            "{file}:4:12: clients.rate_rps",
+            "{file}:6:11: db.servers",
+        ],
+    );
+}
+
+#[test]
+fn service_time_parameters_are_checked() {
+    rejects(
+        "[db]\nread = { dist = \"gamma\", mean_ms = 3.0 }\nwrite = { dist = \"exponential\", mean_ms = 3.0, cv = 2.0 }\n",
+        &[],
+        &[
+            "{file}:2:8: db.read: gamma needs `cv`",
+            "{file}:3:",
+            "db.write.cv",
+        ],
+    );
+}
+
+#[test]
+fn syntax_errors_are_located() {
+    rejects("[db\nservers = 3\n", &[], &["{file}:1:4", "expected `]`"]);
+}
+
+#[test]
+fn missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let assert = cli()
+        .arg("run")
+        .arg(dir.path().join("nope.toml"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("cannot read") && stderr.contains("nope.toml"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_set_arguments_name_the_argument() {
+    rejects(
+        "",
+        &["--set", "cache.ttll_s=5"],
+        &["--set cache.ttll_s=5", "unknown field `ttll_s`"],
+    );
+    rejects(
+        "",
+        &["--set", "cache.ttl_s=-5"],
+        &[
+            "--set cache.ttl_s=-5",
+            "cache.ttl_s",
+            "must be a number > 0",
+        ],
+    );
+    rejects(
+        "",
+        &["--set", "cache.ttl_s=abc"],
+        &["--set cache.ttl_s=abc", "expected f64"],
+    );
+    rejects(
+        "",
+        &["--set", "run.seed.x=1"],
+        &["--set run.seed.x=1: run.seed.x: invalid type: map, expected u64"],
+    );
+    rejects(
+        "[run]\nseed = 3\n",
+        &["--set", "run.seed.x=1"],
+        &["--set run.seed.x=1", "`run.seed` is not a table"],
+    );
+    rejects(
+        "",
+        &["--set", "capacity"],
+        &["--set capacity", "expected PATH=VALUE"],
+    );
+    rejects("", &["--set", "=5"], &["--set =5", "not a dotted key path"]);
+}
+
+#[test]
+fn no_input_panics_on_odd_values() {
+    // Extremes that are valid TOML: each must be a clean error or a clean run.
+    for text in [
+        "[workload]\nkeys = 0\n",
+        "[workload]\nkeys = 99999999999999\n",
+        "[run]\nwindow_s = 1e-300\n",
+        "[run]\nduration_s = 1e300\n",
+        "[clients]\nmax_attempts = 0\n",
+        "[cache]\ncapacity = -1\n",
+        "[db]\nread = { dist = \"lognormal\", mean_ms = 1.0, cv = 0.0 }\n",
+        "[slo]\nerror_rate = 2.0\n",
+        "[run]\nseed = -1\n",
+    ] {
+        rejects(text, &[], &["{file}:"]);
+    }
+}

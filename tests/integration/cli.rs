@@ -1,0 +1,156 @@
+//! The command line as a user meets it.
+
+use std::fs;
+
+use crate::support::{cli, root};
+
+const SUMMARY_COLUMNS: &str = "seed,status,requests,successes,errors,error_rate,timeouts,rejected,\
+attempts,hit_ratio,stale_ratio,mean_ms,p50_ms,p90_ms,p99_ms,p999_ms,max_ms,db_utilization,\
+recovered,recovery_s,events";
+
+const TIMESERIES_COLUMNS: [&str; 11] = [
+    "requests",
+    "successes",
+    "errors",
+    "error_rate",
+    "hit_ratio",
+    "stale_ratio",
+    "p50_ms",
+    "p99_ms",
+    "db_queue",
+    "db_utilization",
+    "in_flight",
+];
+
+#[test]
+fn run_writes_summary_and_timeseries_and_prints_a_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("webshop");
+    let assert = cli()
+        .args([
+            "run",
+            "models/webshop.toml",
+            "--set",
+            "run.duration_s=20",
+            "--set",
+            "run.warmup_s=2",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .current_dir(root())
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    for needle in ["status ok", "hit ratio", "p99", "summary.csv"] {
+        assert!(
+            stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{stdout}"
+        );
+    }
+    let summary = fs::read_to_string(out.join("summary.csv")).unwrap();
+    let mut lines = summary.lines();
+    assert!(lines.next().unwrap().starts_with(SUMMARY_COLUMNS));
+    let row = lines.next().unwrap();
+    assert!(row.starts_with("42,ok,"), "{row}");
+    assert_eq!(lines.next(), None, "one row");
+    let timeseries = fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let header: Vec<&str> = timeseries.lines().next().unwrap().split(',').collect();
+    assert_eq!(header[0], "t_s");
+    for column in TIMESERIES_COLUMNS {
+        assert!(header.contains(&column), "timeseries.csv lacks {column}");
+    }
+    assert_eq!(
+        timeseries.lines().count(),
+        1 + 20,
+        "a header and one row per 1 s window"
+    );
+    let leftovers: Vec<_> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn seed_flag_overrides_the_model_seed() {
+    let tmp = tempfile::tempdir().unwrap();
+    cli()
+        .args([
+            "run",
+            "models/webshop.toml",
+            "--set",
+            "run.duration_s=5",
+            "--set",
+            "run.warmup_s=1",
+            "--seed",
+            "9",
+        ])
+        .arg("--out")
+        .arg(tmp.path())
+        .current_dir(root())
+        .assert()
+        .success();
+    let summary = fs::read_to_string(tmp.path().join("summary.csv")).unwrap();
+    assert!(summary.lines().nth(1).unwrap().starts_with("9,ok,"));
+}
+
+#[test]
+fn check_prints_the_resolved_model_with_defaults() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("m.toml");
+    fs::write(&path, "[clients]\nrate_rps = 123.0\n").unwrap();
+    let assert = cli()
+        .arg("check")
+        .arg(&path)
+        .args(["--set", "cache.eviction=fifo"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    for needle in [
+        "valid",
+        "rate_rps = 123.0",
+        "eviction = \"fifo\"",
+        "duration_s = 300.0",
+        "[db.read]",
+    ] {
+        assert!(
+            stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{stdout}"
+        );
+    }
+    // What check prints is itself a valid model.
+    let body: String = stdout.lines().skip(1).collect::<Vec<_>>().join("\n");
+    let again = tmp.path().join("resolved.toml");
+    fs::write(&again, body).unwrap();
+    cli().arg("check").arg(&again).assert().success();
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    cli().assert().code(2);
+    cli().args(["run"]).assert().code(2);
+    cli().args(["frobnicate"]).assert().code(2);
+}
+
+#[test]
+fn an_unwritable_output_is_a_run_failure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("a-file");
+    fs::write(&file, "").unwrap();
+    let assert = cli()
+        .args([
+            "run",
+            "models/webshop.toml",
+            "--set",
+            "run.duration_s=2",
+            "--set",
+            "run.warmup_s=1",
+            "--out",
+        ])
+        .arg(&file)
+        .current_dir(root())
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("cannot write results to"), "{stderr}");
+}

@@ -1,0 +1,15 @@
+//! Integration tests: one binary, a module per behaviour.
+//!
+//! Statistical tests state their tolerance and why next to the assertion.
+//! Simulations are built optimised (`[profile.test] opt-level = 3`).
+
+mod bad_input;
+mod cache_theory;
+mod cli;
+mod determinism;
+mod invariants;
+mod queue_theory;
+mod scenarios;
+mod staleness;
+mod support;
+mod theory;
