@@ -84,6 +84,10 @@ pub enum RawEviction {
     Lru,
     Fifo,
     Random,
+    Lfu,
+    Sieve,
+    S3fifo,
+    None,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -113,6 +117,8 @@ pub struct RawCache {
     pub ttl_s: Option<Num<f64>>,
     #[serde(default = "defaults::ttl_mode")]
     pub ttl_mode: RawTtlMode,
+    #[serde(default = "defaults::ttl_jitter")]
+    pub ttl_jitter: Num<f64>,
     #[serde(default = "defaults::invalidation")]
     pub invalidation: RawInvalidation,
     #[serde(default)]
@@ -215,6 +221,9 @@ mod defaults {
     pub fn ttl_mode() -> RawTtlMode {
         RawTtlMode::Insertion
     }
+    pub fn ttl_jitter() -> Num<f64> {
+        num(0.0)
+    }
     pub fn invalidation() -> RawInvalidation {
         RawInvalidation::Delete
     }
@@ -291,6 +300,7 @@ impl Default for RawCache {
             eviction: defaults::eviction(),
             ttl_s: None,
             ttl_mode: defaults::ttl_mode(),
+            ttl_jitter: defaults::ttl_jitter(),
             invalidation: defaults::invalidation(),
             warm_start: false,
             lookup: defaults::lookup(),

@@ -144,6 +144,10 @@ fn cache(c: &mut Checker, k: &RawCache) -> CacheConfig {
             RawEviction::Lru => EvictionKind::Lru,
             RawEviction::Fifo => EvictionKind::Fifo,
             RawEviction::Random => EvictionKind::Random,
+            RawEviction::Lfu => EvictionKind::Lfu,
+            RawEviction::Sieve => EvictionKind::Sieve,
+            RawEviction::S3fifo => EvictionKind::S3Fifo,
+            RawEviction::None => EvictionKind::None,
         },
         ttl: k.ttl_s.as_ref().map(|t| {
             SimTime::from_secs(c.real_in(
@@ -157,6 +161,12 @@ fn cache(c: &mut Checker, k: &RawCache) -> CacheConfig {
             RawTtlMode::Insertion => TtlMode::Insertion,
             RawTtlMode::Idle => TtlMode::Idle,
         },
+        ttl_jitter: c.real_in(
+            "cache.ttl_jitter",
+            &k.ttl_jitter,
+            Bound::AtLeast(0.0),
+            Bound::AtMost(1.0),
+        ),
         invalidation: match k.invalidation {
             RawInvalidation::TtlOnly => Invalidation::TtlOnly,
             RawInvalidation::Delete => Invalidation::Delete,

@@ -6,6 +6,8 @@
 //! The queueing side of the cache (servers, lookup time) is a
 //! [`Station`](super::station::Station) in front of this store.
 
+use rand::RngExt;
+
 use crate::engine::{Rng, SimTime};
 
 use super::eviction::{Eviction, EvictionKind};
@@ -40,6 +42,10 @@ pub struct CacheConfig {
     /// Entry lifetime; `None`: entries never expire.
     pub ttl: Option<SimTime>,
     pub ttl_mode: TtlMode,
+    /// Spread of each entry's TTL, as a fraction: a TTL is drawn uniformly
+    /// from `ttl × [1 − jitter, 1 + jitter]`, so entries filled together do
+    /// not all expire together. 0: every entry lives exactly `ttl`.
+    pub ttl_jitter: f64,
     pub invalidation: Invalidation,
     /// Start filled with the `capacity` most popular keys.
     pub warm_start: bool,
@@ -74,6 +80,8 @@ pub struct CacheStore {
     capacity: u32,
     ttl: Option<SimTime>,
     ttl_mode: TtlMode,
+    ttl_jitter: f64,
+    jitter_rng: Rng,
     /// Slot of each key, or `ABSENT`: one `u32` per key.
     slot_of: Vec<u32>,
     entries: Vec<Entry>,
@@ -87,19 +95,25 @@ pub struct CacheStore {
 pub struct StoreStats {
     pub evictions: u64,
     pub expirations: u64,
+    /// Stores turned away by a full cache that never evicts.
+    pub rejected_stores: u64,
 }
 
 impl CacheStore {
-    pub fn new(config: &CacheConfig, keys: u32, rng: Rng) -> Self {
+    /// An empty store; `eviction_rng` drives RANDOM eviction, `jitter_rng`
+    /// the TTL jitter.
+    pub fn new(config: &CacheConfig, keys: u32, eviction_rng: Rng, jitter_rng: Rng) -> Self {
         let capacity = config.capacity;
         CacheStore {
             capacity,
             ttl: config.ttl,
             ttl_mode: config.ttl_mode,
+            ttl_jitter: config.ttl_jitter,
+            jitter_rng,
             slot_of: vec![ABSENT; keys as usize],
             entries: Vec::with_capacity(capacity as usize),
             free: Vec::new(),
-            eviction: Eviction::new(config.eviction, capacity, rng),
+            eviction: Eviction::new(config.eviction, capacity, keys, eviction_rng),
             stats: StoreStats::default(),
         }
     }
@@ -131,7 +145,7 @@ impl CacheStore {
             return Lookup::Miss;
         }
         if self.ttl_mode == TtlMode::Idle {
-            entry.expires = expiry(self.ttl, now);
+            entry.expires = self.ttl.map_or(SimTime::MAX, |ttl| now.saturating_add(ttl));
         }
         let version = entry.version;
         self.eviction.on_access(slot);
@@ -144,7 +158,7 @@ impl CacheStore {
         if self.capacity == 0 {
             return;
         }
-        let expires = expiry(self.ttl, now);
+        let expires = self.expiry(now);
         let slot = self.slot_of[key as usize];
         if slot != ABSENT {
             self.entries[slot as usize] = Entry {
@@ -165,7 +179,11 @@ impl CacheStore {
             });
             self.entries.len() as u32 - 1
         } else {
-            let victim = self.eviction.victim();
+            let Some(victim) = self.eviction.victim() else {
+                // A policy that never evicts: the newcomer is turned away.
+                self.stats.rejected_stores += 1;
+                return;
+            };
             self.stats.evictions += 1;
             self.remove_slot(victim);
             self.free.pop().expect("the victim's slot was freed")
@@ -176,7 +194,7 @@ impl CacheStore {
             expires,
         };
         self.slot_of[key as usize] = slot;
-        self.eviction.on_insert(slot);
+        self.eviction.on_insert(slot, key);
     }
 
     /// Removes `key` if present.
@@ -192,16 +210,24 @@ impl CacheStore {
         self.slot_of[key as usize] != ABSENT
     }
 
+    /// When an entry stored at `now` expires.
+    fn expiry(&mut self, now: SimTime) -> SimTime {
+        let Some(ttl) = self.ttl else {
+            return SimTime::MAX;
+        };
+        if self.ttl_jitter == 0.0 {
+            return now.saturating_add(ttl);
+        }
+        let factor = 1.0 + self.ttl_jitter * (2.0 * self.jitter_rng.random::<f64>() - 1.0);
+        now.saturating_add(SimTime((ttl.as_nanos() as f64 * factor).round() as u64))
+    }
+
     fn remove_slot(&mut self, slot: u32) {
         let key = self.entries[slot as usize].key;
         self.slot_of[key as usize] = ABSENT;
         self.eviction.on_remove(slot);
         self.free.push(slot);
     }
-}
-
-fn expiry(ttl: Option<SimTime>, now: SimTime) -> SimTime {
-    ttl.map_or(SimTime::MAX, |ttl| now.saturating_add(ttl))
 }
 
 #[cfg(test)]
@@ -215,12 +241,18 @@ mod tests {
             eviction: EvictionKind::Lru,
             ttl,
             ttl_mode,
+            ttl_jitter: 0.0,
             invalidation: Invalidation::Delete,
             warm_start: false,
             lookup: ServiceTime::Deterministic { mean_ms: 0.0 },
             servers: None,
         };
-        CacheStore::new(&config, 10, RandomStreams::new(1).stream(0))
+        CacheStore::new(
+            &config,
+            10,
+            RandomStreams::new(1).stream(0),
+            RandomStreams::new(1).stream(1),
+        )
     }
 
     #[test]

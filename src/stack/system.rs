@@ -34,6 +34,7 @@ mod stream {
     pub const DB_SERVICE: u64 = 4;
     pub const CACHE_SERVICE: u64 = 5;
     pub const EVICTION: u64 = 6;
+    pub const TTL_JITTER: u64 = 7;
 }
 
 /// What happens next. Small and `Copy`: the queue stores events by value.
@@ -103,7 +104,12 @@ impl<'m> System<'m> {
             (ServiceTime::Deterministic { .. }, None) => Some(queue.add_lane()),
             _ => None,
         };
-        let mut store = CacheStore::new(cache, keys, streams.stream(stream::EVICTION));
+        let mut store = CacheStore::new(
+            cache,
+            keys,
+            streams.stream(stream::EVICTION),
+            streams.stream(stream::TTL_JITTER),
+        );
         if cache.warm_start {
             // Key k is the (k+1)-th most popular: fill with the hottest keys.
             for key in 0..cache.capacity.min(keys) {

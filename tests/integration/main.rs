@@ -7,6 +7,7 @@ mod bad_input;
 mod cache_theory;
 mod cli;
 mod determinism;
+mod eviction;
 mod invariants;
 mod queue_theory;
 mod scenarios;
