@@ -313,6 +313,6 @@ fn hit_ratios_order_sensibly_against_lru() {
 fn none_rejects_newcomers_when_full() {
     let sequence: Vec<u32> = (0..10).chain(0..10).collect();
     let hits = store_hits(EvictionKind::None, 5, 10, &sequence);
-    let expected: Vec<bool> = (0..20).map(|i| i >= 10 && i < 15).collect();
+    let expected: Vec<bool> = (0..20).map(|i| (10..15).contains(&i)).collect();
     assert_eq!(hits, expected);
 }
