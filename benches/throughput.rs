@@ -38,10 +38,10 @@ fn bench_model(file: &str, rate_rps: f64) -> Model {
 #[divan::bench(sample_count = 5)]
 fn mmc_model(bencher: Bencher) {
     let model = bench_model("mmc.toml", 900.0);
-    let events = stack::run(&model).summary.events;
+    let events = stack::run(&model).unwrap().summary.events;
     bencher
         .counter(ItemsCount::new(events))
-        .bench(|| stack::run(divan::black_box(&model)).summary.events);
+        .bench(|| stack::run(divan::black_box(&model)).unwrap().summary.events);
 }
 
 /// The bare heap loop doing the same M/M/10 work.
@@ -58,10 +58,10 @@ fn mmc_baseline(bencher: Bencher) {
 #[divan::bench(sample_count = 5)]
 fn lru_zipf_model(bencher: Bencher) {
     let model = bench_model("lru-zipf.toml", 50_000.0);
-    let events = stack::run(&model).summary.events;
+    let events = stack::run(&model).unwrap().summary.events;
     bencher
         .counter(ItemsCount::new(events))
-        .bench(|| stack::run(divan::black_box(&model)).summary.events);
+        .bench(|| stack::run(divan::black_box(&model)).unwrap().summary.events);
 }
 
 /// M/M/c with a binary heap of (time, sequence, is_departure): returns the

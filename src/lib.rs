@@ -33,8 +33,8 @@
 //! )
 //! .unwrap()
 //! .model;
-//! let a = outage_sim::stack::run(&model);
-//! let b = outage_sim::stack::run(&model);
+//! let a = outage_sim::stack::run(&model).unwrap();
+//! let b = outage_sim::stack::run(&model).unwrap();
 //! assert_eq!(a.summary, b.summary);
 //! ```
 

@@ -96,7 +96,7 @@ fn run(
     let loaded = scenario::load_model(path, &sets)?;
     let out = out.unwrap_or_else(|| default_out_dir(path));
     let started = Instant::now();
-    let result = stack::run(&loaded.model);
+    let result = stack::run(&loaded.model).map_err(|e| Failure::BadInput(e.into()))?;
     let wall_s = started.elapsed().as_secs_f64();
     report::write_run(&out, &result)
         .with_context(|| format!("cannot write results to {}", out.display()))

@@ -11,8 +11,8 @@ mod timeseries;
 
 pub use histogram::LatencyHistogram;
 pub use level::{Level, time_average};
-pub use recorder::{Gauges, Recorder, RecorderConfig, RunEnd};
+pub use recorder::{Gauges, ReadOutcome, Recorder, RecorderConfig, RunEnd};
 pub use recovery::{Slo, WindowHealth, recovery_time};
 pub use summary::{Status, Summary};
-pub use tally::{FailureCause, Tally};
+pub use tally::{Counter, Counters, FailureCause, Tally};
 pub use timeseries::WindowRow;

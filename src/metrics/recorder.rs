@@ -11,11 +11,11 @@ use super::histogram::LatencyHistogram;
 use super::level::time_average;
 use super::recovery::{Slo, WindowHealth, recovery_time};
 use super::summary::{Status, Summary};
-use super::tally::{FailureCause, Tally, ratio};
+use super::tally::{Counter, FailureCause, Tally, ratio};
 use super::timeseries::WindowRow;
 
-/// Integrals of the model's levels at one instant [level·ns], and the
-/// cache's size then.
+/// Integrals of the model's levels at one instant [level·ns], the
+/// cache's size then, and the cache's cumulative eviction counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Gauges {
     pub db_busy: u128,
@@ -23,6 +23,16 @@ pub struct Gauges {
     pub cache_queue: u128,
     pub in_flight: u128,
     pub cache_entries: u64,
+    pub evictions: u64,
+    pub expirations: u64,
+}
+
+/// What a successful read returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOutcome {
+    pub stale: bool,
+    /// For a stale read, how long ago the first newer version committed.
+    pub age: SimTime,
 }
 
 /// Recording settings.
@@ -44,8 +54,6 @@ pub struct RunEnd {
     pub events: u64,
     pub unfinished: u64,
     pub in_flight_max: u64,
-    pub cache_evictions: u64,
-    pub cache_expirations: u64,
     /// End of the last fault or spike, if there was one.
     pub disturbance_end: Option<SimTime>,
 }
@@ -62,6 +70,7 @@ pub struct Recorder {
     warmup_gauges: Option<Gauges>,
     total: Tally,
     total_latency: LatencyHistogram,
+    stale_age: LatencyHistogram,
     db_jobs: u64,
     db_started: u64,
     db_waited: u64,
@@ -81,6 +90,7 @@ impl Recorder {
             warmup_gauges: (config.warmup == SimTime::ZERO).then(Gauges::default),
             total: Tally::default(),
             total_latency: LatencyHistogram::new(highest),
+            stale_age: LatencyHistogram::new(highest),
             db_jobs: 0,
             db_started: 0,
             db_waited: 0,
@@ -126,6 +136,7 @@ impl Recorder {
             error_rate: w.error_rate(),
             timeouts: w.timeouts,
             rejected: w.rejected,
+            cache_down_errors: w.cache_down,
             attempts: w.attempts,
             hit_ratio: w.hit_ratio(),
             stale_ratio: w.stale_ratio(),
@@ -139,6 +150,11 @@ impl Recorder {
             cache_queue: avg(g0.cache_queue, gauges.cache_queue),
             in_flight: avg(g0.in_flight, gauges.in_flight),
             cache_entries: gauges.cache_entries,
+            evictions: gauges.evictions - g0.evictions,
+            expirations: gauges.expirations - g0.expirations,
+            stale_fills: w.counters.get(Counter::StaleFill),
+            invalidations: w.counters.get(Counter::Invalidation),
+            invalidations_lost: w.counters.get(Counter::LostInvalidation),
         });
         self.window_start = at;
         self.window_gauges = gauges;
@@ -163,8 +179,11 @@ impl Recorder {
     }
 
     /// A request succeeded with `latency`; for a read, whether its answer
-    /// was outdated.
-    pub fn success(&mut self, latency: SimTime, read_stale: Option<bool>, measured: bool) {
+    /// was outdated and by how much.
+    pub fn success(&mut self, latency: SimTime, read: Option<ReadOutcome>, measured: bool) {
+        if measured && let Some(ReadOutcome { stale: true, age }) = read {
+            self.stale_age.record(age);
+        }
         for (tally, hist, counts) in [
             (&mut self.window, &mut self.window_latency, true),
             (&mut self.total, &mut self.total_latency, measured),
@@ -174,9 +193,9 @@ impl Recorder {
             }
             tally.successes += 1;
             hist.record(latency);
-            if let Some(stale) = read_stale {
+            if let Some(read) = read {
                 tally.reads_ok += 1;
-                tally.stale_reads += u64::from(stale);
+                tally.stale_reads += u64::from(read.stale);
             }
         }
     }
@@ -196,6 +215,14 @@ impl Recorder {
         if self.measures(now) {
             self.total.lookups += 1;
             self.total.hits += u64::from(hit);
+        }
+    }
+
+    /// Counts one `counter` event at `now`.
+    pub fn count(&mut self, counter: Counter, now: SimTime) {
+        self.window.counters.add(counter);
+        if self.measures(now) {
+            self.total.counters.add(counter);
         }
     }
 
@@ -236,6 +263,7 @@ impl Recorder {
             .collect();
         let recovery_s = recovery_time(slo, &health, end.disturbance_end.map(SimTime::as_secs));
         let (t, h) = (&self.total, &self.total_latency);
+        let c = |counter| t.counters.get(counter);
         let summary = Summary {
             seed: end.seed,
             status: end.status,
@@ -258,6 +286,7 @@ impl Recorder {
             recovered: recovery_s.is_some(),
             recovery_s,
             events: end.events,
+            cache_down_errors: t.cache_down,
             unfinished: end.unfinished,
             goodput_rps: if measured_s > 0.0 {
                 t.successes as f64 / measured_s
@@ -269,13 +298,25 @@ impl Recorder {
             hits: t.hits,
             read_successes: t.reads_ok,
             stale_reads: t.stale_reads,
+            stale_age_p50_ms: self.stale_age.quantile_ms(0.5),
+            stale_age_p99_ms: self.stale_age.quantile_ms(0.99),
+            fills: c(Counter::Fill),
+            stale_fills: c(Counter::StaleFill),
+            dropped_fills: c(Counter::DroppedFill),
+            stale_serves: c(Counter::StaleServe),
+            lease_waits: c(Counter::LeaseWait),
+            early_refreshes: c(Counter::EarlyRefresh),
+            refreshes_before_expiry: c(Counter::RefreshBeforeExpiry),
+            invalidations: c(Counter::Invalidation),
+            invalidations_lost: c(Counter::LostInvalidation),
+            hot_fetches_per_expiry: ratio(c(Counter::HotKeyFetch), c(Counter::HotKeyExpiration)),
             db_jobs: self.db_jobs,
             db_queue_mean: avg(g0.db_queue, end.gauges.db_queue),
             db_wait_mean_ms: (self.db_started > 0)
                 .then(|| self.db_wait_ns as f64 / self.db_started as f64 / 1e6),
             db_wait_share: ratio(self.db_waited, self.db_started),
-            cache_evictions: end.cache_evictions,
-            cache_expirations: end.cache_expirations,
+            cache_evictions: end.gauges.evictions - g0.evictions,
+            cache_expirations: end.gauges.expirations - g0.expirations,
             in_flight_max: end.in_flight_max,
             measured_s,
             end_s: end.end.as_secs(),

@@ -50,6 +50,8 @@ pub struct Summary {
     pub recovery_s: Option<f64>,
     /// Events the engine processed over the whole run.
     pub events: u64,
+    /// Errors because the cache was down (and does not fail open).
+    pub cache_down_errors: u64,
     /// Requests still in flight when the run ended.
     pub unfinished: u64,
     /// Successful requests per second of measured time.
@@ -60,6 +62,26 @@ pub struct Summary {
     /// Successful reads (the denominator of `stale_ratio`).
     pub read_successes: u64,
     pub stale_reads: u64,
+    /// Age of stale reads: time since the first newer version committed.
+    pub stale_age_p50_ms: Option<f64>,
+    pub stale_age_p99_ms: Option<f64>,
+    /// Values stored by readers; those already outdated when they landed;
+    /// those dropped by a voided or lapsed lease.
+    pub fills: u64,
+    pub stale_fills: u64,
+    pub dropped_fills: u64,
+    /// Reads served from an expired entry inside the stale window.
+    pub stale_serves: u64,
+    /// Readers that waited on another's lease.
+    pub lease_waits: u64,
+    /// Early refreshes started, and those that landed before expiry.
+    pub early_refreshes: u64,
+    pub refreshes_before_expiry: u64,
+    pub invalidations: u64,
+    pub invalidations_lost: u64,
+    /// Database reads per expiry of the ten most popular keys: 1 when one
+    /// fetch refills an expired hot key, more in a stampede.
+    pub hot_fetches_per_expiry: Option<f64>,
     /// Queries the database admitted (rejected ones not included).
     pub db_jobs: u64,
     /// Mean queries waiting for a connection.
@@ -68,6 +90,7 @@ pub struct Summary {
     pub db_wait_mean_ms: Option<f64>,
     /// Share of queries that had to wait for a connection.
     pub db_wait_share: Option<f64>,
+    /// After warm-up.
     pub cache_evictions: u64,
     pub cache_expirations: u64,
     /// Most requests in flight at once.

@@ -7,6 +7,53 @@ pub enum FailureCause {
     Timeout,
     /// A full waiting line turned it away.
     Rejected,
+    /// The cache was down and does not fail open.
+    CacheDown,
+}
+
+/// Things the model counts, beyond request outcomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counter {
+    /// Values stored into the cache by readers (fills).
+    Fill,
+    /// Fills of a version already outdated when it landed.
+    StaleFill,
+    /// Fills dropped because their lease had been voided or had lapsed.
+    DroppedFill,
+    /// Early refreshes started (XFetch).
+    EarlyRefresh,
+    /// Early refreshes that landed while the entry was still live.
+    RefreshBeforeExpiry,
+    /// Reads answered with an expired entry inside the stale window.
+    StaleServe,
+    /// Readers that found a key's lease held and waited to read again.
+    LeaseWait,
+    /// Invalidations sent after a committed write.
+    Invalidation,
+    /// Invalidations lost (by `invalidation_loss` or an outage).
+    LostInvalidation,
+    /// Database reads of the hottest keys (ranks 1–10).
+    HotKeyFetch,
+    /// Expirations of the hottest keys found by lookups.
+    HotKeyExpiration,
+}
+
+impl Counter {
+    const COUNT: usize = Counter::HotKeyExpiration as usize + 1;
+}
+
+/// One count per [`Counter`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters([u64; Counter::COUNT]);
+
+impl Counters {
+    pub fn add(&mut self, counter: Counter) {
+        self.0[counter as usize] += 1;
+    }
+
+    pub fn get(&self, counter: Counter) -> u64 {
+        self.0[counter as usize]
+    }
 }
 
 /// Event counts; ratios are derived on output.
@@ -19,6 +66,7 @@ pub struct Tally {
     pub errors: u64,
     pub timeouts: u64,
     pub rejected: u64,
+    pub cache_down: u64,
     /// Attempts made, first attempts included.
     pub attempts: u64,
     /// Lookups that reached the cache, and those that hit.
@@ -27,6 +75,7 @@ pub struct Tally {
     /// Successful reads, and those that returned an outdated version.
     pub reads_ok: u64,
     pub stale_reads: u64,
+    pub counters: Counters,
 }
 
 impl Tally {
@@ -47,6 +96,7 @@ impl Tally {
         match cause {
             FailureCause::Timeout => self.timeouts += 1,
             FailureCause::Rejected => self.rejected += 1,
+            FailureCause::CacheDown => self.cache_down += 1,
         }
     }
 }

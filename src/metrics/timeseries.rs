@@ -15,6 +15,7 @@ pub struct WindowRow {
     pub error_rate: Option<f64>,
     pub timeouts: u64,
     pub rejected: u64,
+    pub cache_down_errors: u64,
     pub attempts: u64,
     pub hit_ratio: Option<f64>,
     pub stale_ratio: Option<f64>,
@@ -33,4 +34,9 @@ pub struct WindowRow {
     pub in_flight: f64,
     /// Entries in the cache at the window's end.
     pub cache_entries: u64,
+    pub evictions: u64,
+    pub expirations: u64,
+    pub stale_fills: u64,
+    pub invalidations: u64,
+    pub invalidations_lost: u64,
 }

@@ -27,6 +27,8 @@ pub struct RawModel {
     pub cache: RawCache,
     #[serde(default)]
     pub db: RawDb,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<Spanned<RawFault>>,
     #[serde(default)]
     pub slo: RawSlo,
 }
@@ -64,6 +66,9 @@ pub struct RawWorkload {
     pub zipf_s: Num<f64>,
     #[serde(default = "defaults::read_fraction")]
     pub read_fraction: Num<f64>,
+    /// A CSV access log to replay instead of drawing requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -103,6 +108,16 @@ pub enum RawInvalidation {
     TtlOnly,
     Delete,
     Update,
+    Lease,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawStampede {
+    None,
+    Coalesce,
+    EarlyRefresh,
+    StaleWhileRevalidate,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -120,7 +135,27 @@ pub struct RawCache {
     #[serde(default = "defaults::ttl_jitter")]
     pub ttl_jitter: Num<f64>,
     #[serde(default = "defaults::invalidation")]
-    pub invalidation: RawInvalidation,
+    pub invalidation: Spanned<RawInvalidation>,
+    #[serde(default = "defaults::invalidation_delay_ms")]
+    pub invalidation_delay_ms: Num<f64>,
+    #[serde(default = "defaults::invalidation_loss")]
+    pub invalidation_loss: Num<f64>,
+    /// Leases only; default 10 ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_wait_ms: Option<Num<f64>>,
+    /// Leases only; default 10 s, as memcache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_ttl_ms: Option<Num<f64>>,
+    #[serde(default = "defaults::stampede")]
+    pub stampede: Spanned<RawStampede>,
+    /// Early refresh only; default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_refresh_beta: Option<Num<f64>>,
+    /// Stale-while-revalidate only; default 10 s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_window_s: Option<Num<f64>>,
+    #[serde(default = "defaults::fail_open")]
+    pub fail_open: bool,
     #[serde(default)]
     pub warm_start: bool,
     #[serde(default = "defaults::lookup")]
@@ -162,6 +197,29 @@ pub struct RawServiceTime {
     pub mean_ms: Num<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cv: Option<Num<f64>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawFaultKind {
+    CacheDown,
+    CacheFlush,
+    CacheSlowdown,
+    DbSlowdown,
+    DbPause,
+    InvalidationOutage,
+    HotSetShift,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFault {
+    pub kind: RawFaultKind,
+    pub at_s: Num<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_s: Option<Num<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<Num<f64>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -224,8 +282,20 @@ mod defaults {
     pub fn ttl_jitter() -> Num<f64> {
         num(0.0)
     }
-    pub fn invalidation() -> RawInvalidation {
-        RawInvalidation::Delete
+    pub fn invalidation() -> Spanned<RawInvalidation> {
+        Spanned::new(0..0, RawInvalidation::Delete)
+    }
+    pub fn invalidation_delay_ms() -> Num<f64> {
+        num(0.0)
+    }
+    pub fn invalidation_loss() -> Num<f64> {
+        num(0.0)
+    }
+    pub fn stampede() -> Spanned<RawStampede> {
+        Spanned::new(0..0, RawStampede::None)
+    }
+    pub fn fail_open() -> bool {
+        true
     }
     fn service(dist: RawDist, mean_ms: f64) -> Spanned<RawServiceTime> {
         Spanned::new(
@@ -279,6 +349,7 @@ impl Default for RawWorkload {
             popularity: defaults::popularity(),
             zipf_s: defaults::zipf_s(),
             read_fraction: defaults::read_fraction(),
+            trace: None,
         }
     }
 }
@@ -302,6 +373,14 @@ impl Default for RawCache {
             ttl_mode: defaults::ttl_mode(),
             ttl_jitter: defaults::ttl_jitter(),
             invalidation: defaults::invalidation(),
+            invalidation_delay_ms: defaults::invalidation_delay_ms(),
+            invalidation_loss: defaults::invalidation_loss(),
+            lease_wait_ms: None,
+            lease_ttl_ms: None,
+            stampede: defaults::stampede(),
+            early_refresh_beta: None,
+            stale_window_s: None,
+            fail_open: defaults::fail_open(),
             warm_start: false,
             lookup: defaults::lookup(),
             servers: None,

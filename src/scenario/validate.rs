@@ -2,16 +2,17 @@
 //! and cross-field check, all problems collected before any is reported.
 
 use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 use crate::engine::SimTime;
 use crate::metrics::Slo;
 use crate::stack::{
-    CacheConfig, ClientsConfig, DbConfig, EvictionKind, Invalidation, Model, Popularity, RunConfig,
-    ServiceTime, TtlMode, WorkloadConfig,
+    CacheConfig, ClientsConfig, DbConfig, EvictionKind, Fault, FaultKind, Invalidation, Model,
+    Popularity, RunConfig, ServiceTime, Stampede, TtlMode, WorkloadConfig,
 };
 
 use super::raw::*;
-use super::source::{Problem, SourceMap};
+use super::source::{Location, Problem, SourceMap};
 use toml::Spanned;
 
 /// Longest run accepted [s]: about 3 years, far below the ~584 years that
@@ -26,13 +27,16 @@ pub fn validate(raw: &RawModel, sources: &SourceMap) -> Result<Model, Vec<Proble
         sources,
         problems: Vec::new(),
     };
+    let run = run(&mut c, &raw.run);
+    let workload = workload(&mut c, &raw.workload);
     let model = Model {
-        run: run(&mut c, &raw.run),
-        workload: workload(&mut c, &raw.workload),
         clients: clients(&mut c, &raw.clients),
         cache: cache(&mut c, &raw.cache),
         db: db(&mut c, &raw.db),
+        faults: faults(&mut c, &raw.faults, &run, &workload),
         slo: slo(&mut c, &raw.slo),
+        run,
+        workload,
     };
     if c.problems.is_empty() {
         Ok(model)
@@ -114,6 +118,30 @@ fn workload(c: &mut Checker, w: &RawWorkload) -> WorkloadConfig {
             Bound::AtLeast(0.0),
             Bound::AtMost(1.0),
         ),
+        trace: w.trace.as_ref().and_then(|t| trace_path(c, t)),
+    }
+}
+
+/// The trace's path: relative to the model file's folder when the file
+/// names it, to the working directory when `--set` does. It must open.
+fn trace_path(c: &mut Checker, t: &Spanned<String>) -> Option<PathBuf> {
+    let written = Path::new(t.get_ref());
+    let path = match c.sources.locate(&t.span()) {
+        Location::File { path, .. } if written.is_relative() => {
+            path.parent().unwrap_or(Path::new("")).join(written)
+        }
+        _ => written.to_owned(),
+    };
+    match std::fs::File::open(&path) {
+        Ok(_) => Some(path),
+        Err(e) => {
+            c.report(
+                "workload.trace",
+                t.span(),
+                format!("cannot open {}: {e}", path.display()),
+            );
+            None
+        }
     }
 }
 
@@ -138,6 +166,13 @@ fn clients(c: &mut Checker, k: &RawClients) -> ClientsConfig {
 }
 
 fn cache(c: &mut Checker, k: &RawCache) -> CacheConfig {
+    let invalidation = match k.invalidation.get_ref() {
+        RawInvalidation::TtlOnly => Invalidation::TtlOnly,
+        RawInvalidation::Delete => Invalidation::Delete,
+        RawInvalidation::Update => Invalidation::Update,
+        RawInvalidation::Lease => Invalidation::Lease,
+    };
+    let leases = invalidation == Invalidation::Lease;
     CacheConfig {
         capacity: c.integer_in("cache.capacity", &k.capacity, 0, u64::from(u32::MAX - 1)) as u32,
         eviction: match k.eviction {
@@ -167,11 +202,35 @@ fn cache(c: &mut Checker, k: &RawCache) -> CacheConfig {
             Bound::AtLeast(0.0),
             Bound::AtMost(1.0),
         ),
-        invalidation: match k.invalidation {
-            RawInvalidation::TtlOnly => Invalidation::TtlOnly,
-            RawInvalidation::Delete => Invalidation::Delete,
-            RawInvalidation::Update => Invalidation::Update,
-        },
+        invalidation,
+        invalidation_delay: SimTime::from_millis(c.real_in(
+            "cache.invalidation_delay_ms",
+            &k.invalidation_delay_ms,
+            Bound::AtLeast(0.0),
+            Bound::AtMost(MAX_DURATION_S * 1e3),
+        )),
+        invalidation_loss: c.real_in(
+            "cache.invalidation_loss",
+            &k.invalidation_loss,
+            Bound::AtLeast(0.0),
+            Bound::AtMost(1.0),
+        ),
+        lease_wait: SimTime::from_millis(lease_setting(
+            c,
+            "cache.lease_wait_ms",
+            &k.lease_wait_ms,
+            10.0,
+            leases,
+        )),
+        lease_ttl: SimTime::from_millis(lease_setting(
+            c,
+            "cache.lease_ttl_ms",
+            &k.lease_ttl_ms,
+            10_000.0,
+            leases,
+        )),
+        stampede: stampede(c, k),
+        fail_open: k.fail_open,
         warm_start: k.warm_start,
         lookup: service_time(c, "cache.lookup", &k.lookup),
         servers: k
@@ -179,6 +238,204 @@ fn cache(c: &mut Checker, k: &RawCache) -> CacheConfig {
             .as_ref()
             .map(|s| c.integer_in("cache.servers", s, 1, 1_000_000) as u32),
     }
+}
+
+/// A lease setting: allowed only with leases, default `default_ms`.
+fn lease_setting(
+    c: &mut Checker,
+    key: &str,
+    v: &Option<Num<f64>>,
+    default_ms: f64,
+    leases: bool,
+) -> f64 {
+    match v {
+        None => default_ms,
+        Some(v) if !leases => {
+            c.report(
+                key,
+                v.span(),
+                "applies only to cache.invalidation = \"lease\"".into(),
+            );
+            default_ms
+        }
+        Some(v) => c.real_in(
+            key,
+            v,
+            Bound::Above(0.0),
+            Bound::AtMost(MAX_DURATION_S * 1e3),
+        ),
+    }
+}
+
+fn stampede(c: &mut Checker, k: &RawCache) -> Stampede {
+    let chosen = *k.stampede.get_ref();
+    let mut only_for = |key: &str, v: &Option<Num<f64>>, wanted: RawStampede, name: &str| {
+        if let Some(v) = v
+            && chosen != wanted
+        {
+            c.report(
+                key,
+                v.span(),
+                format!("applies only to cache.stampede = \"{name}\""),
+            );
+        }
+    };
+    only_for(
+        "cache.early_refresh_beta",
+        &k.early_refresh_beta,
+        RawStampede::EarlyRefresh,
+        "early-refresh",
+    );
+    only_for(
+        "cache.stale_window_s",
+        &k.stale_window_s,
+        RawStampede::StaleWhileRevalidate,
+        "stale-while-revalidate",
+    );
+    let needs_ttl = matches!(
+        chosen,
+        RawStampede::EarlyRefresh | RawStampede::StaleWhileRevalidate
+    );
+    if needs_ttl && k.ttl_s.is_none() {
+        c.report(
+            "cache.stampede",
+            k.stampede.span(),
+            "early refresh and stale-while-revalidate act on expiry: set cache.ttl_s".into(),
+        );
+    }
+    if chosen == RawStampede::Coalesce && *k.invalidation.get_ref() == RawInvalidation::Lease {
+        c.report(
+            "cache.stampede",
+            k.stampede.span(),
+            "\"coalesce\" is redundant with cache.invalidation = \"lease\": leases already make concurrent misses wait".into(),
+        );
+    }
+    match chosen {
+        RawStampede::None => Stampede::None,
+        RawStampede::Coalesce => Stampede::Coalesce,
+        RawStampede::EarlyRefresh => Stampede::EarlyRefresh {
+            beta: k.early_refresh_beta.as_ref().map_or(1.0, |b| {
+                c.real_in(
+                    "cache.early_refresh_beta",
+                    b,
+                    Bound::Above(0.0),
+                    Bound::AtMost(1e3),
+                )
+            }),
+        },
+        RawStampede::StaleWhileRevalidate => Stampede::StaleWhileRevalidate {
+            window: SimTime::from_secs(k.stale_window_s.as_ref().map_or(10.0, |w| {
+                c.real_in(
+                    "cache.stale_window_s",
+                    w,
+                    Bound::Above(0.0),
+                    Bound::AtMost(MAX_DURATION_S),
+                )
+            })),
+        },
+    }
+}
+
+fn faults(
+    c: &mut Checker,
+    raw: &[Spanned<RawFault>],
+    run: &RunConfig,
+    workload: &WorkloadConfig,
+) -> Vec<Fault> {
+    let duration_s = run.duration.as_secs();
+    raw.iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let key = |name: &str| format!("faults.{i}.{name}");
+            let r = f.get_ref();
+            let kind = match r.kind {
+                RawFaultKind::CacheDown => FaultKind::CacheDown,
+                RawFaultKind::CacheFlush => FaultKind::CacheFlush,
+                RawFaultKind::CacheSlowdown => FaultKind::CacheSlowdown,
+                RawFaultKind::DbSlowdown => FaultKind::DbSlowdown,
+                RawFaultKind::DbPause => FaultKind::DbPause,
+                RawFaultKind::InvalidationOutage => FaultKind::InvalidationOutage,
+                RawFaultKind::HotSetShift => FaultKind::HotSetShift,
+            };
+            let at_s = c
+                .checked(
+                    &key("at_s"),
+                    &r.at_s,
+                    Bound::AtLeast(0.0),
+                    Bound::AtMost(MAX_DURATION_S),
+                )
+                .unwrap_or(0.0);
+            if at_s >= duration_s {
+                c.report(
+                    &key("at_s"),
+                    r.at_s.span(),
+                    format!(
+                        "must be before the run ends (run.duration_s = {duration_s}), got {at_s}"
+                    ),
+                );
+            }
+            let duration = match (&r.duration_s, kind.lasts()) {
+                (Some(d), true) => c.real_in(
+                    &key("duration_s"),
+                    d,
+                    Bound::Above(0.0),
+                    Bound::AtMost(MAX_DURATION_S),
+                ),
+                (None, true) => {
+                    c.report(
+                        &key("duration_s"),
+                        f.span(),
+                        format!("a {:?} fault needs duration_s", r.kind).to_lowercase(),
+                    );
+                    0.0
+                }
+                (Some(d), false) => {
+                    c.report(
+                        &key("duration_s"),
+                        d.span(),
+                        "this fault happens at an instant: remove duration_s".into(),
+                    );
+                    0.0
+                }
+                (None, false) => 0.0,
+            };
+            let factor = match (&r.factor, kind.has_factor()) {
+                (Some(x), true) => {
+                    c.real_in(&key("factor"), x, Bound::Above(0.0), Bound::AtMost(1e6))
+                }
+                (None, true) => {
+                    c.report(
+                        &key("factor"),
+                        f.span(),
+                        "a slowdown needs factor (service-time multiplier, e.g. 5)".into(),
+                    );
+                    1.0
+                }
+                (Some(x), false) => {
+                    c.report(
+                        &key("factor"),
+                        x.span(),
+                        "factor applies only to cache-slowdown and db-slowdown".into(),
+                    );
+                    1.0
+                }
+                (None, false) => 1.0,
+            };
+            if kind == FaultKind::HotSetShift && workload.trace.is_some() {
+                c.report(
+                    &key("kind"),
+                    f.span(),
+                    "hot-set-shift re-draws popularity, which a trace does not use".into(),
+                );
+            }
+            Fault {
+                kind,
+                at: SimTime::from_secs(at_s),
+                duration: SimTime::from_secs(duration),
+                factor,
+            }
+        })
+        .collect()
 }
 
 fn db(c: &mut Checker, d: &RawDb) -> DbConfig {

@@ -12,6 +12,7 @@ use crate::engine::{Rng, SimTime};
 
 use super::eviction::{Eviction, EvictionKind};
 use super::service_time::ServiceTime;
+use super::stampede::Stampede;
 
 /// When a TTL runs from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +32,8 @@ pub enum Invalidation {
     Delete,
     /// Write-through: store the new version.
     Update,
+    /// Delete, with memcache-style leases guarding fills (see `lease.rs`).
+    Lease,
 }
 
 /// The cache as configured.
@@ -47,29 +50,62 @@ pub struct CacheConfig {
     /// not all expire together. 0: every entry lives exactly `ttl`.
     pub ttl_jitter: f64,
     pub invalidation: Invalidation,
+    /// Time from a write's commit to its invalidation reaching the cache.
+    pub invalidation_delay: SimTime,
+    /// Probability that an invalidation is lost on the way, in [0, 1].
+    pub invalidation_loss: f64,
+    /// With leases: how long a reader that finds the lease held waits
+    /// before reading the cache again.
+    pub lease_wait: SimTime,
+    /// With leases: a lease not redeemed by then lapses, so a reader that
+    /// gave up cannot block a key for ever.
+    pub lease_ttl: SimTime,
+    pub stampede: Stampede,
     /// Start filled with the `capacity` most popular keys.
     pub warm_start: bool,
     /// Service time of one lookup.
     pub lookup: ServiceTime,
     /// Parallel lookups; `None`: unlimited.
     pub servers: Option<u32>,
+    /// While the cache is down, reads go to the database (`true`) or fail.
+    pub fail_open: bool,
 }
 
 /// The result of a lookup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lookup {
-    /// The entry, with the version of the value it holds.
+    /// A live entry: the version it holds, when it expires, and how long
+    /// the fetch that filled it took (XFetch's δ).
     Hit {
         version: u32,
+        expires: SimTime,
+        fetch_time: SimTime,
     },
-    Miss,
+    /// An expired entry still inside the stale-while-revalidate window.
+    Stale { version: u32 },
+    /// No usable entry; `expired` if one was there but had expired.
+    Miss { expired: bool },
+}
+
+/// What a store did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// A new entry (possibly evicting another).
+    Inserted,
+    /// Replaced an entry; `live` if that entry had not expired yet.
+    Replaced { live: bool },
+    /// Turned away: the cache is full and never evicts, or holds nothing.
+    Rejected,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     key: u32,
     version: u32,
+    /// A refresh of this entry is in flight (early refresh, revalidation).
+    refreshing: bool,
     expires: SimTime,
+    fetch_time: SimTime,
 }
 
 const ABSENT: u32 = u32::MAX;
@@ -82,6 +118,9 @@ pub struct CacheStore {
     ttl_mode: TtlMode,
     ttl_jitter: f64,
     jitter_rng: Rng,
+    /// How long past expiry an entry may still be served (stale while
+    /// revalidate); zero otherwise.
+    stale_window: SimTime,
     /// Slot of each key, or `ABSENT`: one `u32` per key.
     slot_of: Vec<u32>,
     entries: Vec<Entry>,
@@ -90,7 +129,7 @@ pub struct CacheStore {
     stats: StoreStats,
 }
 
-/// Counts of what happened to entries.
+/// Counts of what happened to entries since the start.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoreStats {
     pub evictions: u64,
@@ -110,6 +149,10 @@ impl CacheStore {
             ttl_mode: config.ttl_mode,
             ttl_jitter: config.ttl_jitter,
             jitter_rng,
+            stale_window: match config.stampede {
+                Stampede::StaleWhileRevalidate { window } => window,
+                _ => SimTime::ZERO,
+            },
             slot_of: vec![ABSENT; keys as usize],
             entries: Vec::with_capacity(capacity as usize),
             free: Vec::new(),
@@ -132,69 +175,76 @@ impl CacheStore {
     }
 
     /// Looks `key` up at `now`. A hit counts as an access (LRU order, idle
-    /// TTL); an expired entry is dropped and reported as a miss.
+    /// TTL). An expired entry is dropped and reported as a miss, unless it
+    /// is within the stale window: then it stays and is reported stale.
     pub fn lookup(&mut self, key: u32, now: SimTime) -> Lookup {
         let slot = self.slot_of[key as usize];
         if slot == ABSENT {
-            return Lookup::Miss;
+            return Lookup::Miss { expired: false };
         }
         let entry = &mut self.entries[slot as usize];
         if entry.expires <= now {
+            if now < entry.expires.saturating_add(self.stale_window) {
+                return Lookup::Stale {
+                    version: entry.version,
+                };
+            }
             self.stats.expirations += 1;
             self.remove_slot(slot);
-            return Lookup::Miss;
+            return Lookup::Miss { expired: true };
         }
         if self.ttl_mode == TtlMode::Idle {
             entry.expires = self.ttl.map_or(SimTime::MAX, |ttl| now.saturating_add(ttl));
         }
-        let version = entry.version;
+        let hit = Lookup::Hit {
+            version: entry.version,
+            expires: entry.expires,
+            fetch_time: entry.fetch_time,
+        };
         self.eviction.on_access(slot);
-        Lookup::Hit { version }
+        hit
     }
 
-    /// Stores `version` of `key` (a fill or a write-through), overwriting
-    /// what is there and evicting another entry if the cache is full.
-    pub fn store(&mut self, key: u32, version: u32, now: SimTime) {
+    /// Stores `version` of `key` (a fill or a write-through), replacing what
+    /// is there and evicting another entry if the cache is full.
+    /// `fetch_time` is how long the database fetch took.
+    pub fn store(&mut self, key: u32, version: u32, now: SimTime, fetch_time: SimTime) -> Stored {
         if self.capacity == 0 {
-            return;
+            return Stored::Rejected;
         }
-        let expires = self.expiry(now);
+        let entry = Entry {
+            key,
+            version,
+            refreshing: false,
+            expires: self.expiry(now),
+            fetch_time,
+        };
         let slot = self.slot_of[key as usize];
         if slot != ABSENT {
-            self.entries[slot as usize] = Entry {
-                key,
-                version,
-                expires,
-            };
+            let live = self.entries[slot as usize].expires > now;
+            self.entries[slot as usize] = entry;
             self.eviction.on_access(slot);
-            return;
+            return Stored::Replaced { live };
         }
         let slot = if let Some(slot) = self.free.pop() {
             slot
         } else if self.entries.len() < self.capacity as usize {
-            self.entries.push(Entry {
-                key,
-                version,
-                expires,
-            });
+            self.entries.push(entry);
             self.entries.len() as u32 - 1
         } else {
             let Some(victim) = self.eviction.victim() else {
                 // A policy that never evicts: the newcomer is turned away.
                 self.stats.rejected_stores += 1;
-                return;
+                return Stored::Rejected;
             };
             self.stats.evictions += 1;
             self.remove_slot(victim);
             self.free.pop().expect("the victim's slot was freed")
         };
-        self.entries[slot as usize] = Entry {
-            key,
-            version,
-            expires,
-        };
+        self.entries[slot as usize] = entry;
         self.slot_of[key as usize] = slot;
         self.eviction.on_insert(slot, key);
+        Stored::Inserted
     }
 
     /// Removes `key` if present.
@@ -205,9 +255,31 @@ impl CacheStore {
         }
     }
 
+    /// Removes every entry (a flush, or a restart after a crash).
+    pub fn clear(&mut self) {
+        let slots: Vec<u32> = self
+            .slot_of
+            .iter()
+            .copied()
+            .filter(|&s| s != ABSENT)
+            .collect();
+        for slot in slots {
+            self.remove_slot(slot);
+        }
+    }
+
     /// Whether `key` has an entry (expired or not).
     pub fn contains(&self, key: u32) -> bool {
         self.slot_of[key as usize] != ABSENT
+    }
+
+    /// Marks whether a refresh of `key`'s entry is in flight; returns the
+    /// previous mark (`true` also when there is no entry to mark).
+    pub fn mark_refreshing(&mut self, key: u32, refreshing: bool) -> bool {
+        match self.slot_of[key as usize] {
+            ABSENT => true,
+            slot => std::mem::replace(&mut self.entries[slot as usize].refreshing, refreshing),
+        }
     }
 
     /// When an entry stored at `now` expires.
@@ -235,39 +307,60 @@ mod tests {
     use super::*;
     use crate::engine::RandomStreams;
 
-    fn store(capacity: u32, ttl: Option<SimTime>, ttl_mode: TtlMode) -> CacheStore {
-        let config = CacheConfig {
+    fn config(capacity: u32, ttl: Option<SimTime>, ttl_mode: TtlMode) -> CacheConfig {
+        CacheConfig {
             capacity,
             eviction: EvictionKind::Lru,
             ttl,
             ttl_mode,
             ttl_jitter: 0.0,
             invalidation: Invalidation::Delete,
+            invalidation_delay: SimTime::ZERO,
+            invalidation_loss: 0.0,
+            lease_wait: SimTime::ZERO,
+            lease_ttl: SimTime::ZERO,
+            stampede: Stampede::None,
             warm_start: false,
             lookup: ServiceTime::Deterministic { mean_ms: 0.0 },
             servers: None,
-        };
+            fail_open: true,
+        }
+    }
+
+    fn store(capacity: u32, ttl: Option<SimTime>, ttl_mode: TtlMode) -> CacheStore {
+        let streams = RandomStreams::new(1);
         CacheStore::new(
-            &config,
+            &config(capacity, ttl, ttl_mode),
             10,
-            RandomStreams::new(1).stream(0),
-            RandomStreams::new(1).stream(1),
+            streams.stream(0),
+            streams.stream(1),
         )
     }
+
+    fn version(lookup: Lookup) -> Option<u32> {
+        match lookup {
+            Lookup::Hit { version, .. } => Some(version),
+            _ => None,
+        }
+    }
+
+    const T0: SimTime = SimTime::ZERO;
 
     #[test]
     fn stores_evicts_and_deletes() {
         let mut s = store(2, None, TtlMode::Insertion);
-        let t = SimTime::ZERO;
-        s.store(1, 7, t);
-        s.store(2, 3, t);
-        assert_eq!(s.lookup(1, t), Lookup::Hit { version: 7 });
-        s.store(3, 0, t); // evicts 2, the least recently used
-        assert_eq!(s.lookup(2, t), Lookup::Miss);
+        assert_eq!(s.store(1, 7, T0, T0), Stored::Inserted);
+        s.store(2, 3, T0, T0);
+        assert_eq!(version(s.lookup(1, T0)), Some(7));
+        s.store(3, 0, T0, T0); // evicts 2, the least recently used
+        assert_eq!(s.lookup(2, T0), Lookup::Miss { expired: false });
         assert_eq!(s.stats().evictions, 1);
+        assert_eq!(s.store(1, 8, T0, T0), Stored::Replaced { live: true });
         s.delete(1);
-        assert_eq!(s.lookup(1, t), Lookup::Miss);
+        assert_eq!(s.lookup(1, T0), Lookup::Miss { expired: false });
         assert_eq!(s.len(), 1);
+        s.clear();
+        assert!(s.is_empty() && !s.contains(3));
     }
 
     #[test]
@@ -276,20 +369,50 @@ mod tests {
         let mut ins = store(2, ttl, TtlMode::Insertion);
         let mut idle = store(2, ttl, TtlMode::Idle);
         for s in [&mut ins, &mut idle] {
-            s.store(1, 0, SimTime(0));
+            s.store(1, 0, SimTime(0), T0);
             assert!(matches!(s.lookup(1, SimTime(8)), Lookup::Hit { .. }));
         }
-        assert_eq!(ins.lookup(1, SimTime(12)), Lookup::Miss);
+        assert_eq!(ins.lookup(1, SimTime(12)), Lookup::Miss { expired: true });
         assert_eq!(ins.stats().expirations, 1);
         assert!(matches!(idle.lookup(1, SimTime(12)), Lookup::Hit { .. }));
-        assert_eq!(idle.lookup(1, SimTime(22)), Lookup::Miss);
+        assert_eq!(idle.lookup(1, SimTime(22)), Lookup::Miss { expired: true });
+    }
+
+    #[test]
+    fn stale_window_serves_expired_entries_for_a_while() {
+        let mut c = config(2, Some(SimTime(10)), TtlMode::Insertion);
+        c.stampede = Stampede::StaleWhileRevalidate { window: SimTime(5) };
+        let streams = RandomStreams::new(1);
+        let mut s = CacheStore::new(&c, 10, streams.stream(0), streams.stream(1));
+        s.store(1, 4, T0, T0);
+        assert_eq!(s.lookup(1, SimTime(12)), Lookup::Stale { version: 4 });
+        assert_eq!(s.lookup(1, SimTime(15)), Lookup::Miss { expired: true });
+    }
+
+    #[test]
+    fn ttl_jitter_spreads_expiry_evenly_around_the_ttl() {
+        let mut c = config(1, Some(SimTime(1000)), TtlMode::Insertion);
+        c.ttl_jitter = 0.5;
+        let streams = RandomStreams::new(1);
+        let mut s = CacheStore::new(&c, 1, streams.stream(0), streams.stream(1));
+        let mut lifetimes = Vec::new();
+        for _ in 0..2000 {
+            s.store(0, 0, T0, T0);
+            let life = (0..)
+                .map(SimTime)
+                .find(|&t| !matches!(s.lookup(0, t), Lookup::Hit { .. }));
+            lifetimes.push(life.unwrap().as_nanos());
+        }
+        let mean = lifetimes.iter().sum::<u64>() as f64 / lifetimes.len() as f64;
+        assert!((mean - 1000.0).abs() < 15.0, "mean lifetime {mean}");
+        assert!(lifetimes.iter().all(|&l| (500..=1501).contains(&l)));
     }
 
     #[test]
     fn capacity_zero_caches_nothing() {
         let mut s = store(0, None, TtlMode::Insertion);
-        s.store(1, 0, SimTime::ZERO);
-        assert_eq!(s.lookup(1, SimTime::ZERO), Lookup::Miss);
+        assert_eq!(s.store(1, 0, T0, T0), Stored::Rejected);
+        assert_eq!(s.lookup(1, T0), Lookup::Miss { expired: false });
         assert!(s.is_empty());
     }
 }

@@ -24,21 +24,47 @@ pub struct DbConfig {
     pub write: ServiceTime,
 }
 
-/// A query: which request's attempt sent it, and what it does.
+/// Why a query was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryOrigin {
+    /// A client's own attempt.
+    Client,
+    /// The leader of a single flight: its answer serves every waiter.
+    Flight,
+    /// A reader refreshing a live entry before it expires (XFetch).
+    EarlyRefresh,
+    /// A background refresh of an entry served stale; no client waits.
+    Revalidation,
+}
+
+/// A query: who sent it, and what it does.
 #[derive(Debug, Clone, Copy)]
 pub struct DbJob {
     pub request: u32,
     pub attempt: u32,
     pub key: u32,
     pub op: Op,
+    pub origin: QueryOrigin,
+    /// The lease token the fill must present (0: none).
+    pub lease: u32,
+    /// When the query was sent: its answer's age is measured from here.
+    pub sent: SimTime,
     /// For a read, the version it sees; set when service starts.
     pub snapshot: u32,
 }
+
+/// Commit times kept per key, to age stale reads: exact while a stale read
+/// is fewer than this many versions behind.
+const HISTORY: usize = 4;
 
 /// Versions per key and the station that serves queries.
 #[derive(Debug, Clone)]
 pub struct Database {
     versions: Vec<u32>,
+    /// Commit time of version v at `[v % HISTORY]`; allocated at the first
+    /// write, so read-only models pay nothing.
+    commits: Vec<[SimTime; HISTORY]>,
+    keys: u32,
     station: Station<DbJob>,
     read: ServiceSampler,
     write: ServiceSampler,
@@ -49,6 +75,8 @@ impl Database {
     pub fn new(config: &DbConfig, keys: u32, rng: Rng) -> Self {
         Database {
             versions: vec![0; keys as usize],
+            commits: Vec::new(),
+            keys,
             station: Station::new(Some(config.servers), config.queue_limit),
             read: config.read.sampler(),
             write: config.write.sampler(),
@@ -65,22 +93,39 @@ impl Database {
         self.versions[key as usize]
     }
 
+    /// How long ago the version after `version` was committed: the age of
+    /// a read that returned `version`. A lower bound when the read is more
+    /// than a few versions behind.
+    pub fn staleness(&self, key: u32, version: u32, now: SimTime) -> SimTime {
+        let current = self.versions[key as usize];
+        if version >= current || self.commits.is_empty() {
+            return SimTime::ZERO;
+        }
+        let next = (version + 1).max(current.saturating_sub(HISTORY as u32 - 1));
+        now.saturating_sub(self.commits[key as usize][next as usize % HISTORY])
+    }
+
     /// A query arrives. If it starts at once, the caller must call
     /// [`start`](Self::start) with its slot.
     pub fn submit(&mut self, job: DbJob, now: SimTime) -> Admission {
         self.station.arrive(job, now)
     }
 
-    /// Begins serving the query in `slot`: takes the read snapshot and
-    /// returns when service will end.
-    pub fn start(&mut self, slot: u32, now: SimTime) -> SimTime {
+    /// Begins serving the query in `slot`, its service time stretched by
+    /// `slowdown`: takes the read snapshot and returns when service ends.
+    pub fn start(&mut self, slot: u32, now: SimTime, slowdown: f64) -> SimTime {
         let job = self.station.job_mut(slot);
         job.snapshot = self.versions[job.key as usize];
         let sampler = match job.op {
             Op::Read => &self.read,
             Op::Write => &self.write,
         };
-        now + sampler.sample(&mut self.rng)
+        let service = sampler.sample(&mut self.rng);
+        if slowdown == 1.0 {
+            now + service
+        } else {
+            now + SimTime((service.as_nanos() as f64 * slowdown).round() as u64)
+        }
     }
 
     /// Ends the query in `slot`: a write commits. Returns the query, and the
@@ -88,8 +133,69 @@ impl Database {
     pub fn complete(&mut self, slot: u32, now: SimTime) -> (DbJob, Option<Started>) {
         let (job, next) = self.station.finish(slot, now);
         if job.op == Op::Write {
-            self.versions[job.key as usize] += 1;
+            let k = job.key as usize;
+            self.versions[k] += 1;
+            if self.commits.is_empty() {
+                self.commits = vec![[SimTime::ZERO; HISTORY]; self.keys as usize];
+            }
+            self.commits[k][self.versions[k] as usize % HISTORY] = now;
         }
         (job, next)
+    }
+
+    /// Stops starting queries (a pause); queries in service go on.
+    pub fn pause(&mut self) {
+        self.station.pause();
+    }
+
+    /// Ends a pause: returns the queries that start now.
+    pub fn resume(&mut self, now: SimTime) -> Vec<Started> {
+        self.station.resume(now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::RandomStreams;
+
+    #[test]
+    fn writes_commit_versions_and_stale_reads_are_aged_from_the_next_commit() {
+        let config = DbConfig {
+            servers: 1,
+            queue_limit: None,
+            read: ServiceTime::Deterministic { mean_ms: 0.0 },
+            write: ServiceTime::Deterministic { mean_ms: 0.0 },
+        };
+        let mut db = Database::new(&config, 2, RandomStreams::new(1).stream(0));
+        let write = DbJob {
+            request: 0,
+            attempt: 0,
+            key: 1,
+            op: Op::Write,
+            origin: QueryOrigin::Client,
+            lease: 0,
+            sent: SimTime::ZERO,
+            snapshot: 0,
+        };
+        for t in [10, 20, 30] {
+            let Admission::Started(slot) = db.submit(write, SimTime(t)) else {
+                panic!()
+            };
+            db.start(slot, SimTime(t), 1.0);
+            db.complete(slot, SimTime(t));
+        }
+        assert_eq!(db.version(1), 3);
+        assert_eq!(
+            db.staleness(1, 0, SimTime(100)),
+            SimTime(90),
+            "v1 committed at 10"
+        );
+        assert_eq!(
+            db.staleness(1, 2, SimTime(100)),
+            SimTime(70),
+            "v3 committed at 30"
+        );
+        assert_eq!(db.staleness(1, 3, SimTime(100)), SimTime::ZERO);
     }
 }

@@ -6,6 +6,7 @@ use crate::metrics::Slo;
 use super::cache::CacheConfig;
 use super::clients::ClientsConfig;
 use super::database::DbConfig;
+use super::faults::Fault;
 use super::workload::WorkloadConfig;
 
 /// Run length, measurement and guard settings.
@@ -31,5 +32,6 @@ pub struct Model {
     pub clients: ClientsConfig,
     pub cache: CacheConfig,
     pub db: DbConfig,
+    pub faults: Vec<Fault>,
     pub slo: Slo,
 }

@@ -37,6 +37,8 @@ pub struct Station<J> {
     queue_limit: Option<u64>,
     waiting: VecDeque<(J, SimTime)>,
     in_service: Slab<J>,
+    /// Paused: no job starts service.
+    paused: bool,
     busy: Level,
     queued: Level,
 }
@@ -48,6 +50,7 @@ impl<J> Station<J> {
             queue_limit,
             waiting: VecDeque::new(),
             in_service: Slab::new(),
+            paused: false,
             busy: Level::default(),
             queued: Level::default(),
         }
@@ -69,10 +72,7 @@ impl<J> Station<J> {
 
     /// A job arrives at `now`.
     pub fn arrive(&mut self, job: J, now: SimTime) -> Admission {
-        let has_free_server = self
-            .servers
-            .is_none_or(|c| (self.in_service.len() as u64) < u64::from(c));
-        if has_free_server {
+        if !self.paused && self.has_free_server() {
             self.busy.add(1, now);
             return Admission::Started(self.in_service.insert(job));
         }
@@ -85,6 +85,40 @@ impl<J> Station<J> {
         self.waiting.push_back((job, now));
         self.queued.add(1, now);
         Admission::Queued
+    }
+
+    fn has_free_server(&self) -> bool {
+        self.servers
+            .is_none_or(|c| (self.in_service.len() as u64) < u64::from(c))
+    }
+
+    /// Stops starting jobs; jobs in service are not affected.
+    pub fn pause(&mut self) {
+        self.paused = true;
+    }
+
+    /// Starts jobs again: as many waiting jobs as there are free servers
+    /// take one now.
+    pub fn resume(&mut self, now: SimTime) -> Vec<Started> {
+        self.paused = false;
+        let mut started = Vec::new();
+        while self.has_free_server() {
+            let Some(next) = self.start_next(now) else {
+                break;
+            };
+            self.busy.add(1, now);
+            started.push(next);
+        }
+        started
+    }
+
+    fn start_next(&mut self, now: SimTime) -> Option<Started> {
+        let (job, since) = self.waiting.pop_front()?;
+        self.queued.sub(1, now);
+        Some(Started {
+            slot: self.in_service.insert(job),
+            waited: now - since,
+        })
     }
 
     /// The job in service in `slot`.
@@ -101,19 +135,14 @@ impl<J> Station<J> {
             .in_service
             .remove(slot)
             .expect("a job is in service in this slot");
-        let next = match self.waiting.pop_front() {
-            Some((next, since)) => {
-                self.queued.sub(1, now);
-                Some(Started {
-                    slot: self.in_service.insert(next),
-                    waited: now - since,
-                })
-            }
-            None => {
-                self.busy.sub(1, now);
-                None
-            }
+        let next = if self.paused {
+            None
+        } else {
+            self.start_next(now)
         };
+        if next.is_none() {
+            self.busy.sub(1, now);
+        }
         (job, next)
     }
 }
@@ -137,6 +166,29 @@ mod tests {
         assert_eq!(*station.job_mut(next.slot), 'b');
         assert_eq!(station.queued().area_at(SimTime(5)), 4);
         assert_eq!(station.busy().area_at(SimTime(10)), 10);
+    }
+
+    #[test]
+    fn a_paused_station_queues_and_resumes_up_to_its_servers() {
+        let mut station = Station::new(Some(2), None);
+        let Admission::Started(first) = station.arrive('a', SimTime(0)) else {
+            panic!()
+        };
+        station.pause();
+        assert_eq!(
+            station.arrive('b', SimTime(1)),
+            Admission::Queued,
+            "a free server, but paused"
+        );
+        assert_eq!(station.arrive('c', SimTime(1)), Admission::Queued);
+        assert_eq!(station.arrive('d', SimTime(1)), Admission::Queued);
+        let (_, next) = station.finish(first, SimTime(2));
+        assert_eq!(next, None, "paused: the freed server stays idle");
+        let started = station.resume(SimTime(5));
+        assert_eq!(started.len(), 2);
+        assert_eq!(started[0].waited, SimTime(4));
+        assert_eq!(station.queue_len(), 1);
+        assert_eq!(station.busy().value(), 2);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! (rank = key), which lets a warm start fill the cache with keys
 //! `0..capacity` and keeps every per-key table a plain `Vec`.
 
+use std::path::PathBuf;
+
 use rand::RngExt;
 
 use crate::engine::{AliasTable, Rng};
@@ -25,6 +27,8 @@ pub struct WorkloadConfig {
     pub popularity: Popularity,
     /// Share of requests that are reads, in [0, 1]; the rest are writes.
     pub read_fraction: f64,
+    /// Replay this access log instead of drawing requests (see `trace.rs`).
+    pub trace: Option<PathBuf>,
 }
 
 /// A request's operation.
@@ -49,7 +53,10 @@ impl WorkloadConfig {
 /// Draws keys and operations, each from its own random stream.
 #[derive(Debug, Clone)]
 pub struct Workload {
-    keys: AliasTable,
+    ranks: AliasTable,
+    /// Key of each popularity rank once a hot-set shift has re-drawn them;
+    /// empty while rank = key.
+    key_of_rank: Vec<u32>,
     read_fraction: f64,
     key_rng: Rng,
     op_rng: Rng,
@@ -57,14 +64,15 @@ pub struct Workload {
 
 impl Workload {
     pub fn new(config: &WorkloadConfig, key_rng: Rng, op_rng: Rng) -> Self {
-        let keys = match config.popularity {
+        let ranks = match config.popularity {
             Popularity::Uniform => AliasTable::uniform(config.keys),
             Popularity::Zipf { .. } => {
                 AliasTable::new(config.probabilities()).expect("validated: keys >= 1, s finite")
             }
         };
         Workload {
-            keys,
+            ranks,
+            key_of_rank: Vec::new(),
             read_fraction: config.read_fraction,
             key_rng,
             op_rng,
@@ -72,7 +80,23 @@ impl Workload {
     }
 
     pub fn next_key(&mut self) -> u32 {
-        self.keys.sample(&mut self.key_rng)
+        let rank = self.ranks.sample(&mut self.key_rng);
+        match self.key_of_rank.get(rank as usize) {
+            Some(&key) => key,
+            None => rank,
+        }
+    }
+
+    /// Re-draws which key holds which popularity rank (a uniformly random
+    /// permutation): yesterday's bestsellers are no longer today's.
+    pub fn shift_hot_set(&mut self, keys: u32, rng: &mut Rng) {
+        if self.key_of_rank.is_empty() {
+            self.key_of_rank = (0..keys).collect();
+        }
+        for i in (1..self.key_of_rank.len()).rev() {
+            let j = rng.random_range(0..=i);
+            self.key_of_rank.swap(i, j);
+        }
     }
 
     pub fn next_op(&mut self) -> Op {
@@ -90,6 +114,28 @@ impl Workload {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::RandomStreams;
+
+    #[test]
+    fn a_hot_set_shift_moves_popularity_to_other_keys() {
+        let config = WorkloadConfig {
+            keys: 1000,
+            popularity: Popularity::Zipf { s: 1.2 },
+            read_fraction: 1.0,
+            trace: None,
+        };
+        let streams = RandomStreams::new(3);
+        let mut w = Workload::new(&config, streams.stream(0), streams.stream(1));
+        let top_share =
+            |w: &mut Workload| (0..20_000).filter(|_| w.next_key() < 10).count() as f64 / 20_000.0;
+        let before = top_share(&mut w);
+        w.shift_hot_set(1000, &mut streams.stream(2));
+        let after = top_share(&mut w);
+        assert!(
+            before > 0.4 && after < 0.1,
+            "keys 0..10 drew {before} before, {after} after"
+        );
+    }
 
     #[test]
     fn zipf_probabilities_follow_the_power_law() {
@@ -97,6 +143,7 @@ mod tests {
             keys: 3,
             popularity: Popularity::Zipf { s: 1.0 },
             read_fraction: 1.0,
+            trace: None,
         };
         let p = config.probabilities();
         let h3 = 1.0 + 0.5 + 1.0 / 3.0;

@@ -43,8 +43,8 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
 fn cache_configuration_does_not_change_the_arrivals() {
     use crate::support::model;
     let base = "[run]\nduration_s = 30.0\nwarmup_s = 0.0\n";
-    let a = outage_sim::stack::run(&model(base, &["cache.capacity=100".into()]));
-    let b = outage_sim::stack::run(&model(
+    let a = crate::support::run(&model(base, &["cache.capacity=100".into()]));
+    let b = crate::support::run(&model(
         base,
         &[
             "cache.capacity=50000".into(),

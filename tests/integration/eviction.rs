@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 
 use outage_sim::engine::{RandomStreams, SimTime};
 use outage_sim::stack::{
-    CacheConfig, CacheStore, EvictionKind, Invalidation, Lookup, ServiceTime, TtlMode,
+    CacheConfig, CacheStore, EvictionKind, Invalidation, Lookup, ServiceTime, Stampede, TtlMode,
 };
 use rand_distr::{Distribution, Zipf};
 
@@ -27,9 +27,15 @@ fn store_hits(kind: EvictionKind, capacity: u32, n: u32, sequence: &[u32]) -> Ve
         ttl_mode: TtlMode::Insertion,
         ttl_jitter: 0.0,
         invalidation: Invalidation::Delete,
+        invalidation_delay: SimTime::ZERO,
+        invalidation_loss: 0.0,
+        lease_wait: SimTime::ZERO,
+        lease_ttl: SimTime::ZERO,
+        stampede: Stampede::None,
         warm_start: false,
         lookup: ServiceTime::Deterministic { mean_ms: 0.0 },
         servers: None,
+        fail_open: true,
     };
     let streams = RandomStreams::new(1);
     let mut store = CacheStore::new(&config, n, streams.stream(6), streams.stream(7));
@@ -38,10 +44,11 @@ fn store_hits(kind: EvictionKind, capacity: u32, n: u32, sequence: &[u32]) -> Ve
         .iter()
         .map(|&key| match store.lookup(key, now) {
             Lookup::Hit { .. } => true,
-            Lookup::Miss => {
-                store.store(key, 0, now);
+            Lookup::Miss { .. } => {
+                store.store(key, 0, now, now);
                 false
             }
+            Lookup::Stale { .. } => unreachable!("no stale window"),
         })
         .collect()
 }

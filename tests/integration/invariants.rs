@@ -3,7 +3,6 @@
 //! add up to the run.
 
 use crate::support::model;
-use outage_sim::stack;
 
 /// A busy model that exercises every path: cache hits and misses, writes
 /// and invalidations, queueing, rejections, timeouts and retries.
@@ -34,7 +33,7 @@ const BUSY: &str = r#"
 
 #[test]
 fn every_request_ends_exactly_once() {
-    let r = stack::run(&model(BUSY, &[]));
+    let r = crate::support::run(&model(BUSY, &[]));
     let s = &r.summary;
     eprintln!("{s:?}");
     assert!(
@@ -42,7 +41,7 @@ fn every_request_ends_exactly_once() {
         "the model exercises every path"
     );
     assert_eq!(s.requests, s.successes + s.errors + s.unfinished);
-    assert_eq!(s.errors, s.timeouts + s.rejected);
+    assert_eq!(s.errors, s.timeouts + s.rejected + s.cache_down_errors);
     assert!(s.attempts >= s.requests && s.attempts <= 3 * s.requests);
     // With no warm-up, the windows see every arrival and every outcome.
     let sum = |f: fn(&outage_sim::metrics::WindowRow) -> u64| r.windows.iter().map(f).sum::<u64>();
@@ -59,7 +58,7 @@ fn every_request_ends_exactly_once() {
 /// the jobs still waiting at the end separate them, so 2 % is generous.
 #[test]
 fn littles_law_holds_on_the_database_queue() {
-    let s = stack::run(&model(BUSY, &[])).summary;
+    let s = crate::support::run(&model(BUSY, &[])).summary;
     let lambda = s.db_jobs as f64 / s.measured_s;
     let w_s = s.db_wait_mean_ms.unwrap() / 1e3;
     let l = s.db_queue_mean;
@@ -74,7 +73,7 @@ fn littles_law_holds_on_the_database_queue() {
 
 #[test]
 fn ratios_and_levels_stay_in_range() {
-    let r = stack::run(&model(BUSY, &["run.warmup_s=20".into()]));
+    let r = crate::support::run(&model(BUSY, &["run.warmup_s=20".into()]));
     let unit = |v: Option<f64>| v.is_none_or(|v| (0.0..=1.0).contains(&v));
     let s = &r.summary;
     assert!(
@@ -119,7 +118,7 @@ fn a_runaway_model_stops_as_diverged() {
         servers = 1
         read = { dist = "exponential", mean_ms = 10.0 }
     "#;
-    let s = stack::run(&model(text, &[])).summary;
+    let s = crate::support::run(&model(text, &[])).summary;
     assert_eq!(s.status, outage_sim::metrics::Status::Diverged);
     assert!(s.end_s < 10.0, "stopped early, at {} s", s.end_s);
     assert!(s.in_flight_max <= 10_000);

@@ -20,7 +20,7 @@ fn every_model_file_loads_and_runs() {
             "run.duration_s=10".to_string(),
             "run.warmup_s=2".to_string(),
         ];
-        let result = outage_sim::stack::run(&model(&text, &short));
+        let result = crate::support::run(&model(&text, &short));
         assert!(result.summary.requests > 0, "{}", path.display());
         seen += 1;
     }

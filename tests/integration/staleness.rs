@@ -73,7 +73,7 @@ fn race_model(db_ms: f64) -> String {
 #[test]
 fn delete_on_write_staleness_comes_only_from_the_race() {
     let stale = |db_ms: f64| {
-        let r = outage_sim::stack::run(&model(&race_model(db_ms), &[]));
+        let r = crate::support::run(&model(&race_model(db_ms), &[]));
         r.summary.stale_ratio.unwrap()
     };
     let ratios: Vec<(f64, f64)> = [0.0, 0.1, 1.0, 10.0]

@@ -13,10 +13,15 @@ pub fn model(text: &str, overrides: &[String]) -> Model {
         .model
 }
 
+/// Runs `model`, which must not fail.
+pub fn run(model: &Model) -> RunResult {
+    stack::run(model).unwrap_or_else(|e| panic!("run failed: {e}"))
+}
+
 /// Runs `text` once per seed.
 pub fn replications(text: &str, seeds: std::ops::Range<u64>) -> Vec<RunResult> {
     seeds
-        .map(|seed| stack::run(&model(text, &[format!("run.seed={seed}")])))
+        .map(|seed| run(&model(text, &[format!("run.seed={seed}")])))
         .collect()
 }
 

@@ -1,28 +1,39 @@
 //! The system: clients → cache → database as one event loop.
 //!
-//! Look-aside caching. A read first looks the key up in the cache; on a hit
-//! it is answered from the cache, on a miss it queries the database and,
-//! when the answer comes back to a client that is still waiting, the client
-//! stores it in the cache (a client that gave up fills nothing). A write
-//! goes to the database; when it commits, the cache is invalidated as
-//! configured. A read is *stale* when the version it returns is older than
-//! the database's version of that key at the moment it returns.
+//! Look-aside caching. A read first looks the key up in the cache
+//! (`lookup.rs`); on a hit it is answered from the cache, on a miss it
+//! queries the database (`query.rs`) and, when the answer comes back to a
+//! client that is still waiting, the client stores it in the cache (a
+//! client that gave up fills nothing). A write goes to the database; when
+//! it commits, the cache is invalidated as configured. A read is *stale*
+//! when the version it returns is older than the database's version of
+//! that key at the moment it returns.
 //!
 //! Abandoned work is not cancelled: a query whose client timed out is still
 //! served (wasted work), and a write still commits.
 
+mod lookup;
+mod query;
+
+use rand::RngExt;
+
 use crate::engine::{EventQueue, Lane, RandomStreams, Rng, SimTime, Slab};
 use crate::metrics::{
-    FailureCause, Gauges, Level, Recorder, RecorderConfig, RunEnd, Status, Summary, WindowRow,
+    FailureCause, Gauges, Level, ReadOutcome, Recorder, RecorderConfig, RunEnd, Status, Summary,
+    WindowRow,
 };
 
-use super::cache::{CacheStore, Invalidation, Lookup};
+use super::cache::{CacheStore, Invalidation};
 use super::clients::Arrivals;
-use super::database::{Database, DbJob};
+use super::database::Database;
+use super::faults::{FaultKind, FaultState, last_fault_end};
+use super::lease::Leases;
 use super::model::Model;
 use super::request::Request;
 use super::service_time::{ServiceSampler, ServiceTime};
-use super::station::{Admission, Station};
+use super::stampede::{Flights, Stampede};
+use super::station::Station;
+use super::trace::{TraceError, TraceReader};
 use super::workload::{Op, Workload};
 
 /// The random stream of each purpose. Fixed forever: changing one changes
@@ -35,19 +46,47 @@ mod stream {
     pub const CACHE_SERVICE: u64 = 5;
     pub const EVICTION: u64 = 6;
     pub const TTL_JITTER: u64 = 7;
+    pub const INVALIDATION: u64 = 8;
+    pub const REFRESH: u64 = 9;
+    pub const FAULTS: u64 = 10;
 }
 
 /// What happens next. Small and `Copy`: the queue stores events by value.
 #[derive(Debug, Clone, Copy)]
 enum Event {
     /// A new request arrives.
-    Arrival,
+    Arrival {
+        key: u32,
+        op: Op,
+    },
     /// The cache lookup in service in this slot completes.
-    LookupDone { slot: u32 },
+    LookupDone {
+        slot: u32,
+    },
     /// The database query in service in this slot completes.
-    QueryDone { slot: u32 },
+    QueryDone {
+        slot: u32,
+    },
     /// An attempt's timeout expires.
-    Timeout { request: u32, attempt: u32 },
+    Timeout {
+        request: u32,
+        attempt: u32,
+    },
+    /// A reader that found the key's lease held reads the cache again.
+    LeaseRetry {
+        request: u32,
+        attempt: u32,
+    },
+    /// A delayed invalidation reaches the cache.
+    Invalidate {
+        key: u32,
+    },
+    FaultStart {
+        index: u32,
+    },
+    FaultEnd {
+        index: u32,
+    },
 }
 
 /// A lookup in the cache's station: which attempt sent it.
@@ -64,10 +103,32 @@ pub struct RunResult {
     pub windows: Vec<WindowRow>,
 }
 
-/// Runs `model` to its end (or until a guard stops it).
-pub fn run(model: &Model) -> RunResult {
-    System::new(model).run()
+/// Why a run could not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Trace(#[from] TraceError),
 }
+
+/// Runs `model` to its end (or until a guard stops it).
+pub fn run(model: &Model) -> Result<RunResult, RunError> {
+    System::new(model)?.run()
+}
+
+/// Where requests come from.
+enum Source {
+    /// Poisson arrivals, keys and operations drawn from the workload.
+    Drawn {
+        arrivals: Arrivals,
+        workload: Workload,
+    },
+    /// An access log, replayed.
+    Trace(TraceReader),
+}
+
+/// Keys `0..HOT_KEYS` are the most popular: their fetches per expiry show
+/// a stampede.
+const HOT_KEYS: u32 = 10;
 
 struct System<'m> {
     model: &'m Model,
@@ -79,22 +140,28 @@ struct System<'m> {
     requests: Slab<Request>,
     in_flight: Level,
     next_attempt: u32,
-    workload: Workload,
-    arrivals: Arrivals,
+    source: Source,
     store: CacheStore,
     lookups: Station<LookupJob>,
     lookup_time: ServiceSampler,
     lookup_rng: Rng,
     /// Lookups take no time and never wait: done inline, no event.
     instant_lookup: bool,
+    leases: Option<Leases>,
+    flights: Option<Flights>,
+    refresh_rng: Rng,
+    invalidation_rng: Rng,
+    faults: FaultState,
+    fault_rng: Rng,
     db: Database,
     recorder: Recorder,
     end: SimTime,
     diverged: bool,
+    failure: Option<RunError>,
 }
 
 impl<'m> System<'m> {
-    fn new(model: &'m Model) -> Self {
+    fn new(model: &'m Model) -> Result<Self, RunError> {
         let streams = RandomStreams::new(model.run.seed);
         let keys = model.workload.keys;
         let mut queue = EventQueue::new();
@@ -113,10 +180,29 @@ impl<'m> System<'m> {
         if cache.warm_start {
             // Key k is the (k+1)-th most popular: fill with the hottest keys.
             for key in 0..cache.capacity.min(keys) {
-                store.store(key, 0, SimTime::ZERO);
+                store.store(key, 0, SimTime::ZERO, SimTime::ZERO);
             }
         }
-        System {
+        let source = match &model.workload.trace {
+            Some(path) => Source::Trace(TraceReader::open(path, keys)?),
+            None => Source::Drawn {
+                arrivals: Arrivals::new(&model.clients, streams.stream(stream::ARRIVALS)),
+                workload: Workload::new(
+                    &model.workload,
+                    streams.stream(stream::KEYS),
+                    streams.stream(stream::OPS),
+                ),
+            },
+        };
+        for (index, fault) in model.faults.iter().enumerate() {
+            queue.schedule(
+                fault.at,
+                Event::FaultStart {
+                    index: index as u32,
+                },
+            );
+        }
+        Ok(System {
             model,
             queue,
             timeouts,
@@ -124,17 +210,19 @@ impl<'m> System<'m> {
             requests: Slab::new(),
             in_flight: Level::default(),
             next_attempt: 0,
-            workload: Workload::new(
-                &model.workload,
-                streams.stream(stream::KEYS),
-                streams.stream(stream::OPS),
-            ),
-            arrivals: Arrivals::new(&model.clients, streams.stream(stream::ARRIVALS)),
+            source,
             store,
             lookups: Station::new(cache.servers, None),
             lookup_time: cache.lookup.sampler(),
             lookup_rng: streams.stream(stream::CACHE_SERVICE),
             instant_lookup: cache.lookup.is_zero() && cache.servers.is_none(),
+            leases: (cache.invalidation == Invalidation::Lease)
+                .then(|| Leases::new(keys, cache.lease_ttl)),
+            flights: (cache.stampede == Stampede::Coalesce).then(|| Flights::new(keys)),
+            refresh_rng: streams.stream(stream::REFRESH),
+            invalidation_rng: streams.stream(stream::INVALIDATION),
+            faults: FaultState::new(&model.faults),
+            fault_rng: streams.stream(stream::FAULTS),
             db: Database::new(&model.db, keys, streams.stream(stream::DB_SERVICE)),
             recorder: Recorder::new(RecorderConfig {
                 window: model.run.window,
@@ -144,14 +232,12 @@ impl<'m> System<'m> {
             }),
             end: model.run.duration,
             diverged: false,
-        }
+            failure: None,
+        })
     }
 
-    fn run(mut self) -> RunResult {
-        let first = self.arrivals.next_gap();
-        if first < self.end {
-            self.queue.schedule(first, Event::Arrival);
-        }
+    fn run(mut self) -> Result<RunResult, RunError> {
+        self.schedule_arrival(SimTime::ZERO);
         while let Some(at) = self.queue.peek_time() {
             if at >= self.end {
                 break;
@@ -159,14 +245,23 @@ impl<'m> System<'m> {
             let (now, event) = self.queue.pop().expect("an event was peeked");
             self.pass_marks(now);
             match event {
-                Event::Arrival => self.on_arrival(now),
+                Event::Arrival { key, op } => self.on_arrival(key, op, now),
                 Event::LookupDone { slot } => self.on_lookup_done(slot, now),
                 Event::QueryDone { slot } => self.on_query_done(slot, now),
                 Event::Timeout { request, attempt } => self.on_timeout(request, attempt, now),
+                Event::LeaseRetry { request, attempt } => {
+                    self.on_lease_retry(request, attempt, now)
+                }
+                Event::Invalidate { key } => self.apply_invalidation(key, now),
+                Event::FaultStart { index } => self.on_fault_start(index as usize),
+                Event::FaultEnd { index } => self.on_fault_end(index as usize, now),
             }
-            if self.diverged {
+            if self.diverged || self.failure.is_some() {
                 break;
             }
+        }
+        if let Some(failure) = self.failure {
+            return Err(failure);
         }
         let end = if self.diverged {
             self.queue.now()
@@ -188,12 +283,10 @@ impl<'m> System<'m> {
             events: self.queue.popped(),
             unfinished: self.requests.iter().filter(|(_, r)| r.measured).count() as u64,
             in_flight_max: self.in_flight.max(),
-            cache_evictions: self.store.stats().evictions,
-            cache_expirations: self.store.stats().expirations,
-            disturbance_end: None,
+            disturbance_end: last_fault_end(&self.model.faults),
         };
         let (summary, windows) = self.recorder.finish(run_end, &self.model.slo);
-        RunResult { summary, windows }
+        Ok(RunResult { summary, windows })
     }
 
     /// Closes every window (and warm-up) that ends at or before `now`, so
@@ -211,24 +304,44 @@ impl<'m> System<'m> {
     }
 
     fn gauges(&self, at: SimTime) -> Gauges {
+        let store = self.store.stats();
         Gauges {
             db_busy: self.db.station().busy().area_at(at),
             db_queue: self.db.station().queued().area_at(at),
             cache_queue: self.lookups.queued().area_at(at),
             in_flight: self.in_flight.area_at(at),
             cache_entries: self.store.len() as u64,
+            evictions: store.evictions,
+            expirations: store.expirations,
         }
     }
 
-    fn on_arrival(&mut self, now: SimTime) {
-        let next = now + self.arrivals.next_gap();
-        if next < self.end {
-            self.queue.schedule(next, Event::Arrival);
+    /// Schedules the next arrival after one at `now`, if it falls within
+    /// the run. Keys and operations are drawn here, in arrival order, so
+    /// their streams stay aligned with arrivals whatever happens downstream.
+    fn schedule_arrival(&mut self, now: SimTime) {
+        let (at, key, op) = match &mut self.source {
+            Source::Drawn { arrivals, workload } => (
+                now + arrivals.next_gap(),
+                workload.next_key(),
+                workload.next_op(),
+            ),
+            Source::Trace(trace) => match trace.next_row() {
+                Ok(Some(row)) => (row.at, row.key, row.op),
+                Ok(None) => return,
+                Err(e) => {
+                    self.failure = Some(e.into());
+                    return;
+                }
+            },
+        };
+        if at < self.end {
+            self.queue.schedule(at, Event::Arrival { key, op });
         }
-        // Drawn before the guard so that the key and operation streams stay
-        // aligned with arrivals whatever happens downstream.
-        let key = self.workload.next_key();
-        let op = self.workload.next_op();
+    }
+
+    fn on_arrival(&mut self, key: u32, op: Op, now: SimTime) {
+        self.schedule_arrival(now);
         let queued = (self.db.station().queue_len() + self.lookups.queue_len()) as u64;
         let limit = self.model.run.max_in_flight;
         if self.requests.len() as u64 >= limit || queued >= limit {
@@ -266,107 +379,7 @@ impl<'m> System<'m> {
         }
         match op {
             Op::Read => self.send_lookup(request, attempt, now),
-            Op::Write => self.send_query(request, attempt, key, Op::Write, now),
-        }
-    }
-
-    fn send_lookup(&mut self, request: u32, attempt: u32, now: SimTime) {
-        if self.instant_lookup {
-            return self.lookup(request, attempt, now);
-        }
-        match self.lookups.arrive(LookupJob { request, attempt }, now) {
-            Admission::Started(slot) => self.start_lookup(slot, now),
-            Admission::Queued => {}
-            Admission::Rejected => unreachable!("the cache's waiting line is unbounded"),
-        }
-    }
-
-    fn start_lookup(&mut self, slot: u32, now: SimTime) {
-        let done = now + self.lookup_time.sample(&mut self.lookup_rng);
-        let event = Event::LookupDone { slot };
-        match self.lookup_lane {
-            Some(lane) => self.queue.schedule_on(lane, done, event),
-            None => self.queue.schedule(done, event),
-        }
-    }
-
-    fn on_lookup_done(&mut self, slot: u32, now: SimTime) {
-        let (job, next) = self.lookups.finish(slot, now);
-        if let Some(next) = next {
-            self.start_lookup(next.slot, now);
-        }
-        if self.is_live(job.request, job.attempt) {
-            self.lookup(job.request, job.attempt, now);
-        }
-    }
-
-    /// The cache answers a live attempt's lookup.
-    fn lookup(&mut self, request: u32, attempt: u32, now: SimTime) {
-        let key = self.requests.get(request).expect("a live request").key;
-        match self.store.lookup(key, now) {
-            Lookup::Hit { version } => {
-                self.recorder.lookup(true, now);
-                let stale = version < self.db.version(key);
-                self.succeed(request, now, Some(stale));
-            }
-            Lookup::Miss => {
-                self.recorder.lookup(false, now);
-                self.send_query(request, attempt, key, Op::Read, now);
-            }
-        }
-    }
-
-    fn send_query(&mut self, request: u32, attempt: u32, key: u32, op: Op, now: SimTime) {
-        let job = DbJob {
-            request,
-            attempt,
-            key,
-            op,
-            snapshot: 0,
-        };
-        match self.db.submit(job, now) {
-            Admission::Started(slot) => {
-                self.recorder.db_admitted(now);
-                self.recorder.db_started(SimTime::ZERO, now);
-                let done = self.db.start(slot, now);
-                self.queue.schedule(done, Event::QueryDone { slot });
-            }
-            Admission::Queued => self.recorder.db_admitted(now),
-            Admission::Rejected => self.attempt_failed(request, FailureCause::Rejected, now),
-        }
-    }
-
-    fn on_query_done(&mut self, slot: u32, now: SimTime) {
-        let (job, next) = self.db.complete(slot, now);
-        if let Some(next) = next {
-            self.recorder.db_started(next.waited, now);
-            let done = self.db.start(next.slot, now);
-            self.queue
-                .schedule(done, Event::QueryDone { slot: next.slot });
-        }
-        if job.op == Op::Write {
-            self.invalidate(job.key, now);
-        }
-        if !self.is_live(job.request, job.attempt) {
-            return;
-        }
-        match job.op {
-            Op::Read => {
-                // Look-aside fill by the client that is still waiting.
-                self.store.store(job.key, job.snapshot, now);
-                let stale = job.snapshot < self.db.version(job.key);
-                self.succeed(job.request, now, Some(stale));
-            }
-            Op::Write => self.succeed(job.request, now, None),
-        }
-    }
-
-    /// The database committed a write to `key`.
-    fn invalidate(&mut self, key: u32, now: SimTime) {
-        match self.model.cache.invalidation {
-            Invalidation::TtlOnly => {}
-            Invalidation::Delete => self.store.delete(key),
-            Invalidation::Update => self.store.store(key, self.db.version(key), now),
+            Op::Write => self.send_client_query(request, attempt, key, Op::Write, 0, now),
         }
     }
 
@@ -382,6 +395,10 @@ impl<'m> System<'m> {
             .is_some_and(|r| r.is_live(attempt))
     }
 
+    fn key_of(&self, request: u32) -> u32 {
+        self.requests.get(request).expect("a live request").key
+    }
+
     /// The live attempt failed: retry at once if attempts remain.
     fn attempt_failed(&mut self, request: u32, cause: FailureCause, now: SimTime) {
         let attempts = self.requests.get(request).expect("a live request").attempts;
@@ -393,10 +410,21 @@ impl<'m> System<'m> {
         }
     }
 
-    fn succeed(&mut self, request: u32, now: SimTime, read_stale: Option<bool>) {
+    /// A read of `key` is answered with `version`.
+    fn read_succeeded(&mut self, request: u32, key: u32, version: u32, now: SimTime) {
+        let current = self.db.version(key);
+        let outcome = ReadOutcome {
+            stale: version < current,
+            age: self.db.staleness(key, version, now),
+        };
         let r = self.finish(request, now);
         self.recorder
-            .success(now - r.arrived, read_stale, r.measured);
+            .success(now - r.arrived, Some(outcome), r.measured);
+    }
+
+    fn write_succeeded(&mut self, request: u32, now: SimTime) {
+        let r = self.finish(request, now);
+        self.recorder.success(now - r.arrived, None, r.measured);
     }
 
     /// The request has its final answer: it leaves the system.
@@ -405,5 +433,44 @@ impl<'m> System<'m> {
         self.requests
             .remove(request)
             .expect("a request ends exactly once")
+    }
+
+    fn on_fault_start(&mut self, index: usize) {
+        let fault = self.faults.fault(index);
+        self.faults.set_active(index, true);
+        match fault.kind {
+            // The cache process is gone: when it returns, it is empty.
+            FaultKind::CacheDown | FaultKind::CacheFlush => self.store.clear(),
+            FaultKind::HotSetShift => {
+                if let Source::Drawn { workload, .. } = &mut self.source {
+                    workload.shift_hot_set(self.model.workload.keys, &mut self.fault_rng);
+                }
+            }
+            FaultKind::DbPause => self.db.pause(),
+            FaultKind::CacheSlowdown | FaultKind::DbSlowdown | FaultKind::InvalidationOutage => {}
+        }
+        if fault.kind.lasts() {
+            self.queue.schedule(
+                fault.end(),
+                Event::FaultEnd {
+                    index: index as u32,
+                },
+            );
+        }
+    }
+
+    fn on_fault_end(&mut self, index: usize, now: SimTime) {
+        self.faults.set_active(index, false);
+        if self.faults.fault(index).kind == FaultKind::DbPause && !self.faults.db_paused() {
+            for started in self.db.resume(now) {
+                self.start_query(started.slot, started.waited, now);
+            }
+        }
+    }
+
+    /// A uniform draw for an invalidation's fate.
+    fn invalidation_lost(&mut self) -> bool {
+        let loss = self.model.cache.invalidation_loss;
+        loss > 0.0 && (loss >= 1.0 || self.invalidation_rng.random_bool(loss))
     }
 }

@@ -1,0 +1,161 @@
+//! Faults: timed disturbances of the stack.
+//!
+//! Each fault starts at `at` and, for the kinds that last, ends `duration`
+//! later. Faults of one kind may overlap: a slowdown's factors multiply, a
+//! down or paused state holds while any such fault is active.
+
+use crate::engine::SimTime;
+
+/// What goes wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The cache process is gone: reads fail over to the database
+    /// (`fail_open`) or fail; it comes back empty.
+    CacheDown,
+    /// Every entry is dropped at once.
+    CacheFlush,
+    /// Lookups take `factor` times longer.
+    CacheSlowdown,
+    /// Queries take `factor` times longer.
+    DbSlowdown,
+    /// The database serves nothing: a GC pause, a failover.
+    DbPause,
+    /// Every invalidation is dropped.
+    InvalidationOutage,
+    /// Popularity ranks are re-drawn: a sale, a launch.
+    HotSetShift,
+}
+
+impl FaultKind {
+    /// Whether the kind lasts for a duration (or happens at an instant).
+    pub fn lasts(self) -> bool {
+        !matches!(self, FaultKind::CacheFlush | FaultKind::HotSetShift)
+    }
+
+    /// Whether the kind takes a `factor`.
+    pub fn has_factor(self) -> bool {
+        matches!(self, FaultKind::CacheSlowdown | FaultKind::DbSlowdown)
+    }
+}
+
+/// One fault as configured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fault {
+    pub kind: FaultKind,
+    pub at: SimTime,
+    /// Zero for the kinds that happen at an instant.
+    pub duration: SimTime,
+    /// Service-time multiplier of slowdowns; 1 otherwise.
+    pub factor: f64,
+}
+
+impl Fault {
+    pub fn end(&self) -> SimTime {
+        self.at.saturating_add(self.duration)
+    }
+}
+
+/// When the last fault ends, if there is any.
+pub fn last_fault_end(faults: &[Fault]) -> Option<SimTime> {
+    faults.iter().map(Fault::end).max()
+}
+
+/// Which faults are active, and what that means for each component.
+#[derive(Debug, Clone)]
+pub struct FaultState {
+    faults: Vec<Fault>,
+    active: Vec<bool>,
+}
+
+impl FaultState {
+    pub fn new(faults: &[Fault]) -> Self {
+        FaultState {
+            faults: faults.to_vec(),
+            active: vec![false; faults.len()],
+        }
+    }
+
+    pub fn fault(&self, index: usize) -> Fault {
+        self.faults[index]
+    }
+
+    pub fn set_active(&mut self, index: usize, active: bool) {
+        self.active[index] = active;
+    }
+
+    fn any(&self, kind: FaultKind) -> bool {
+        self.faults
+            .iter()
+            .zip(&self.active)
+            .any(|(f, &a)| a && f.kind == kind)
+    }
+
+    fn factor(&self, kind: FaultKind) -> f64 {
+        self.faults
+            .iter()
+            .zip(&self.active)
+            .filter(|(f, a)| **a && f.kind == kind)
+            .map(|(f, _)| f.factor)
+            .product()
+    }
+
+    pub fn cache_down(&self) -> bool {
+        self.any(FaultKind::CacheDown)
+    }
+
+    pub fn db_paused(&self) -> bool {
+        self.any(FaultKind::DbPause)
+    }
+
+    /// While the database is paused, when the (last) pause ends.
+    pub fn db_pause_end(&self) -> Option<SimTime> {
+        self.faults
+            .iter()
+            .zip(&self.active)
+            .filter(|(f, a)| **a && f.kind == FaultKind::DbPause)
+            .map(|(f, _)| f.end())
+            .max()
+    }
+
+    pub fn invalidations_dropped(&self) -> bool {
+        self.any(FaultKind::InvalidationOutage)
+    }
+
+    pub fn cache_slowdown(&self) -> f64 {
+        self.factor(FaultKind::CacheSlowdown)
+    }
+
+    pub fn db_slowdown(&self) -> f64 {
+        self.factor(FaultKind::DbSlowdown)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_slowdowns_multiply_and_states_hold_while_any_is_active() {
+        let slow = |factor| Fault {
+            kind: FaultKind::DbSlowdown,
+            at: SimTime(0),
+            duration: SimTime(10),
+            factor,
+        };
+        let down = Fault {
+            kind: FaultKind::CacheDown,
+            at: SimTime(5),
+            duration: SimTime(10),
+            factor: 1.0,
+        };
+        let mut state = FaultState::new(&[slow(2.0), slow(3.0), down]);
+        assert_eq!(state.db_slowdown(), 1.0);
+        state.set_active(0, true);
+        state.set_active(1, true);
+        assert_eq!(state.db_slowdown(), 6.0);
+        assert!(!state.cache_down());
+        state.set_active(2, true);
+        assert!(state.cache_down());
+        assert_eq!(last_fault_end(&[slow(1.0), down]), Some(SimTime(15)));
+    }
+}

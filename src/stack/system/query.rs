@@ -1,0 +1,186 @@
+//! The database path: queries, their answers, and the invalidations that
+//! committed writes send to the cache.
+
+use crate::engine::SimTime;
+use crate::metrics::{Counter, FailureCause};
+use crate::stack::cache::{Invalidation, Stored};
+use crate::stack::database::{DbJob, QueryOrigin};
+use crate::stack::station::Admission;
+use crate::stack::workload::Op;
+
+use super::{Event, HOT_KEYS, System};
+
+impl System<'_> {
+    /// A client attempt's own query.
+    pub(super) fn send_client_query(
+        &mut self,
+        request: u32,
+        attempt: u32,
+        key: u32,
+        op: Op,
+        lease: u32,
+        now: SimTime,
+    ) {
+        let job = DbJob {
+            request,
+            attempt,
+            key,
+            op,
+            origin: QueryOrigin::Client,
+            lease,
+            sent: now,
+            snapshot: 0,
+        };
+        self.send_query(job, now);
+    }
+
+    pub(super) fn send_query(&mut self, job: DbJob, now: SimTime) {
+        if job.op == Op::Read && job.key < HOT_KEYS {
+            self.recorder.count(Counter::HotKeyFetch, now);
+        }
+        match self.db.submit(job, now) {
+            Admission::Started(slot) => {
+                self.recorder.db_admitted(now);
+                self.start_query(slot, SimTime::ZERO, now);
+            }
+            Admission::Queued => self.recorder.db_admitted(now),
+            Admission::Rejected => self.query_rejected(job, now),
+        }
+    }
+
+    /// A query takes a connection after waiting `waited`.
+    pub(super) fn start_query(&mut self, slot: u32, waited: SimTime, now: SimTime) {
+        self.recorder.db_started(waited, now);
+        let done = self.db.start(slot, now, self.faults.db_slowdown());
+        self.queue.schedule(done, Event::QueryDone { slot });
+    }
+
+    /// A full waiting line turned the query away: everyone waiting for it
+    /// fails (and retries if they may).
+    fn query_rejected(&mut self, job: DbJob, now: SimTime) {
+        let mut waiting = vec![(job.request, job.attempt)];
+        match job.origin {
+            QueryOrigin::Client => {}
+            QueryOrigin::Flight => {
+                let waiters = self.flights.as_mut().expect("flights are on").land(job.key);
+                waiting.extend(waiters.iter().map(|w| (w.request, w.attempt)));
+            }
+            QueryOrigin::EarlyRefresh | QueryOrigin::Revalidation => {
+                self.store.mark_refreshing(job.key, false);
+            }
+        }
+        for (request, attempt) in waiting {
+            if self.is_live(request, attempt) {
+                self.attempt_failed(request, FailureCause::Rejected, now);
+            }
+        }
+    }
+
+    pub(super) fn on_query_done(&mut self, slot: u32, now: SimTime) {
+        if let Some(pause_end) = self.faults.db_pause_end() {
+            // The database is paused: the answer waits for the pause to end.
+            self.queue.schedule(pause_end, Event::QueryDone { slot });
+            return;
+        }
+        let (job, next) = self.db.complete(slot, now);
+        if let Some(next) = next {
+            self.start_query(next.slot, next.waited, now);
+        }
+        match job.op {
+            Op::Write => {
+                self.invalidate(job.key, now);
+                if self.is_live(job.request, job.attempt) {
+                    self.write_succeeded(job.request, now);
+                }
+            }
+            Op::Read => self.read_answered(job, now),
+        }
+    }
+
+    /// A read's answer comes back: fill the cache and answer whoever waits.
+    fn read_answered(&mut self, job: DbJob, now: SimTime) {
+        let (key, version) = (job.key, job.snapshot);
+        let fetch_time = now - job.sent;
+        let leader_live = self.is_live(job.request, job.attempt);
+        match job.origin {
+            QueryOrigin::Client => {
+                if leader_live {
+                    self.fill(key, version, job.lease, fetch_time, now);
+                    self.read_succeeded(job.request, key, version, now);
+                }
+            }
+            QueryOrigin::Flight => {
+                let waiters = self.flights.as_mut().expect("flights are on").land(key);
+                let live: Vec<u32> = waiters
+                    .iter()
+                    .filter(|w| self.is_live(w.request, w.attempt))
+                    .map(|w| w.request)
+                    .collect();
+                if leader_live || !live.is_empty() {
+                    self.fill(key, version, job.lease, fetch_time, now);
+                }
+                if leader_live {
+                    self.read_succeeded(job.request, key, version, now);
+                }
+                for request in live {
+                    self.read_succeeded(request, key, version, now);
+                }
+            }
+            QueryOrigin::EarlyRefresh => {
+                self.store.mark_refreshing(key, false);
+                if leader_live {
+                    if let Some(Stored::Replaced { live: true }) =
+                        self.fill(key, version, job.lease, fetch_time, now)
+                    {
+                        self.recorder.count(Counter::RefreshBeforeExpiry, now);
+                    }
+                    self.read_succeeded(job.request, key, version, now);
+                }
+            }
+            QueryOrigin::Revalidation => {
+                self.store.mark_refreshing(key, false);
+                self.fill(key, version, job.lease, fetch_time, now);
+            }
+        }
+    }
+
+    /// The database committed a write to `key`: send the invalidation.
+    fn invalidate(&mut self, key: u32, now: SimTime) {
+        if self.model.cache.invalidation == Invalidation::TtlOnly {
+            return;
+        }
+        self.recorder.count(Counter::Invalidation, now);
+        if self.faults.invalidations_dropped() || self.invalidation_lost() {
+            self.recorder.count(Counter::LostInvalidation, now);
+            return;
+        }
+        let delay = self.model.cache.invalidation_delay;
+        if delay == SimTime::ZERO {
+            self.apply_invalidation(key, now);
+        } else {
+            self.queue.schedule(now + delay, Event::Invalidate { key });
+        }
+    }
+
+    /// An invalidation reaches the cache.
+    pub(super) fn apply_invalidation(&mut self, key: u32, now: SimTime) {
+        if self.faults.cache_down() {
+            // Nothing to invalidate: the cache returns empty.
+            return;
+        }
+        match self.model.cache.invalidation {
+            Invalidation::TtlOnly => {}
+            Invalidation::Delete => self.store.delete(key),
+            Invalidation::Lease => {
+                self.store.delete(key);
+                if let Some(leases) = &mut self.leases {
+                    leases.void(key);
+                }
+            }
+            Invalidation::Update => {
+                self.store
+                    .store(key, self.db.version(key), now, SimTime::ZERO);
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! Trace replay: arrivals read from an access log instead of drawn.
+//!
+//! A trace is CSV with rows `t_s,key,op`: the arrival time [s] (not
+//! decreasing), the key (an integer in `0..workload.keys`) and the
+//! operation (`get` or `set`; `read` and `write` also accepted). A header
+//! row `t_s,key,op` is optional. The file is streamed one row at a time, so
+//! a trace of any length runs in constant memory.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use crate::engine::SimTime;
+
+use super::workload::Op;
+
+/// One request of the trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceRow {
+    pub at: SimTime,
+    pub key: u32,
+    pub op: Op,
+}
+
+/// A malformed trace, located.
+#[derive(Debug, thiserror::Error)]
+#[error("{}:{line}: {message}", path.display())]
+pub struct TraceError {
+    pub path: PathBuf,
+    pub line: u64,
+    pub message: String,
+}
+
+/// Reads a trace row by row.
+#[derive(Debug)]
+pub struct TraceReader {
+    path: PathBuf,
+    reader: BufReader<File>,
+    line: u64,
+    last: SimTime,
+    keys: u32,
+    buffer: String,
+}
+
+impl TraceReader {
+    pub fn open(path: &Path, keys: u32) -> Result<Self, TraceError> {
+        let file = File::open(path).map_err(|e| TraceError {
+            path: path.to_owned(),
+            line: 0,
+            message: format!("cannot open the trace: {e}"),
+        })?;
+        Ok(TraceReader {
+            path: path.to_owned(),
+            reader: BufReader::new(file),
+            line: 0,
+            last: SimTime::ZERO,
+            keys,
+            buffer: String::new(),
+        })
+    }
+
+    /// The next request, `None` at the end of the trace.
+    pub fn next_row(&mut self) -> Result<Option<TraceRow>, TraceError> {
+        loop {
+            self.buffer.clear();
+            let read = self
+                .reader
+                .read_line(&mut self.buffer)
+                .map_err(|e| self.error(e.to_string()))?;
+            if read == 0 {
+                return Ok(None);
+            }
+            self.line += 1;
+            let text = self.buffer.trim();
+            if text.is_empty() || (self.line == 1 && text.starts_with("t_s")) {
+                continue;
+            }
+            let row = self.parse(text).map_err(|m| self.error(m))?;
+            self.last = row.at;
+            return Ok(Some(row));
+        }
+    }
+
+    fn parse(&self, text: &str) -> Result<TraceRow, String> {
+        let fields: Vec<&str> = text.split(',').map(str::trim).collect();
+        let [t_s, key, op] = fields[..] else {
+            return Err(format!(
+                "expected 3 fields `t_s,key,op`, found {}: {text:?}",
+                fields.len()
+            ));
+        };
+        let t: f64 = t_s
+            .parse()
+            .map_err(|_| format!("t_s must be a number of seconds, got {t_s:?}"))?;
+        if !t.is_finite() || t < 0.0 {
+            return Err(format!("t_s must be finite and >= 0, got {t_s}"));
+        }
+        let at = SimTime::from_secs(t);
+        if at < self.last {
+            return Err(format!(
+                "t_s must not decrease: {t_s} comes after {}",
+                self.last.as_secs()
+            ));
+        }
+        let key: u32 = key.parse().ok().filter(|k| *k < self.keys).ok_or_else(|| {
+            format!(
+                "key must be an integer from 0 to {} (workload.keys − 1), got {key:?}",
+                self.keys - 1
+            )
+        })?;
+        let op = match op {
+            "get" | "read" => Op::Read,
+            "set" | "write" => Op::Write,
+            other => return Err(format!("op must be `get` or `set`, got {other:?}")),
+        };
+        Ok(TraceRow { at, key, op })
+    }
+
+    fn error(&self, message: String) -> TraceError {
+        TraceError {
+            path: self.path.clone(),
+            line: self.line,
+            message,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reader(text: &str) -> (tempfile::TempDir, TraceReader) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, text).unwrap();
+        let reader = TraceReader::open(&path, 10).unwrap();
+        (dir, reader)
+    }
+
+    #[test]
+    fn reads_rows_and_skips_the_header() {
+        let (_dir, mut r) = reader("t_s,key,op\n0.5,3,get\n\n0.5,4,set\n");
+        assert_eq!(
+            r.next_row().unwrap().unwrap(),
+            TraceRow {
+                at: SimTime::from_secs(0.5),
+                key: 3,
+                op: Op::Read
+            }
+        );
+        assert_eq!(r.next_row().unwrap().unwrap().op, Op::Write);
+        assert!(r.next_row().unwrap().is_none());
+    }
+
+    #[test]
+    fn malformed_rows_are_located() {
+        for (text, needle) in [
+            ("1.0,3\n", "t.csv:1: expected 3 fields"),
+            ("1.0,3,get\n0.5,3,get\n", "t.csv:2: t_s must not decrease"),
+            (
+                "1.0,10,get\n",
+                "t.csv:1: key must be an integer from 0 to 9",
+            ),
+            ("x,1,get\n", "t.csv:1: t_s must be a number"),
+            ("1,1,del\n", "t.csv:1: op must be"),
+        ] {
+            let (_dir, mut r) = reader(text);
+            let err = loop {
+                match r.next_row() {
+                    Ok(Some(_)) => continue,
+                    Ok(None) => panic!("{text:?} should fail"),
+                    Err(e) => break e.to_string(),
+                }
+            };
+            assert!(err.contains(needle), "{err}");
+        }
+    }
+}
