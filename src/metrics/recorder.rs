@@ -145,6 +145,7 @@ impl Recorder {
             p90_ms: h.quantile_ms(0.90),
             p99_ms: h.quantile_ms(0.99),
             max_ms: h.max_ms(),
+            db_queries: w.db_queries,
             db_queue: avg(g0.db_queue, gauges.db_queue),
             db_utilization: avg(g0.db_busy, gauges.db_busy) / f64::from(self.config.db_servers),
             cache_queue: avg(g0.cache_queue, gauges.cache_queue),
@@ -228,6 +229,7 @@ impl Recorder {
 
     /// The database admitted a query at `now`.
     pub fn db_admitted(&mut self, now: SimTime) {
+        self.window.db_queries += 1;
         if self.measures(now) {
             self.db_jobs += 1;
         }

@@ -75,6 +75,8 @@ pub struct Tally {
     /// Successful reads, and those that returned an outdated version.
     pub reads_ok: u64,
     pub stale_reads: u64,
+    /// Queries the database admitted.
+    pub db_queries: u64,
     pub counters: Counters,
 }
 

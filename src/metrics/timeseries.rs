@@ -24,6 +24,8 @@ pub struct WindowRow {
     pub p90_ms: Option<f64>,
     pub p99_ms: Option<f64>,
     pub max_ms: Option<f64>,
+    /// Queries the database admitted (its offered load).
+    pub db_queries: u64,
     /// Mean queries waiting for a database connection.
     pub db_queue: f64,
     /// Mean share of database connections busy, in [0, 1].

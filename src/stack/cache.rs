@@ -221,8 +221,17 @@ impl CacheStore {
         };
         let slot = self.slot_of[key as usize];
         if slot != ABSENT {
-            let live = self.entries[slot as usize].expires > now;
-            self.entries[slot as usize] = entry;
+            let old = self.entries[slot as usize];
+            let live = old.expires > now;
+            if !live {
+                // The old entry expired unseen: its expiry still counts.
+                self.stats.expirations += 1;
+            }
+            // A refresh in flight stays in flight: its own answer clears it.
+            self.entries[slot as usize] = Entry {
+                refreshing: old.refreshing,
+                ..entry
+            };
             self.eviction.on_access(slot);
             return Stored::Replaced { live };
         }

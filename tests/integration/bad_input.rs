@@ -73,7 +73,7 @@ fn unknown_policy_lists_the_valid_names() {
             "{file}:2:12",
             "cache.eviction",
             "unknown variant `lur`",
-            "`lru`, `fifo`, `random`",
+            "`lru`, `fifo`, `random`, `lfu`, `sieve`, `s3fifo`, `none`",
         ],
     );
 }
@@ -228,4 +228,125 @@ fn no_input_panics_on_odd_values() {
     ] {
         rejects(text, &[], &["{file}:"]);
     }
+}
+
+#[test]
+fn cache_semantics_values_are_checked() {
+    rejects(
+        "[cache]\nttl_s = -5.0\n",
+        &[],
+        &["{file}:2:9", "cache.ttl_s", "must be a number > 0"],
+    );
+    rejects(
+        "[cache]\ninvalidation_loss = 1.5\n",
+        &[],
+        &["{file}:2:21", "cache.invalidation_loss", "<= 1"],
+    );
+    rejects(
+        "[cache]\nttl_jitter = -0.1\n",
+        &[],
+        &["{file}:2:14", "cache.ttl_jitter", ">= 0"],
+    );
+    rejects(
+        "[cache]\nstampede = \"herd\"\n",
+        &[],
+        &["{file}:2:12", "unknown variant `herd`", "`coalesce`"],
+    );
+    rejects(
+        "[cache]\nlease_wait_ms = 5.0\n",
+        &[],
+        &[
+            "{file}:2:17",
+            "cache.lease_wait_ms",
+            "applies only to cache.invalidation = \"lease\"",
+        ],
+    );
+    rejects(
+        "[cache]\nstale_window_s = 5.0\n",
+        &[],
+        &[
+            "{file}:2:18",
+            "cache.stale_window_s",
+            "applies only to cache.stampede = \"stale-while-revalidate\"",
+        ],
+    );
+    rejects(
+        "[cache]\nstampede = \"early-refresh\"\n",
+        &[],
+        &["{file}:2:12", "cache.stampede", "set cache.ttl_s"],
+    );
+    rejects(
+        "[cache]\ninvalidation = \"lease\"\nstampede = \"coalesce\"\n",
+        &[],
+        &["{file}:3:12", "redundant"],
+    );
+}
+
+#[test]
+fn faults_are_checked() {
+    rejects(
+        "[run]\nduration_s = 100.0\n[[faults]]\nkind = \"cache-flush\"\nat_s = 150.0\n",
+        &[],
+        &["{file}:5:8", "faults.0.at_s", "must be before the run ends"],
+    );
+    rejects(
+        "[[faults]]\nkind = \"cache-down\"\nat_s = 10.0\n",
+        &[],
+        &["{file}:1:1", "faults.0.duration_s", "needs duration_s"],
+    );
+    rejects(
+        "[[faults]]\nkind = \"db-slowdown\"\nat_s = 10.0\nduration_s = 5.0\n",
+        &[],
+        &["faults.0.factor", "needs factor"],
+    );
+    rejects(
+        "[[faults]]\nkind = \"cache-flush\"\nat_s = 10.0\nfactor = 2.0\n",
+        &[],
+        &["{file}:4:10", "faults.0.factor", "applies only to"],
+    );
+    rejects(
+        "[[faults]]\nkind = \"meteor\"\nat_s = 1.0\n",
+        &[],
+        &["{file}:2:8", "unknown variant `meteor`"],
+    );
+}
+
+#[test]
+fn a_missing_trace_is_located() {
+    rejects(
+        "[workload]\ntrace = \"no-such-trace.csv\"\n",
+        &[],
+        &[
+            "{file}:2:9",
+            "workload.trace",
+            "cannot open",
+            "no-such-trace.csv",
+        ],
+    );
+}
+
+#[test]
+fn a_malformed_trace_row_is_located() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("t.csv"),
+        "t_s,key,op\n0.1,3,get\n0.2,x,get\n",
+    )
+    .unwrap();
+    let model = dir.path().join("model.toml");
+    fs::write(&model, "[workload]\nkeys = 10\ntrace = \"t.csv\"\n").unwrap();
+    let out = dir.path().join("out");
+    let assert = cli()
+        .arg("run")
+        .arg(&model)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("t.csv:3: key must be an integer from 0 to 9"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
 }

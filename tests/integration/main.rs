@@ -4,6 +4,7 @@
 //! Simulations are built optimised (`[profile.test] opt-level = 3`).
 
 mod bad_input;
+mod cache_semantics;
 mod cache_theory;
 mod cli;
 mod determinism;

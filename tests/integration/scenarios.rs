@@ -1,6 +1,6 @@
-//! Every shipped model loads and runs (briefly), so examples never rot.
+//! Every shipped model loads and runs to its end, so examples never rot.
 
-use crate::support::{model, root};
+use crate::support::{root, run};
 
 #[test]
 fn every_model_file_loads_and_runs() {
@@ -16,13 +16,17 @@ fn every_model_file_loads_and_runs() {
             "{} opens with a comment saying what it models",
             path.display()
         );
-        let short = [
-            "run.duration_s=10".to_string(),
-            "run.warmup_s=2".to_string(),
-        ];
-        let result = crate::support::run(&model(&text, &short));
+        let loaded = outage_sim::scenario::load_model(&path, &[])
+            .unwrap_or_else(|e| panic!("{} is invalid: {e}", path.display()));
+        let result = run(&loaded.model);
         assert!(result.summary.requests > 0, "{}", path.display());
+        assert_eq!(
+            result.summary.status,
+            outage_sim::metrics::Status::Ok,
+            "{}",
+            path.display()
+        );
         seen += 1;
     }
-    assert!(seen >= 1);
+    assert!(seen >= 5, "found {seen} models");
 }
