@@ -128,6 +128,8 @@ impl Recorder {
         let (from, w, g0) = (self.window_start, &self.window, &self.window_gauges);
         let avg = |a: u128, b: u128| time_average(a, b, from, at);
         let h = &self.window_latency;
+        let busy_area = gauges.db_busy - g0.db_busy;
+        let span_s = at.saturating_sub(from).as_secs();
         self.rows.push(WindowRow {
             t_s: from.as_secs(),
             requests: w.requests,
@@ -137,7 +139,14 @@ impl Recorder {
             timeouts: w.timeouts,
             rejected: w.rejected,
             cache_down_errors: w.cache_down,
+            shed: w.shed,
             attempts: w.attempts,
+            attempts_per_request: ratio(w.attempts, w.requests),
+            goodput_rps: if span_s > 0.0 {
+                w.successes as f64 / span_s
+            } else {
+                0.0
+            },
             hit_ratio: w.hit_ratio(),
             stale_ratio: w.stale_ratio(),
             mean_ms: h.mean_ms(),
@@ -148,6 +157,7 @@ impl Recorder {
             db_queries: w.db_queries,
             db_queue: avg(g0.db_queue, gauges.db_queue),
             db_utilization: avg(g0.db_busy, gauges.db_busy) / f64::from(self.config.db_servers),
+            db_wasted_share: wasted_share(w.db_wasted_ns, busy_area),
             cache_queue: avg(g0.cache_queue, gauges.cache_queue),
             in_flight: avg(g0.in_flight, gauges.in_flight),
             cache_entries: gauges.cache_entries,
@@ -235,6 +245,14 @@ impl Recorder {
         }
     }
 
+    /// A read's `service` ended at `now` with nobody waiting for it.
+    pub fn db_wasted(&mut self, service: SimTime, now: SimTime) {
+        self.window.db_wasted_ns += u128::from(service.as_nanos());
+        if self.measures(now) {
+            self.total.db_wasted_ns += u128::from(service.as_nanos());
+        }
+    }
+
     /// A query started service at `now` after waiting `waited`.
     pub fn db_started(&mut self, waited: SimTime, now: SimTime) {
         if self.measures(now) {
@@ -289,6 +307,10 @@ impl Recorder {
             recovery_s,
             events: end.events,
             cache_down_errors: t.cache_down,
+            shed: t.shed,
+            shed_queries: c(Counter::ShedQuery),
+            cancelled_queries: c(Counter::CancelledQuery),
+            db_wasted_share: wasted_share(t.db_wasted_ns, end.gauges.db_busy - g0.db_busy),
             unfinished: end.unfinished,
             goodput_rps: if measured_s > 0.0 {
                 t.successes as f64 / measured_s
@@ -325,4 +347,9 @@ impl Recorder {
         };
         (summary, self.rows)
     }
+}
+
+/// Wasted service time over busy time, `None` when the database was idle.
+fn wasted_share(wasted_ns: u128, busy_area: u128) -> Option<f64> {
+    (busy_area > 0).then(|| (wasted_ns as f64 / busy_area as f64).min(1.0))
 }

@@ -52,6 +52,15 @@ pub struct Summary {
     pub events: u64,
     /// Errors because the cache was down (and does not fail open).
     pub cache_down_errors: u64,
+    /// Errors because the database shed the query (`db.queue_timeout_ms`).
+    pub shed: u64,
+    /// Queries shed, and waiting queries cancelled because their client
+    /// gave up (`db.cancel_on_timeout`).
+    pub shed_queries: u64,
+    pub cancelled_queries: u64,
+    /// Share of the database's busy time spent on reads nobody waited for
+    /// any more: the work an overloaded database wastes.
+    pub db_wasted_share: Option<f64>,
     /// Requests still in flight when the run ended.
     pub unfinished: u64,
     /// Successful requests per second of measured time.

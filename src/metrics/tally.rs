@@ -9,6 +9,8 @@ pub enum FailureCause {
     Rejected,
     /// The cache was down and does not fail open.
     CacheDown,
+    /// The database shed the query: it waited `db.queue_timeout_ms`.
+    Shed,
 }
 
 /// Things the model counts, beyond request outcomes.
@@ -36,10 +38,14 @@ pub enum Counter {
     HotKeyFetch,
     /// Expirations of the hottest keys found by lookups.
     HotKeyExpiration,
+    /// Queries shed after waiting `db.queue_timeout_ms`.
+    ShedQuery,
+    /// Waiting queries dropped because their client gave up.
+    CancelledQuery,
 }
 
 impl Counter {
-    const COUNT: usize = Counter::HotKeyExpiration as usize + 1;
+    const COUNT: usize = Counter::CancelledQuery as usize + 1;
 }
 
 /// One count per [`Counter`].
@@ -67,6 +73,7 @@ pub struct Tally {
     pub timeouts: u64,
     pub rejected: u64,
     pub cache_down: u64,
+    pub shed: u64,
     /// Attempts made, first attempts included.
     pub attempts: u64,
     /// Lookups that reached the cache, and those that hit.
@@ -77,6 +84,8 @@ pub struct Tally {
     pub stale_reads: u64,
     /// Queries the database admitted.
     pub db_queries: u64,
+    /// Service time spent on reads nobody waited for any more [ns].
+    pub db_wasted_ns: u128,
     pub counters: Counters,
 }
 
@@ -99,6 +108,7 @@ impl Tally {
             FailureCause::Timeout => self.timeouts += 1,
             FailureCause::Rejected => self.rejected += 1,
             FailureCause::CacheDown => self.cache_down += 1,
+            FailureCause::Shed => self.shed += 1,
         }
     }
 }

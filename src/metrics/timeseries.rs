@@ -16,7 +16,13 @@ pub struct WindowRow {
     pub timeouts: u64,
     pub rejected: u64,
     pub cache_down_errors: u64,
+    /// Errors because the database shed the query.
+    pub shed: u64,
     pub attempts: u64,
+    /// Attempts per arrival in the window: the retry amplification.
+    pub attempts_per_request: Option<f64>,
+    /// Successful requests per second.
+    pub goodput_rps: f64,
     pub hit_ratio: Option<f64>,
     pub stale_ratio: Option<f64>,
     pub mean_ms: Option<f64>,
@@ -30,6 +36,8 @@ pub struct WindowRow {
     pub db_queue: f64,
     /// Mean share of database connections busy, in [0, 1].
     pub db_utilization: f64,
+    /// Share of busy time spent on reads nobody waited for any more.
+    pub db_wasted_share: Option<f64>,
     /// Mean lookups waiting for a cache server.
     pub cache_queue: f64,
     /// Mean requests in flight.

@@ -76,11 +76,52 @@ pub struct RawWorkload {
 pub struct RawClients {
     #[serde(default = "defaults::rate_rps")]
     pub rate_rps: Num<f64>,
+    /// Load multipliers over time (open loop).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schedule: Vec<Spanned<RawLoadStep>>,
+    /// Closed loop: this many users instead of `rate_rps`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<Num<u64>>,
+    /// Closed loop: mean think time; default 1 000 ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub think_ms: Option<Num<f64>>,
     /// Absent: attempts never time out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<Num<f64>>,
     #[serde(default = "defaults::max_attempts")]
     pub max_attempts: Num<u64>,
+    #[serde(default = "defaults::backoff_base_ms")]
+    pub backoff_base_ms: Num<f64>,
+    #[serde(default = "defaults::backoff_cap_ms")]
+    pub backoff_cap_ms: Num<f64>,
+    #[serde(default = "defaults::jitter")]
+    pub jitter: RawJitter,
+    /// Absent: no retry budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_budget_ratio: Option<Num<f64>>,
+    #[serde(default = "defaults::retry_budget_burst")]
+    pub retry_budget_burst: Num<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawJitter {
+    None,
+    Full,
+    Equal,
+    Decorrelated,
+}
+
+/// `{ at_s, until_s, multiplier, ramp_to }`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoadStep {
+    pub at_s: Num<f64>,
+    pub until_s: Num<f64>,
+    pub multiplier: Num<f64>,
+    /// A linear ramp from `multiplier` to this; absent: constant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ramp_to: Option<Num<f64>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -177,6 +218,22 @@ pub struct RawDb {
     pub read: Spanned<RawServiceTime>,
     #[serde(default = "defaults::write")]
     pub write: Spanned<RawServiceTime>,
+    #[serde(default = "defaults::discipline")]
+    pub discipline: RawDiscipline,
+    /// Absent: queries wait as long as it takes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_timeout_ms: Option<Num<f64>>,
+    #[serde(default)]
+    pub cancel_on_timeout: bool,
+    #[serde(default = "defaults::contention")]
+    pub contention: Num<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawDiscipline {
+    Fifo,
+    Lifo,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -270,6 +327,24 @@ mod defaults {
     pub fn max_attempts() -> Num<u64> {
         num(1)
     }
+    pub fn backoff_base_ms() -> Num<f64> {
+        num(0.0)
+    }
+    pub fn backoff_cap_ms() -> Num<f64> {
+        num(10_000.0)
+    }
+    pub fn jitter() -> RawJitter {
+        RawJitter::None
+    }
+    pub fn retry_budget_burst() -> Num<f64> {
+        num(10.0)
+    }
+    pub fn discipline() -> RawDiscipline {
+        RawDiscipline::Fifo
+    }
+    pub fn contention() -> Num<f64> {
+        num(0.0)
+    }
     pub fn capacity() -> Num<u64> {
         num(5000)
     }
@@ -358,8 +433,16 @@ impl Default for RawClients {
     fn default() -> Self {
         RawClients {
             rate_rps: defaults::rate_rps(),
+            schedule: Vec::new(),
+            users: None,
+            think_ms: None,
             timeout_ms: None,
             max_attempts: defaults::max_attempts(),
+            backoff_base_ms: defaults::backoff_base_ms(),
+            backoff_cap_ms: defaults::backoff_cap_ms(),
+            jitter: defaults::jitter(),
+            retry_budget_ratio: None,
+            retry_budget_burst: defaults::retry_budget_burst(),
         }
     }
 }
@@ -395,6 +478,10 @@ impl Default for RawDb {
             queue_limit: None,
             read: defaults::read(),
             write: defaults::write(),
+            discipline: defaults::discipline(),
+            queue_timeout_ms: None,
+            cancel_on_timeout: false,
+            contention: defaults::contention(),
         }
     }
 }

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use crate::engine::SimTime;
 use crate::metrics::Slo;
 use crate::stack::{
-    CacheConfig, ClientsConfig, DbConfig, EvictionKind, Fault, FaultKind, Invalidation, Model,
-    Popularity, RunConfig, ServiceTime, Stampede, TtlMode, WorkloadConfig,
+    CacheConfig, ClientsConfig, DbConfig, Discipline, EvictionKind, Fault, FaultKind, Invalidation,
+    Jitter, LoadStep, Model, Popularity, RetryConfig, RunConfig, ServiceTime, Stampede, TtlMode,
+    WorkloadConfig,
 };
 
 use super::raw::*;
@@ -18,6 +19,8 @@ use toml::Spanned;
 /// Longest run accepted [s]: about 3 years, far below the ~584 years that
 /// nanosecond time can count, so no sum of times can overflow.
 const MAX_DURATION_S: f64 = 1e8;
+/// The same [ms], for timeouts and delays.
+const MAX_MS: f64 = MAX_DURATION_S * 1e3;
 /// Most windows per run: each keeps one row in memory.
 const MAX_WINDOWS: f64 = 1e7;
 
@@ -30,7 +33,7 @@ pub fn validate(raw: &RawModel, sources: &SourceMap) -> Result<Model, Vec<Proble
     let run = run(&mut c, &raw.run);
     let workload = workload(&mut c, &raw.workload);
     let model = Model {
-        clients: clients(&mut c, &raw.clients),
+        clients: clients(&mut c, &raw.clients, &run, &workload),
         cache: cache(&mut c, &raw.cache),
         db: db(&mut c, &raw.db),
         faults: faults(&mut c, &raw.faults, &run, &workload),
@@ -145,7 +148,67 @@ fn trace_path(c: &mut Checker, t: &Spanned<String>) -> Option<PathBuf> {
     }
 }
 
-fn clients(c: &mut Checker, k: &RawClients) -> ClientsConfig {
+fn clients(
+    c: &mut Checker,
+    k: &RawClients,
+    run: &RunConfig,
+    workload: &WorkloadConfig,
+) -> ClientsConfig {
+    let is_default = |span: std::ops::Range<usize>| span == (0..0);
+    let users = k
+        .users
+        .as_ref()
+        .map(|u| c.integer_in("clients.users", u, 1, 10_000_000) as u32);
+    if let Some(u) = &k.users {
+        if !is_default(k.rate_rps.span()) {
+            c.report(
+                "clients.rate_rps",
+                k.rate_rps.span(),
+                "applies to open-loop clients: remove it, or remove clients.users".into(),
+            );
+        }
+        if workload.trace.is_some() {
+            c.report(
+                "clients.users",
+                u.span(),
+                "a trace sets the arrivals: remove clients.users".into(),
+            );
+        }
+    } else if let Some(t) = &k.think_ms {
+        c.report(
+            "clients.think_ms",
+            t.span(),
+            "applies only with clients.users (closed loop)".into(),
+        );
+    }
+    if let Some(first) = k.schedule.first()
+        && (users.is_some() || workload.trace.is_some())
+    {
+        c.report(
+            "clients.schedule",
+            first.span(),
+            "shapes open-loop arrivals: it does not apply to closed-loop users or a trace".into(),
+        );
+    }
+    let base_ms = c.real_in(
+        "clients.backoff_base_ms",
+        &k.backoff_base_ms,
+        Bound::AtLeast(0.0),
+        Bound::AtMost(MAX_MS),
+    );
+    let cap_ms = c.real_in(
+        "clients.backoff_cap_ms",
+        &k.backoff_cap_ms,
+        Bound::AtLeast(0.0),
+        Bound::AtMost(MAX_MS),
+    );
+    if cap_ms < base_ms {
+        c.report(
+            "clients.backoff_cap_ms",
+            k.backoff_cap_ms.span(),
+            format!("must not be below clients.backoff_base_ms ({base_ms}), got {cap_ms}"),
+        );
+    }
     ClientsConfig {
         rate_rps: c.real_in(
             "clients.rate_rps",
@@ -153,16 +216,117 @@ fn clients(c: &mut Checker, k: &RawClients) -> ClientsConfig {
             Bound::Above(0.0),
             Bound::AtMost(1e9),
         ),
+        schedule: schedule(c, &k.schedule, run),
+        users,
+        think: SimTime::from_millis(k.think_ms.as_ref().map_or(1000.0, |t| {
+            c.real_in(
+                "clients.think_ms",
+                t,
+                Bound::AtLeast(0.0),
+                Bound::AtMost(MAX_MS),
+            )
+        })),
         timeout: k.timeout_ms.as_ref().map(|t| {
             SimTime::from_millis(c.real_in(
                 "clients.timeout_ms",
                 t,
                 Bound::Above(0.0),
-                Bound::AtMost(MAX_DURATION_S * 1e3),
+                Bound::AtMost(MAX_MS),
             ))
         }),
-        max_attempts: c.integer_in("clients.max_attempts", &k.max_attempts, 1, 1000) as u32,
+        retry: RetryConfig {
+            max_attempts: c.integer_in("clients.max_attempts", &k.max_attempts, 1, 1000) as u32,
+            backoff_base: SimTime::from_millis(base_ms),
+            backoff_cap: SimTime::from_millis(cap_ms),
+            jitter: match k.jitter {
+                RawJitter::None => Jitter::None,
+                RawJitter::Full => Jitter::Full,
+                RawJitter::Equal => Jitter::Equal,
+                RawJitter::Decorrelated => Jitter::Decorrelated,
+            },
+            budget_ratio: k.retry_budget_ratio.as_ref().map(|r| {
+                c.real_in(
+                    "clients.retry_budget_ratio",
+                    r,
+                    Bound::AtLeast(0.0),
+                    Bound::AtMost(1000.0),
+                )
+            }),
+            budget_burst: c.real_in(
+                "clients.retry_budget_burst",
+                &k.retry_budget_burst,
+                Bound::AtLeast(1.0),
+                Bound::AtMost(1e9),
+            ),
+        },
     }
+}
+
+/// Schedule entries: each inside the run, ending after it starts, in order
+/// and not overlapping.
+fn schedule(c: &mut Checker, raw: &[Spanned<RawLoadStep>], run: &RunConfig) -> Vec<LoadStep> {
+    let duration_s = run.duration.as_secs();
+    let mut previous_end: Option<f64> = None;
+    let mut steps = Vec::new();
+    for (i, entry) in raw.iter().enumerate() {
+        let key = |name: &str| format!("clients.schedule.{i}.{name}");
+        let e = entry.get_ref();
+        let at_s = c.checked(
+            &key("at_s"),
+            &e.at_s,
+            Bound::AtLeast(0.0),
+            Bound::AtMost(MAX_DURATION_S),
+        );
+        let until_s = c.checked(
+            &key("until_s"),
+            &e.until_s,
+            Bound::Above(0.0),
+            Bound::AtMost(MAX_DURATION_S),
+        );
+        let from = c.real_in(
+            &key("multiplier"),
+            &e.multiplier,
+            Bound::AtLeast(0.0),
+            Bound::AtMost(1e6),
+        );
+        let to = e.ramp_to.as_ref().map_or(from, |r| {
+            c.real_in(&key("ramp_to"), r, Bound::AtLeast(0.0), Bound::AtMost(1e6))
+        });
+        let (Some(at_s), Some(until_s)) = (at_s, until_s) else {
+            continue;
+        };
+        if until_s <= at_s {
+            c.report(
+                &key("until_s"),
+                e.until_s.span(),
+                format!("must be after at_s ({at_s}), got {until_s}"),
+            );
+        }
+        if at_s >= duration_s {
+            c.report(
+                &key("at_s"),
+                e.at_s.span(),
+                format!("must be before the run ends (run.duration_s = {duration_s}), got {at_s}"),
+            );
+        }
+        if let Some(end) = previous_end
+            && at_s < end
+        {
+            c.report(
+                &key("at_s"),
+                e.at_s.span(),
+                format!("entries must be in time order without overlap: the previous entry runs until {end}, this one starts at {at_s}"),
+            );
+        }
+        previous_end = Some(previous_end.map_or(until_s, |end: f64| end.max(until_s)));
+        steps.push(LoadStep {
+            at_s,
+            until_s,
+            from,
+            to,
+        });
+    }
+    steps
 }
 
 fn cache(c: &mut Checker, k: &RawCache) -> CacheConfig {
@@ -444,6 +608,25 @@ fn db(c: &mut Checker, d: &RawDb) -> DbConfig {
         queue_limit: d.queue_limit.as_ref().map(|q| *q.get_ref()),
         read: service_time(c, "db.read", &d.read),
         write: service_time(c, "db.write", &d.write),
+        discipline: match d.discipline {
+            RawDiscipline::Fifo => Discipline::Fifo,
+            RawDiscipline::Lifo => Discipline::Lifo,
+        },
+        queue_timeout: d.queue_timeout_ms.as_ref().map(|t| {
+            SimTime::from_millis(c.real_in(
+                "db.queue_timeout_ms",
+                t,
+                Bound::Above(0.0),
+                Bound::AtMost(MAX_MS),
+            ))
+        }),
+        cancel_on_timeout: d.cancel_on_timeout,
+        contention: c.real_in(
+            "db.contention",
+            &d.contention,
+            Bound::AtLeast(0.0),
+            Bound::AtMost(1e3),
+        ),
     }
 }
 

@@ -1,40 +1,87 @@
-//! The clients: an open-loop Poisson stream of requests, each attempt with a
-//! timeout, failed attempts retried immediately up to `max_attempts`.
+//! The clients: who sends requests, when, and how they retry.
+//!
+//! Open loop: Poisson arrivals at `rate_rps`, shaped over time by the load
+//! schedule — arrivals keep coming whatever the stack does, as users of a
+//! web shop do. Closed loop: a fixed number of users, each sending one
+//! request, waiting for its final answer, thinking, and sending the next.
+//! Each attempt has a timeout; failed attempts are retried with backoff
+//! (see `retry.rs`).
 
 use rand_distr::{Distribution, Exp1};
 
 use crate::engine::{Rng, SimTime};
 
+use super::retry::RetryConfig;
+use super::schedule::{LoadShape, LoadStep};
+
 /// The clients as configured.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClientsConfig {
-    /// Mean arrival rate of new requests [1/s].
+    /// Mean arrival rate of new requests at multiplier 1 [1/s] (open loop).
     pub rate_rps: f64,
+    /// Multipliers of the rate over time (open loop).
+    pub schedule: Vec<LoadStep>,
+    /// Closed loop: this many users, each thinking `think` (exponential
+    /// mean) between the end of one request and the next.
+    pub users: Option<u32>,
+    pub think: SimTime,
     /// Per-attempt timeout; `None`: an attempt waits as long as it takes.
     pub timeout: Option<SimTime>,
-    /// Attempts per request, the first included (1 = no retries).
-    pub max_attempts: u32,
+    pub retry: RetryConfig,
 }
 
-/// Poisson arrivals: exponential gaps with mean `1 / rate_rps`.
+impl ClientsConfig {
+    /// When the last load surge (a schedule entry above 1×) ends.
+    pub fn last_surge_end(&self) -> Option<SimTime> {
+        self.schedule
+            .iter()
+            .filter(|s| s.is_surge())
+            .map(|s| SimTime::from_secs(s.until_s))
+            .max()
+    }
+}
+
+/// Open-loop arrivals: a Poisson process whose rate follows the schedule.
 #[derive(Debug, Clone)]
 pub struct Arrivals {
-    mean_gap_ns: f64,
+    shape: LoadShape,
     rng: Rng,
 }
 
 impl Arrivals {
     pub fn new(config: &ClientsConfig, rng: Rng) -> Self {
         Arrivals {
-            mean_gap_ns: 1e9 / config.rate_rps,
+            shape: LoadShape::new(config.rate_rps, &config.schedule),
             rng,
         }
     }
 
-    /// The time from one arrival to the next.
-    pub fn next_gap(&mut self) -> SimTime {
+    /// The next arrival after `now`; `None` if none ever comes.
+    pub fn next_after(&mut self, now: SimTime) -> Option<SimTime> {
+        let e: f64 = Exp1.sample(&mut self.rng);
+        let t = self.shape.next_arrival(now.as_secs(), e)?;
+        // At least 1 ns later, so that time always advances between arrivals.
+        Some(SimTime::from_secs(t).max(now + SimTime(1)))
+    }
+}
+
+/// Closed-loop users' think times: exponential with mean `think`.
+#[derive(Debug, Clone)]
+pub struct Thinking {
+    mean_ns: f64,
+    rng: Rng,
+}
+
+impl Thinking {
+    pub fn new(config: &ClientsConfig, rng: Rng) -> Self {
+        Thinking {
+            mean_ns: config.think.as_nanos() as f64,
+            rng,
+        }
+    }
+
+    pub fn next(&mut self) -> SimTime {
         let unit: f64 = Exp1.sample(&mut self.rng);
-        // At least 1 ns, so that time always advances between arrivals.
-        SimTime(((unit * self.mean_gap_ns).round() as u64).max(1))
+        SimTime((unit * self.mean_ns).round() as u64)
     }
 }

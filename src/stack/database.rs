@@ -10,7 +10,7 @@
 use crate::engine::{Rng, SimTime};
 
 use super::service_time::{ServiceSampler, ServiceTime};
-use super::station::{Admission, Started, Station};
+use super::station::{Admission, Discipline, Started, Station};
 use super::workload::Op;
 
 /// The database as configured.
@@ -22,6 +22,19 @@ pub struct DbConfig {
     pub queue_limit: Option<u64>,
     pub read: ServiceTime,
     pub write: ServiceTime,
+    /// Which waiting query a freed connection takes.
+    pub discipline: Discipline,
+    /// A query that waited this long leaves unserved and its client gets an
+    /// error at once (load shedding); `None`: queries wait as long as it takes.
+    pub queue_timeout: Option<SimTime>,
+    /// Whether a waiting query whose client gave up is dropped when it
+    /// reaches the head of the line (`false`: it is served anyway — wasted
+    /// work, what keeps an overloaded database overloaded).
+    pub cancel_on_timeout: bool,
+    /// Service stretches with load: a query starting with a share `u` of
+    /// connections busy (itself included) takes `1 + contention·u` times
+    /// its drawn service time. 0: no contention.
+    pub contention: f64,
 }
 
 /// Why a query was sent.
@@ -49,6 +62,8 @@ pub struct DbJob {
     pub lease: u32,
     /// When the query was sent: its answer's age is measured from here.
     pub sent: SimTime,
+    /// When its service started.
+    pub started: SimTime,
     /// For a read, the version it sees; set when service starts.
     pub snapshot: u32,
 }
@@ -66,6 +81,8 @@ pub struct Database {
     commits: Vec<[SimTime; HISTORY]>,
     keys: u32,
     station: Station<DbJob>,
+    servers: u32,
+    contention: f64,
     read: ServiceSampler,
     write: ServiceSampler,
     rng: Rng,
@@ -77,7 +94,9 @@ impl Database {
             versions: vec![0; keys as usize],
             commits: Vec::new(),
             keys,
-            station: Station::new(Some(config.servers), config.queue_limit),
+            station: Station::new(Some(config.servers), config.queue_limit, config.discipline),
+            servers: config.servers,
+            contention: config.contention,
             read: config.read.sampler(),
             write: config.write.sampler(),
             rng,
@@ -114,24 +133,33 @@ impl Database {
     /// Begins serving the query in `slot`, its service time stretched by
     /// `slowdown`: takes the read snapshot and returns when service ends.
     pub fn start(&mut self, slot: u32, now: SimTime, slowdown: f64) -> SimTime {
+        let busy_share = self.station.in_service() as f64 / f64::from(self.servers);
         let job = self.station.job_mut(slot);
         job.snapshot = self.versions[job.key as usize];
+        job.started = now;
         let sampler = match job.op {
             Op::Read => &self.read,
             Op::Write => &self.write,
         };
         let service = sampler.sample(&mut self.rng);
-        if slowdown == 1.0 {
+        let stretch = slowdown * (1.0 + self.contention * busy_share);
+        if stretch == 1.0 {
             now + service
         } else {
-            now + SimTime((service.as_nanos() as f64 * slowdown).round() as u64)
+            now + SimTime((service.as_nanos() as f64 * stretch).round() as u64)
         }
     }
 
-    /// Ends the query in `slot`: a write commits. Returns the query, and the
-    /// next one to [`start`](Self::start) if a waiting query takes the server.
-    pub fn complete(&mut self, slot: u32, now: SimTime) -> (DbJob, Option<Started>) {
-        let (job, next) = self.station.finish(slot, now);
+    /// Ends the query in `slot`: a write commits. Returns the query, the
+    /// next one to [`start`](Self::start) if a waiting query takes the
+    /// server, and the waiting queries `dropped` discarded on the way.
+    pub fn complete(
+        &mut self,
+        slot: u32,
+        now: SimTime,
+        dropped: impl Fn(&DbJob) -> bool,
+    ) -> (DbJob, Option<Started>, Vec<DbJob>) {
+        let (job, next, discarded) = self.station.finish(slot, now, dropped);
         if job.op == Op::Write {
             let k = job.key as usize;
             self.versions[k] += 1;
@@ -140,7 +168,13 @@ impl Database {
             }
             self.commits[k][self.versions[k] as usize % HISTORY] = now;
         }
-        (job, next)
+        (job, next, discarded)
+    }
+
+    /// The waiting query with `ticket` timed out: it leaves unserved, if it
+    /// still waits.
+    pub fn expire(&mut self, ticket: u64, now: SimTime) -> Option<DbJob> {
+        self.station.expire(ticket, now)
     }
 
     /// Stops starting queries (a pause); queries in service go on.
@@ -148,9 +182,14 @@ impl Database {
         self.station.pause();
     }
 
-    /// Ends a pause: returns the queries that start now.
-    pub fn resume(&mut self, now: SimTime) -> Vec<Started> {
-        self.station.resume(now)
+    /// Ends a pause: returns the queries that start now, and those
+    /// `dropped` discarded on the way.
+    pub fn resume(
+        &mut self,
+        now: SimTime,
+        dropped: impl Fn(&DbJob) -> bool,
+    ) -> (Vec<Started>, Vec<DbJob>) {
+        self.station.resume(now, dropped)
     }
 }
 
@@ -166,6 +205,10 @@ mod tests {
             queue_limit: None,
             read: ServiceTime::Deterministic { mean_ms: 0.0 },
             write: ServiceTime::Deterministic { mean_ms: 0.0 },
+            discipline: Discipline::Fifo,
+            queue_timeout: None,
+            cancel_on_timeout: false,
+            contention: 0.0,
         };
         let mut db = Database::new(&config, 2, RandomStreams::new(1).stream(0));
         let write = DbJob {
@@ -176,6 +219,7 @@ mod tests {
             origin: QueryOrigin::Client,
             lease: 0,
             sent: SimTime::ZERO,
+            started: SimTime::ZERO,
             snapshot: 0,
         };
         for t in [10, 20, 30] {
@@ -183,7 +227,7 @@ mod tests {
                 panic!()
             };
             db.start(slot, SimTime(t), 1.0);
-            db.complete(slot, SimTime(t));
+            db.complete(slot, SimTime(t), |_| false);
         }
         assert_eq!(db.version(1), 3);
         assert_eq!(

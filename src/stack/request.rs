@@ -19,7 +19,16 @@ pub struct Request {
     pub attempts: u32,
     /// Arrived after warm-up: counts in the summary.
     pub measured: bool,
+    /// The closed-loop user who sent it, or [`NO_USER`].
+    pub user: u32,
+    /// The last backoff delay (decorrelated jitter grows from it).
+    pub backoff: SimTime,
 }
+
+/// `Request::attempt` while no attempt is live (waiting to retry).
+pub const NO_ATTEMPT: u32 = u32::MAX;
+/// `Request::user` of an open-loop request.
+pub const NO_USER: u32 = u32::MAX;
 
 impl Request {
     /// Whether `attempt` is this request's live attempt.

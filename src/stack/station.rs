@@ -9,13 +9,23 @@ use std::collections::VecDeque;
 use crate::engine::{SimTime, Slab};
 use crate::metrics::Level;
 
+/// Which waiting job a freed server takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discipline {
+    /// The one that waited longest.
+    Fifo,
+    /// The newest: under overload, fresh work (whose client still waits)
+    /// goes first and old work starves.
+    Lifo,
+}
+
 /// What happened to a job that arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
     /// A server took it: it is in service in this slot.
     Started(u32),
-    /// It waits for a server.
-    Queued,
+    /// It waits for a server; `ticket` names it for [`Station::expire`].
+    Queued { ticket: u64 },
     /// The waiting line was full.
     Rejected,
 }
@@ -28,14 +38,23 @@ pub struct Started {
     pub waited: SimTime,
 }
 
-/// Servers, a first-come-first-served waiting line (bounded or not), and
-/// the jobs in service.
+#[derive(Debug, Clone)]
+struct Waiting<J> {
+    job: J,
+    since: SimTime,
+    ticket: u64,
+}
+
+/// Servers, a waiting line (bounded or not), and the jobs in service.
 #[derive(Debug, Clone)]
 pub struct Station<J> {
     /// `None`: unlimited servers, no job ever waits.
     servers: Option<u32>,
     queue_limit: Option<u64>,
-    waiting: VecDeque<(J, SimTime)>,
+    discipline: Discipline,
+    /// Oldest first, whatever the discipline.
+    waiting: VecDeque<Waiting<J>>,
+    next_ticket: u64,
     in_service: Slab<J>,
     /// Paused: no job starts service.
     paused: bool,
@@ -44,11 +63,13 @@ pub struct Station<J> {
 }
 
 impl<J> Station<J> {
-    pub fn new(servers: Option<u32>, queue_limit: Option<u64>) -> Self {
+    pub fn new(servers: Option<u32>, queue_limit: Option<u64>, discipline: Discipline) -> Self {
         Station {
             servers,
             queue_limit,
+            discipline,
             waiting: VecDeque::new(),
+            next_ticket: 0,
             in_service: Slab::new(),
             paused: false,
             busy: Level::default(),
@@ -70,6 +91,11 @@ impl<J> Station<J> {
         self.waiting.len()
     }
 
+    /// Jobs in service.
+    pub fn in_service(&self) -> usize {
+        self.in_service.len()
+    }
+
     /// A job arrives at `now`.
     pub fn arrive(&mut self, job: J, now: SimTime) -> Admission {
         if !self.paused && self.has_free_server() {
@@ -82,9 +108,15 @@ impl<J> Station<J> {
         {
             return Admission::Rejected;
         }
-        self.waiting.push_back((job, now));
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        self.waiting.push_back(Waiting {
+            job,
+            since: now,
+            ticket,
+        });
         self.queued.add(1, now);
-        Admission::Queued
+        Admission::Queued { ticket }
     }
 
     fn has_free_server(&self) -> bool {
@@ -98,27 +130,44 @@ impl<J> Station<J> {
     }
 
     /// Starts jobs again: as many waiting jobs as there are free servers
-    /// take one now.
-    pub fn resume(&mut self, now: SimTime) -> Vec<Started> {
+    /// take one now. Jobs for which `dropped` holds are discarded on the way
+    /// and returned.
+    pub fn resume(&mut self, now: SimTime, dropped: impl Fn(&J) -> bool) -> (Vec<Started>, Vec<J>) {
         self.paused = false;
-        let mut started = Vec::new();
+        let (mut started, mut discarded) = (Vec::new(), Vec::new());
         while self.has_free_server() {
-            let Some(next) = self.start_next(now) else {
+            let Some(next) = self.start_next(now, &dropped, &mut discarded) else {
                 break;
             };
             self.busy.add(1, now);
             started.push(next);
         }
-        started
+        (started, discarded)
     }
 
-    fn start_next(&mut self, now: SimTime) -> Option<Started> {
-        let (job, since) = self.waiting.pop_front()?;
-        self.queued.sub(1, now);
-        Some(Started {
-            slot: self.in_service.insert(job),
-            waited: now - since,
-        })
+    /// The next waiting job by the discipline, skipping (and collecting)
+    /// those for which `dropped` holds.
+    fn start_next(
+        &mut self,
+        now: SimTime,
+        dropped: &impl Fn(&J) -> bool,
+        discarded: &mut Vec<J>,
+    ) -> Option<Started> {
+        loop {
+            let next = match self.discipline {
+                Discipline::Fifo => self.waiting.pop_front(),
+                Discipline::Lifo => self.waiting.pop_back(),
+            }?;
+            self.queued.sub(1, now);
+            if dropped(&next.job) {
+                discarded.push(next.job);
+                continue;
+            }
+            return Some(Started {
+                slot: self.in_service.insert(next.job),
+                waited: now - next.since,
+            });
+        }
     }
 
     /// The job in service in `slot`.
@@ -128,22 +177,40 @@ impl<J> Station<J> {
             .expect("a job is in service in this slot")
     }
 
-    /// The job in `slot` completes at `now`. Returns it, and the next
-    /// waiting job if one takes the freed server.
-    pub fn finish(&mut self, slot: u32, now: SimTime) -> (J, Option<Started>) {
+    /// The job in `slot` completes at `now`. Returns it, the next waiting
+    /// job if one takes the freed server, and the waiting jobs discarded on
+    /// the way because `dropped` held for them.
+    pub fn finish(
+        &mut self,
+        slot: u32,
+        now: SimTime,
+        dropped: impl Fn(&J) -> bool,
+    ) -> (J, Option<Started>, Vec<J>) {
         let job = self
             .in_service
             .remove(slot)
             .expect("a job is in service in this slot");
+        let mut discarded = Vec::new();
         let next = if self.paused {
             None
         } else {
-            self.start_next(now)
+            self.start_next(now, &dropped, &mut discarded)
         };
         if next.is_none() {
             self.busy.sub(1, now);
         }
-        (job, next)
+        (job, next, discarded)
+    }
+
+    /// The job with `ticket` has waited too long: if it still waits, it
+    /// leaves unserved and is returned. Tickets expire oldest first, so it
+    /// is the oldest waiting job if it is there at all.
+    pub fn expire(&mut self, ticket: u64, now: SimTime) -> Option<J> {
+        if self.waiting.front()?.ticket != ticket {
+            return None;
+        }
+        self.queued.sub(1, now);
+        self.waiting.pop_front().map(|w| w.job)
     }
 }
 
@@ -153,13 +220,16 @@ mod tests {
 
     #[test]
     fn serves_in_arrival_order_and_rejects_past_the_limit() {
-        let mut station = Station::new(Some(1), Some(1));
+        let mut station = Station::new(Some(1), Some(1), Discipline::Fifo);
         let Admission::Started(first) = station.arrive('a', SimTime(0)) else {
             panic!("an idle server takes the job")
         };
-        assert_eq!(station.arrive('b', SimTime(1)), Admission::Queued);
+        assert_eq!(
+            station.arrive('b', SimTime(1)),
+            Admission::Queued { ticket: 0 }
+        );
         assert_eq!(station.arrive('c', SimTime(2)), Admission::Rejected);
-        let (done, next) = station.finish(first, SimTime(5));
+        let (done, next, _) = station.finish(first, SimTime(5), |_| false);
         assert_eq!(done, 'a');
         let next = next.expect("b takes the server");
         assert_eq!(next.waited, SimTime(4));
@@ -170,21 +240,21 @@ mod tests {
 
     #[test]
     fn a_paused_station_queues_and_resumes_up_to_its_servers() {
-        let mut station = Station::new(Some(2), None);
+        let mut station = Station::new(Some(2), None, Discipline::Fifo);
         let Admission::Started(first) = station.arrive('a', SimTime(0)) else {
             panic!()
         };
         station.pause();
-        assert_eq!(
-            station.arrive('b', SimTime(1)),
-            Admission::Queued,
+        let queued = |a| matches!(a, Admission::Queued { .. });
+        assert!(
+            queued(station.arrive('b', SimTime(1))),
             "a free server, but paused"
         );
-        assert_eq!(station.arrive('c', SimTime(1)), Admission::Queued);
-        assert_eq!(station.arrive('d', SimTime(1)), Admission::Queued);
-        let (_, next) = station.finish(first, SimTime(2));
+        assert!(queued(station.arrive('c', SimTime(1))));
+        assert!(queued(station.arrive('d', SimTime(1))));
+        let (_, next, _) = station.finish(first, SimTime(2), |_| false);
         assert_eq!(next, None, "paused: the freed server stays idle");
-        let started = station.resume(SimTime(5));
+        let (started, _) = station.resume(SimTime(5), |_| false);
         assert_eq!(started.len(), 2);
         assert_eq!(started[0].waited, SimTime(4));
         assert_eq!(station.queue_len(), 1);
@@ -192,8 +262,27 @@ mod tests {
     }
 
     #[test]
+    fn lifo_serves_the_newest_and_expiry_takes_the_oldest() {
+        let mut station = Station::new(Some(1), None, Discipline::Lifo);
+        let Admission::Started(first) = station.arrive('a', SimTime(0)) else {
+            panic!()
+        };
+        let Admission::Queued { ticket: b } = station.arrive('b', SimTime(1)) else {
+            panic!()
+        };
+        station.arrive('c', SimTime(2));
+        station.arrive('d', SimTime(3));
+        assert_eq!(station.expire(b, SimTime(4)), Some('b'), "b waited longest");
+        let (_, next, discarded) = station.finish(first, SimTime(5), |j| *j == 'd');
+        assert_eq!(discarded, ['d'], "an abandoned job is dropped at the head");
+        assert_eq!(*station.job_mut(next.unwrap().slot), 'c');
+        assert_eq!(station.expire(b, SimTime(6)), None, "already gone");
+        assert_eq!(station.queue_len(), 0);
+    }
+
+    #[test]
     fn unlimited_servers_never_queue() {
-        let mut station = Station::new(None, Some(0));
+        let mut station = Station::new(None, Some(0), Discipline::Fifo);
         for t in 0..100 {
             assert!(matches!(
                 station.arrive(t, SimTime(t)),

@@ -23,7 +23,7 @@ impl System<'_> {
         }
         match self.lookups.arrive(LookupJob { request, attempt }, now) {
             Admission::Started(slot) => self.start_lookup(slot, now),
-            Admission::Queued => {}
+            Admission::Queued { .. } => {}
             Admission::Rejected => unreachable!("the cache's waiting line is unbounded"),
         }
     }
@@ -44,7 +44,7 @@ impl System<'_> {
     }
 
     pub(super) fn on_lookup_done(&mut self, slot: u32, now: SimTime) {
-        let (job, next) = self.lookups.finish(slot, now);
+        let (job, next, _) = self.lookups.finish(slot, now, |_| false);
         if let Some(next) = next {
             self.start_lookup(next.slot, now);
         }
@@ -143,6 +143,7 @@ impl System<'_> {
                 origin,
                 lease,
                 sent: now,
+                started: now,
                 snapshot: 0,
             },
             now,
@@ -180,6 +181,7 @@ impl System<'_> {
                 origin: QueryOrigin::Flight,
                 lease: 0,
                 sent: now,
+                started: now,
                 snapshot: 0,
             };
             return self.send_query(job, now);

@@ -9,8 +9,10 @@
 //! when the version it returns is older than the database's version of
 //! that key at the moment it returns.
 //!
-//! Abandoned work is not cancelled: a query whose client timed out is still
-//! served (wasted work), and a write still commits.
+//! A failed attempt (timed out, rejected, shed) is retried after a backoff
+//! while attempts and the retry budget last. Abandoned work is not
+//! cancelled unless the database is told to: a query whose client timed out
+//! is still served (wasted work), and a write still commits.
 
 mod lookup;
 mod query;
@@ -19,20 +21,21 @@ use rand::RngExt;
 
 use crate::engine::{EventQueue, Lane, RandomStreams, Rng, SimTime, Slab};
 use crate::metrics::{
-    FailureCause, Gauges, Level, ReadOutcome, Recorder, RecorderConfig, RunEnd, Status, Summary,
-    WindowRow,
+    Counter, FailureCause, Gauges, Level, ReadOutcome, Recorder, RecorderConfig, RunEnd, Status,
+    Summary, WindowRow,
 };
 
 use super::cache::{CacheStore, Invalidation};
-use super::clients::Arrivals;
-use super::database::Database;
+use super::clients::{Arrivals, Thinking};
+use super::database::{Database, DbJob, QueryOrigin};
 use super::faults::{FaultKind, FaultState, last_fault_end};
 use super::lease::Leases;
 use super::model::Model;
-use super::request::Request;
+use super::request::{NO_ATTEMPT, NO_USER, Request};
+use super::retry::{RetryBudget, backoff};
 use super::service_time::{ServiceSampler, ServiceTime};
 use super::stampede::{Flights, Stampede};
-use super::station::Station;
+use super::station::{Discipline, Station};
 use super::trace::{TraceError, TraceReader};
 use super::workload::{Op, Workload};
 
@@ -49,15 +52,18 @@ mod stream {
     pub const INVALIDATION: u64 = 8;
     pub const REFRESH: u64 = 9;
     pub const FAULTS: u64 = 10;
+    pub const BACKOFF: u64 = 11;
+    pub const THINK: u64 = 12;
 }
 
 /// What happens next. Small and `Copy`: the queue stores events by value.
 #[derive(Debug, Clone, Copy)]
 enum Event {
-    /// A new request arrives.
+    /// A new request arrives, from a closed-loop `user` or `NO_USER`.
     Arrival {
         key: u32,
         op: Op,
+        user: u32,
     },
     /// The cache lookup in service in this slot completes.
     LookupDone {
@@ -71,6 +77,14 @@ enum Event {
     Timeout {
         request: u32,
         attempt: u32,
+    },
+    /// A request's backoff is over: its next attempt starts.
+    Retry {
+        request: u32,
+    },
+    /// A waiting query reaches `db.queue_timeout_ms`, if it still waits.
+    QueueTimeout {
+        ticket: u64,
     },
     /// A reader that found the key's lease held reads the cache again.
     LeaseRetry {
@@ -117,9 +131,14 @@ pub fn run(model: &Model) -> Result<RunResult, RunError> {
 
 /// Where requests come from.
 enum Source {
-    /// Poisson arrivals, keys and operations drawn from the workload.
-    Drawn {
+    /// Open-loop arrivals; keys and operations drawn from the workload.
+    Open {
         arrivals: Arrivals,
+        workload: Workload,
+    },
+    /// Closed-loop users, thinking between requests.
+    Closed {
+        thinking: Thinking,
         workload: Workload,
     },
     /// An access log, replayed.
@@ -133,7 +152,9 @@ const HOT_KEYS: u32 = 10;
 struct System<'m> {
     model: &'m Model,
     queue: EventQueue<Event>,
+    /// Client timeouts and queue timeouts are "now + a constant": lanes.
     timeouts: Lane,
+    queue_timeouts: Lane,
     /// Lookups of constant duration on unlimited servers end in the order
     /// they start: a lane instead of the heap.
     lookup_lane: Option<Lane>,
@@ -153,6 +174,8 @@ struct System<'m> {
     invalidation_rng: Rng,
     faults: FaultState,
     fault_rng: Rng,
+    backoff_rng: Rng,
+    budget: Option<RetryBudget>,
     db: Database,
     recorder: Recorder,
     end: SimTime,
@@ -166,9 +189,15 @@ impl<'m> System<'m> {
         let keys = model.workload.keys;
         let mut queue = EventQueue::new();
         let timeouts = queue.add_lane();
+        let queue_timeouts = queue.add_lane();
         let cache = &model.cache;
-        let lookup_lane = match (cache.lookup, cache.servers) {
-            (ServiceTime::Deterministic { .. }, None) => Some(queue.add_lane()),
+        // A slowdown breaks "constant duration": lookups then use the heap.
+        let slowed = model
+            .faults
+            .iter()
+            .any(|f| f.kind == FaultKind::CacheSlowdown);
+        let lookup_lane = match (cache.lookup, cache.servers, slowed) {
+            (ServiceTime::Deterministic { .. }, None, false) => Some(queue.add_lane()),
             _ => None,
         };
         let mut store = CacheStore::new(
@@ -183,36 +212,41 @@ impl<'m> System<'m> {
                 store.store(key, 0, SimTime::ZERO, SimTime::ZERO);
             }
         }
-        let source = match &model.workload.trace {
-            Some(path) => Source::Trace(TraceReader::open(path, keys)?),
-            None => Source::Drawn {
+        let workload = || {
+            Workload::new(
+                &model.workload,
+                streams.stream(stream::KEYS),
+                streams.stream(stream::OPS),
+            )
+        };
+        let source = match (&model.workload.trace, model.clients.users) {
+            (Some(path), _) => Source::Trace(TraceReader::open(path, keys)?),
+            (None, Some(_)) => Source::Closed {
+                thinking: Thinking::new(&model.clients, streams.stream(stream::THINK)),
+                workload: workload(),
+            },
+            (None, None) => Source::Open {
                 arrivals: Arrivals::new(&model.clients, streams.stream(stream::ARRIVALS)),
-                workload: Workload::new(
-                    &model.workload,
-                    streams.stream(stream::KEYS),
-                    streams.stream(stream::OPS),
-                ),
+                workload: workload(),
             },
         };
         for (index, fault) in model.faults.iter().enumerate() {
-            queue.schedule(
-                fault.at,
-                Event::FaultStart {
-                    index: index as u32,
-                },
-            );
+            let index = index as u32;
+            queue.schedule(fault.at, Event::FaultStart { index });
         }
+        let retry = &model.clients.retry;
         Ok(System {
             model,
             queue,
             timeouts,
+            queue_timeouts,
             lookup_lane,
             requests: Slab::new(),
             in_flight: Level::default(),
             next_attempt: 0,
             source,
             store,
-            lookups: Station::new(cache.servers, None),
+            lookups: Station::new(cache.servers, None, Discipline::Fifo),
             lookup_time: cache.lookup.sampler(),
             lookup_rng: streams.stream(stream::CACHE_SERVICE),
             instant_lookup: cache.lookup.is_zero() && cache.servers.is_none(),
@@ -223,6 +257,10 @@ impl<'m> System<'m> {
             invalidation_rng: streams.stream(stream::INVALIDATION),
             faults: FaultState::new(&model.faults),
             fault_rng: streams.stream(stream::FAULTS),
+            backoff_rng: streams.stream(stream::BACKOFF),
+            budget: retry
+                .budget_ratio
+                .map(|ratio| RetryBudget::new(ratio, retry.budget_burst)),
             db: Database::new(&model.db, keys, streams.stream(stream::DB_SERVICE)),
             recorder: Recorder::new(RecorderConfig {
                 window: model.run.window,
@@ -237,25 +275,21 @@ impl<'m> System<'m> {
     }
 
     fn run(mut self) -> Result<RunResult, RunError> {
-        self.schedule_arrival(SimTime::ZERO);
+        match (&self.source, self.model.clients.users) {
+            (Source::Closed { .. }, Some(users)) => {
+                for user in 0..users {
+                    self.schedule_user(user, SimTime::ZERO);
+                }
+            }
+            _ => self.schedule_arrival(SimTime::ZERO),
+        }
         while let Some(at) = self.queue.peek_time() {
             if at >= self.end {
                 break;
             }
             let (now, event) = self.queue.pop().expect("an event was peeked");
             self.pass_marks(now);
-            match event {
-                Event::Arrival { key, op } => self.on_arrival(key, op, now),
-                Event::LookupDone { slot } => self.on_lookup_done(slot, now),
-                Event::QueryDone { slot } => self.on_query_done(slot, now),
-                Event::Timeout { request, attempt } => self.on_timeout(request, attempt, now),
-                Event::LeaseRetry { request, attempt } => {
-                    self.on_lease_retry(request, attempt, now)
-                }
-                Event::Invalidate { key } => self.apply_invalidation(key, now),
-                Event::FaultStart { index } => self.on_fault_start(index as usize),
-                Event::FaultEnd { index } => self.on_fault_end(index as usize, now),
-            }
+            self.handle(event, now);
             if self.diverged || self.failure.is_some() {
                 break;
             }
@@ -271,6 +305,8 @@ impl<'m> System<'m> {
         while self.recorder.next_mark() < end {
             self.mark();
         }
+        let disturbance_end =
+            last_fault_end(&self.model.faults).max(self.model.clients.last_surge_end());
         let run_end = RunEnd {
             seed: self.model.run.seed,
             status: if self.diverged {
@@ -283,10 +319,25 @@ impl<'m> System<'m> {
             events: self.queue.popped(),
             unfinished: self.requests.iter().filter(|(_, r)| r.measured).count() as u64,
             in_flight_max: self.in_flight.max(),
-            disturbance_end: last_fault_end(&self.model.faults),
+            disturbance_end,
         };
         let (summary, windows) = self.recorder.finish(run_end, &self.model.slo);
         Ok(RunResult { summary, windows })
+    }
+
+    fn handle(&mut self, event: Event, now: SimTime) {
+        match event {
+            Event::Arrival { key, op, user } => self.on_arrival(key, op, user, now),
+            Event::LookupDone { slot } => self.on_lookup_done(slot, now),
+            Event::QueryDone { slot } => self.on_query_done(slot, now),
+            Event::Timeout { request, attempt } => self.on_timeout(request, attempt, now),
+            Event::Retry { request } => self.start_attempt(request, now),
+            Event::QueueTimeout { ticket } => self.on_queue_timeout(ticket, now),
+            Event::LeaseRetry { request, attempt } => self.on_lease_retry(request, attempt, now),
+            Event::Invalidate { key } => self.apply_invalidation(key, now),
+            Event::FaultStart { index } => self.on_fault_start(index as usize),
+            Event::FaultEnd { index } => self.on_fault_end(index as usize, now),
+        }
     }
 
     /// Closes every window (and warm-up) that ends at or before `now`, so
@@ -316,16 +367,16 @@ impl<'m> System<'m> {
         }
     }
 
-    /// Schedules the next arrival after one at `now`, if it falls within
-    /// the run. Keys and operations are drawn here, in arrival order, so
-    /// their streams stay aligned with arrivals whatever happens downstream.
+    /// Schedules the next open-loop (or trace) arrival after one at `now`,
+    /// if it falls within the run. Keys and operations are drawn here, in
+    /// arrival order, so their streams stay aligned with arrivals whatever
+    /// happens downstream.
     fn schedule_arrival(&mut self, now: SimTime) {
         let (at, key, op) = match &mut self.source {
-            Source::Drawn { arrivals, workload } => (
-                now + arrivals.next_gap(),
-                workload.next_key(),
-                workload.next_op(),
-            ),
+            Source::Open { arrivals, workload } => match arrivals.next_after(now) {
+                Some(at) => (at, workload.next_key(), workload.next_op()),
+                None => return,
+            },
             Source::Trace(trace) => match trace.next_row() {
                 Ok(Some(row)) => (row.at, row.key, row.op),
                 Ok(None) => return,
@@ -334,14 +385,30 @@ impl<'m> System<'m> {
                     return;
                 }
             },
+            Source::Closed { .. } => unreachable!("closed-loop users schedule their own requests"),
         };
         if at < self.end {
-            self.queue.schedule(at, Event::Arrival { key, op });
+            let user = NO_USER;
+            self.queue.schedule(at, Event::Arrival { key, op, user });
         }
     }
 
-    fn on_arrival(&mut self, key: u32, op: Op, now: SimTime) {
-        self.schedule_arrival(now);
+    /// A closed-loop user thinks, then sends its next request.
+    fn schedule_user(&mut self, user: u32, now: SimTime) {
+        let Source::Closed { thinking, workload } = &mut self.source else {
+            unreachable!("only closed-loop sources have users")
+        };
+        let at = now + thinking.next();
+        let (key, op) = (workload.next_key(), workload.next_op());
+        if at < self.end {
+            self.queue.schedule(at, Event::Arrival { key, op, user });
+        }
+    }
+
+    fn on_arrival(&mut self, key: u32, op: Op, user: u32, now: SimTime) {
+        if user == NO_USER {
+            self.schedule_arrival(now);
+        }
         let queued = (self.db.station().queue_len() + self.lookups.queue_len()) as u64;
         let limit = self.model.run.max_in_flight;
         if self.requests.len() as u64 >= limit || queued >= limit {
@@ -354,28 +421,31 @@ impl<'m> System<'m> {
             key,
             op,
             arrived: now,
-            attempt: 0,
+            attempt: NO_ATTEMPT,
             attempts: 0,
             measured,
+            user,
+            backoff: SimTime::ZERO,
         });
         self.in_flight.add(1, now);
+        if let Some(budget) = &mut self.budget {
+            budget.deposit();
+        }
         self.start_attempt(request, now);
     }
 
     fn start_attempt(&mut self, request: u32, now: SimTime) {
         let attempt = self.next_attempt;
-        self.next_attempt = self.next_attempt.wrapping_add(1);
+        // Attempt ids wrap, skipping the "no attempt" marker.
+        self.next_attempt = self.next_attempt.wrapping_add(1) % NO_ATTEMPT;
         let r = self.requests.get_mut(request).expect("a live request");
         r.attempt = attempt;
         r.attempts += 1;
         let (key, op, measured) = (r.key, r.op, r.measured);
         self.recorder.attempt(measured);
         if let Some(timeout) = self.model.clients.timeout {
-            self.queue.schedule_on(
-                self.timeouts,
-                now + timeout,
-                Event::Timeout { request, attempt },
-            );
+            let event = Event::Timeout { request, attempt };
+            self.queue.schedule_on(self.timeouts, now + timeout, event);
         }
         match op {
             Op::Read => self.send_lookup(request, attempt, now),
@@ -399,15 +469,25 @@ impl<'m> System<'m> {
         self.requests.get(request).expect("a live request").key
     }
 
-    /// The live attempt failed: retry at once if attempts remain.
+    /// The live attempt failed: retry after a backoff if attempts remain
+    /// and the budget allows, else the request fails with `cause`.
     fn attempt_failed(&mut self, request: u32, cause: FailureCause, now: SimTime) {
-        let attempts = self.requests.get(request).expect("a live request").attempts;
-        if attempts < self.model.clients.max_attempts {
-            self.start_attempt(request, now);
-        } else {
+        let retry = &self.model.clients.retry;
+        let r = self.requests.get_mut(request).expect("a live request");
+        let may_retry = r.attempts < retry.max_attempts
+            && self.budget.as_mut().is_none_or(RetryBudget::withdraw);
+        if !may_retry {
             let r = self.finish(request, now);
             self.recorder.failure(cause, r.measured);
+            return;
         }
+        let delay = backoff(retry, r.attempts, r.backoff, &mut self.backoff_rng);
+        if delay == SimTime::ZERO {
+            return self.start_attempt(request, now);
+        }
+        r.backoff = delay;
+        r.attempt = NO_ATTEMPT;
+        self.queue.schedule(now + delay, Event::Retry { request });
     }
 
     /// A read of `key` is answered with `version`.
@@ -427,12 +507,18 @@ impl<'m> System<'m> {
         self.recorder.success(now - r.arrived, None, r.measured);
     }
 
-    /// The request has its final answer: it leaves the system.
+    /// The request has its final answer: it leaves the system, and its
+    /// closed-loop user (if any) starts thinking about the next one.
     fn finish(&mut self, request: u32, now: SimTime) -> Request {
         self.in_flight.sub(1, now);
-        self.requests
+        let r = self
+            .requests
             .remove(request)
-            .expect("a request ends exactly once")
+            .expect("a request ends exactly once");
+        if r.user != NO_USER {
+            self.schedule_user(r.user, now);
+        }
+        r
     }
 
     fn on_fault_start(&mut self, index: usize) {
@@ -442,7 +528,9 @@ impl<'m> System<'m> {
             // The cache process is gone: when it returns, it is empty.
             FaultKind::CacheDown | FaultKind::CacheFlush => self.store.clear(),
             FaultKind::HotSetShift => {
-                if let Source::Drawn { workload, .. } = &mut self.source {
+                if let Source::Open { workload, .. } | Source::Closed { workload, .. } =
+                    &mut self.source
+                {
                     workload.shift_hot_set(self.model.workload.keys, &mut self.fault_rng);
                 }
             }
@@ -450,19 +538,23 @@ impl<'m> System<'m> {
             FaultKind::CacheSlowdown | FaultKind::DbSlowdown | FaultKind::InvalidationOutage => {}
         }
         if fault.kind.lasts() {
-            self.queue.schedule(
-                fault.end(),
-                Event::FaultEnd {
-                    index: index as u32,
-                },
-            );
+            let index = index as u32;
+            self.queue.schedule(fault.end(), Event::FaultEnd { index });
         }
     }
 
     fn on_fault_end(&mut self, index: usize, now: SimTime) {
         self.faults.set_active(index, false);
         if self.faults.fault(index).kind == FaultKind::DbPause && !self.faults.db_paused() {
-            for started in self.db.resume(now) {
+            let cancels = self.model.db.cancel_on_timeout;
+            let requests = &self.requests;
+            let (started, cancelled) = self
+                .db
+                .resume(now, |job| cancels && is_abandoned(requests, job));
+            for _ in cancelled {
+                self.recorder.count(Counter::CancelledQuery, now);
+            }
+            for started in started {
                 self.start_query(started.slot, started.waited, now);
             }
         }
@@ -473,4 +565,12 @@ impl<'m> System<'m> {
         let loss = self.model.cache.invalidation_loss;
         loss > 0.0 && (loss >= 1.0 || self.invalidation_rng.random_bool(loss))
     }
+}
+
+/// Whether a client's query has been given up on by its client.
+fn is_abandoned(requests: &Slab<Request>, job: &DbJob) -> bool {
+    job.origin == QueryOrigin::Client
+        && !requests
+            .get(job.request)
+            .is_some_and(|r| r.is_live(job.attempt))
 }

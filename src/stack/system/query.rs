@@ -1,5 +1,5 @@
-//! The database path: queries, their answers, and the invalidations that
-//! committed writes send to the cache.
+//! The database path: queries, their answers, shedding, and the
+//! invalidations that committed writes send to the cache.
 
 use crate::engine::SimTime;
 use crate::metrics::{Counter, FailureCause};
@@ -8,7 +8,7 @@ use crate::stack::database::{DbJob, QueryOrigin};
 use crate::stack::station::Admission;
 use crate::stack::workload::Op;
 
-use super::{Event, HOT_KEYS, System};
+use super::{Event, HOT_KEYS, System, is_abandoned};
 
 impl System<'_> {
     /// A client attempt's own query.
@@ -29,6 +29,7 @@ impl System<'_> {
             origin: QueryOrigin::Client,
             lease,
             sent: now,
+            started: now,
             snapshot: 0,
         };
         self.send_query(job, now);
@@ -43,8 +44,15 @@ impl System<'_> {
                 self.recorder.db_admitted(now);
                 self.start_query(slot, SimTime::ZERO, now);
             }
-            Admission::Queued => self.recorder.db_admitted(now),
-            Admission::Rejected => self.query_rejected(job, now),
+            Admission::Queued { ticket } => {
+                self.recorder.db_admitted(now);
+                if let Some(timeout) = self.model.db.queue_timeout {
+                    let event = Event::QueueTimeout { ticket };
+                    self.queue
+                        .schedule_on(self.queue_timeouts, now + timeout, event);
+                }
+            }
+            Admission::Rejected => self.query_failed(job, FailureCause::Rejected, now),
         }
     }
 
@@ -55,9 +63,18 @@ impl System<'_> {
         self.queue.schedule(done, Event::QueryDone { slot });
     }
 
-    /// A full waiting line turned the query away: everyone waiting for it
-    /// fails (and retries if they may).
-    fn query_rejected(&mut self, job: DbJob, now: SimTime) {
+    /// A query waited `db.queue_timeout_ms`: if it still waits, the
+    /// database sheds it and its clients get an error at once.
+    pub(super) fn on_queue_timeout(&mut self, ticket: u64, now: SimTime) {
+        if let Some(job) = self.db.expire(ticket, now) {
+            self.recorder.count(Counter::ShedQuery, now);
+            self.query_failed(job, FailureCause::Shed, now);
+        }
+    }
+
+    /// The database turned a query away (a full line, or shed): everyone
+    /// waiting for it fails, and retries if they may.
+    fn query_failed(&mut self, job: DbJob, cause: FailureCause, now: SimTime) {
         let mut waiting = vec![(job.request, job.attempt)];
         match job.origin {
             QueryOrigin::Client => {}
@@ -71,7 +88,7 @@ impl System<'_> {
         }
         for (request, attempt) in waiting {
             if self.is_live(request, attempt) {
-                self.attempt_failed(request, FailureCause::Rejected, now);
+                self.attempt_failed(request, cause, now);
             }
         }
     }
@@ -82,7 +99,14 @@ impl System<'_> {
             self.queue.schedule(pause_end, Event::QueryDone { slot });
             return;
         }
-        let (job, next) = self.db.complete(slot, now);
+        let cancels = self.model.db.cancel_on_timeout;
+        let requests = &self.requests;
+        let (job, next, cancelled) = self
+            .db
+            .complete(slot, now, |job| cancels && is_abandoned(requests, job));
+        for _ in cancelled {
+            self.recorder.count(Counter::CancelledQuery, now);
+        }
         if let Some(next) = next {
             self.start_query(next.slot, next.waited, now);
         }
@@ -98,10 +122,12 @@ impl System<'_> {
     }
 
     /// A read's answer comes back: fill the cache and answer whoever waits.
+    /// A read nobody waits for any more was wasted work.
     fn read_answered(&mut self, job: DbJob, now: SimTime) {
         let (key, version) = (job.key, job.snapshot);
         let fetch_time = now - job.sent;
         let leader_live = self.is_live(job.request, job.attempt);
+        let mut wasted = !leader_live;
         match job.origin {
             QueryOrigin::Client => {
                 if leader_live {
@@ -116,7 +142,8 @@ impl System<'_> {
                     .filter(|w| self.is_live(w.request, w.attempt))
                     .map(|w| w.request)
                     .collect();
-                if leader_live || !live.is_empty() {
+                wasted = !leader_live && live.is_empty();
+                if !wasted {
                     self.fill(key, version, job.lease, fetch_time, now);
                 }
                 if leader_live {
@@ -129,18 +156,21 @@ impl System<'_> {
             QueryOrigin::EarlyRefresh => {
                 self.store.mark_refreshing(key, false);
                 if leader_live {
-                    if let Some(Stored::Replaced { live: true }) =
-                        self.fill(key, version, job.lease, fetch_time, now)
-                    {
+                    let stored = self.fill(key, version, job.lease, fetch_time, now);
+                    if stored == Some(Stored::Replaced { live: true }) {
                         self.recorder.count(Counter::RefreshBeforeExpiry, now);
                     }
                     self.read_succeeded(job.request, key, version, now);
                 }
             }
             QueryOrigin::Revalidation => {
+                wasted = false;
                 self.store.mark_refreshing(key, false);
                 self.fill(key, version, job.lease, fetch_time, now);
             }
+        }
+        if wasted {
+            self.recorder.db_wasted(now - job.started, now);
         }
     }
 
