@@ -10,6 +10,7 @@ mod cli;
 mod determinism;
 mod eviction;
 mod invariants;
+mod overload;
 mod queue_theory;
 mod scenarios;
 mod staleness;
