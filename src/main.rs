@@ -147,13 +147,15 @@ fn print_summary(
     )?;
     writeln!(
         o,
-        "requests  {}  ok {}  errors {} ({})  [timeouts {}, rejected {}]  attempts/request {}",
+        "requests  {}  ok {}  errors {} ({})  [timeouts {}, rejected {}, shed {}, cache down {}]  attempts/request {}",
         s.requests,
         s.successes,
         s.errors,
         share(s.error_rate),
         s.timeouts,
         s.rejected,
+        s.shed,
+        s.cache_down_errors,
         s.attempts_per_request
             .map_or_else(|| "-".into(), |v| format!("{v:.3}")),
     )?;
@@ -175,9 +177,10 @@ fn print_summary(
     )?;
     writeln!(
         o,
-        "database  utilisation {:.1} %  mean queue {:.2}",
+        "database  utilisation {:.1} %  mean queue {:.2}  wasted on abandoned reads {}",
         s.db_utilization * 100.0,
-        s.db_queue_mean
+        s.db_queue_mean,
+        share(s.db_wasted_share),
     )?;
     writeln!(
         o,

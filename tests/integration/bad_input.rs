@@ -350,3 +350,92 @@ fn a_malformed_trace_row_is_located() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn schedules_are_checked() {
+    rejects(
+        "[[clients.schedule]]\nat_s = 100.0\nuntil_s = 50.0\nmultiplier = 2.0\n",
+        &[],
+        &[
+            "{file}:3:11",
+            "clients.schedule.0.until_s",
+            "must be after at_s (100)",
+        ],
+    );
+    rejects(
+        "[[clients.schedule]]\nat_s = 10.0\nuntil_s = 50.0\nmultiplier = 2.0\n[[clients.schedule]]\nat_s = 40.0\nuntil_s = 60.0\nmultiplier = 3.0\n",
+        &[],
+        &[
+            "{file}:6:8",
+            "clients.schedule.1.at_s",
+            "without overlap",
+            "until 50",
+        ],
+    );
+    rejects(
+        "[[clients.schedule]]\nat_s = 10.0\nuntil_s = 50.0\nmultiplier = -2.0\n",
+        &[],
+        &["{file}:4:14", "clients.schedule.0.multiplier", ">= 0"],
+    );
+    rejects(
+        "[run]\nduration_s = 100.0\n[[clients.schedule]]\nat_s = 150.0\nuntil_s = 200.0\nmultiplier = 2.0\n",
+        &[],
+        &[
+            "{file}:4:8",
+            "clients.schedule.0.at_s",
+            "before the run ends",
+        ],
+    );
+}
+
+#[test]
+fn retry_settings_are_checked() {
+    rejects(
+        "[clients]\nbackoff_base_ms = -5.0\n",
+        &[],
+        &["{file}:2:19", "clients.backoff_base_ms", ">= 0"],
+    );
+    rejects(
+        "[clients]\nbackoff_base_ms = 500.0\nbackoff_cap_ms = 100.0\n",
+        &[],
+        &[
+            "{file}:3:18",
+            "clients.backoff_cap_ms",
+            "must not be below clients.backoff_base_ms",
+        ],
+    );
+    rejects(
+        "[clients]\njitter = \"some\"\n",
+        &[],
+        &["{file}:2:10", "unknown variant `some`", "`decorrelated`"],
+    );
+    rejects(
+        "[clients]\nretry_budget_ratio = -0.1\n",
+        &[],
+        &["{file}:2:22", "clients.retry_budget_ratio"],
+    );
+    rejects(
+        "[clients]\nusers = 10\nrate_rps = 100.0\n",
+        &[],
+        &[
+            "{file}:3:12",
+            "clients.rate_rps",
+            "applies to open-loop clients",
+        ],
+    );
+    rejects(
+        "[clients]\nthink_ms = 100.0\n",
+        &[],
+        &["{file}:2:12", "clients.think_ms", "only with clients.users"],
+    );
+    rejects(
+        "[db]\ndiscipline = \"random\"\n",
+        &[],
+        &["{file}:2:14", "unknown variant `random`", "`lifo`"],
+    );
+    rejects(
+        "[db]\nqueue_timeout_ms = 0.0\n",
+        &[],
+        &["{file}:2:20", "db.queue_timeout_ms", "> 0"],
+    );
+}

@@ -9,6 +9,7 @@ mod cache_theory;
 mod cli;
 mod determinism;
 mod eviction;
+mod incident;
 mod invariants;
 mod overload;
 mod queue_theory;
