@@ -7,9 +7,7 @@
 use divan::Bencher;
 use divan::counter::ItemsCount;
 use outage_sim::engine::{AliasTable, RandomStreams, SimTime};
-use outage_sim::stack::{
-    CacheConfig, CacheStore, EvictionKind, Invalidation, Lookup, ServiceTime, Stampede, TtlMode,
-};
+use outage_sim::stack::{CacheConfig, CacheStore, EvictionKind, Lookup};
 
 fn main() {
     divan::main();
@@ -25,26 +23,6 @@ fn sequence() -> Vec<u32> {
     (0..REQUESTS).map(|_| table.sample(&mut rng)).collect()
 }
 
-fn config(eviction: EvictionKind) -> CacheConfig {
-    CacheConfig {
-        capacity: KEYS / 10,
-        eviction,
-        ttl: None,
-        ttl_mode: TtlMode::Insertion,
-        ttl_jitter: 0.0,
-        invalidation: Invalidation::Delete,
-        invalidation_delay: SimTime::ZERO,
-        invalidation_loss: 0.0,
-        lease_wait: SimTime::ZERO,
-        lease_ttl: SimTime::ZERO,
-        stampede: Stampede::None,
-        warm_start: false,
-        lookup: ServiceTime::Deterministic { mean_ms: 0.0 },
-        servers: None,
-        fail_open: true,
-    }
-}
-
 #[divan::bench(
     sample_count = 3,
     args = [EvictionKind::Lru, EvictionKind::Fifo, EvictionKind::Random, EvictionKind::Lfu,
@@ -52,7 +30,7 @@ fn config(eviction: EvictionKind) -> CacheConfig {
 )]
 fn policy(bencher: Bencher, eviction: EvictionKind) {
     let keys = sequence();
-    let config = config(eviction);
+    let config = CacheConfig::store_only(KEYS / 10, eviction);
     bencher
         .counter(ItemsCount::new(REQUESTS))
         .with_inputs(|| {

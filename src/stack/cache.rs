@@ -71,6 +71,31 @@ pub struct CacheConfig {
     pub fail_open: bool,
 }
 
+impl CacheConfig {
+    /// A bare store of `capacity` entries under `eviction`: no TTL,
+    /// delete-on-write, no stampede control, instant lookups. For using the
+    /// store on its own (benchmarks, policy comparisons).
+    pub fn store_only(capacity: u32, eviction: EvictionKind) -> Self {
+        CacheConfig {
+            capacity,
+            eviction,
+            ttl: None,
+            ttl_mode: TtlMode::Insertion,
+            ttl_jitter: 0.0,
+            invalidation: Invalidation::Delete,
+            invalidation_delay: SimTime::ZERO,
+            invalidation_loss: 0.0,
+            lease_wait: SimTime::ZERO,
+            lease_ttl: SimTime::ZERO,
+            stampede: Stampede::None,
+            warm_start: false,
+            lookup: ServiceTime::Deterministic { mean_ms: 0.0 },
+            servers: None,
+            fail_open: true,
+        }
+    }
+}
+
 /// The result of a lookup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lookup {
@@ -318,21 +343,9 @@ mod tests {
 
     fn config(capacity: u32, ttl: Option<SimTime>, ttl_mode: TtlMode) -> CacheConfig {
         CacheConfig {
-            capacity,
-            eviction: EvictionKind::Lru,
             ttl,
             ttl_mode,
-            ttl_jitter: 0.0,
-            invalidation: Invalidation::Delete,
-            invalidation_delay: SimTime::ZERO,
-            invalidation_loss: 0.0,
-            lease_wait: SimTime::ZERO,
-            lease_ttl: SimTime::ZERO,
-            stampede: Stampede::None,
-            warm_start: false,
-            lookup: ServiceTime::Deterministic { mean_ms: 0.0 },
-            servers: None,
-            fail_open: true,
+            ..CacheConfig::store_only(capacity, EvictionKind::Lru)
         }
     }
 

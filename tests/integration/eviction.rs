@@ -5,9 +5,7 @@
 use std::collections::VecDeque;
 
 use outage_sim::engine::{RandomStreams, SimTime};
-use outage_sim::stack::{
-    CacheConfig, CacheStore, EvictionKind, Invalidation, Lookup, ServiceTime, Stampede, TtlMode,
-};
+use outage_sim::stack::{CacheConfig, CacheStore, EvictionKind, Lookup};
 use rand_distr::{Distribution, Zipf};
 
 fn keys(n: u32, s: f64, requests: usize, seed: u64) -> Vec<u32> {
@@ -20,23 +18,7 @@ fn keys(n: u32, s: f64, requests: usize, seed: u64) -> Vec<u32> {
 
 /// Hits, request by request, of the simulator's cache store.
 fn store_hits(kind: EvictionKind, capacity: u32, n: u32, sequence: &[u32]) -> Vec<bool> {
-    let config = CacheConfig {
-        capacity,
-        eviction: kind,
-        ttl: None,
-        ttl_mode: TtlMode::Insertion,
-        ttl_jitter: 0.0,
-        invalidation: Invalidation::Delete,
-        invalidation_delay: SimTime::ZERO,
-        invalidation_loss: 0.0,
-        lease_wait: SimTime::ZERO,
-        lease_ttl: SimTime::ZERO,
-        stampede: Stampede::None,
-        warm_start: false,
-        lookup: ServiceTime::Deterministic { mean_ms: 0.0 },
-        servers: None,
-        fail_open: true,
-    };
+    let config = CacheConfig::store_only(capacity, kind);
     let streams = RandomStreams::new(1);
     let mut store = CacheStore::new(&config, n, streams.stream(6), streams.stream(7));
     let now = SimTime::ZERO;
