@@ -43,3 +43,4 @@ pub mod metrics;
 pub mod report;
 pub mod scenario;
 pub mod stack;
+pub mod sweep;

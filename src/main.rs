@@ -12,6 +12,8 @@ use outage_sim::metrics::Summary;
 use outage_sim::scenario::{self, LoadedModel, ScenarioError};
 use outage_sim::{report, stack};
 
+mod cli;
+
 /// Simulate a clients → cache → database stack: find how much load it takes
 /// and whether it recovers from a spike or a cache failure.
 #[derive(Parser)]
@@ -37,6 +39,43 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Run an experiment: every variant × axis point × replication, on all
+    /// cores; write runs.csv, summary.csv and experiment.json.
+    Sweep {
+        /// The experiment file (TOML).
+        experiment: PathBuf,
+        /// Output directory [default: out/<experiment name>].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Worker threads [default: one per core].
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Keep the finished jobs of an earlier, interrupted run in DIR.
+        #[arg(long)]
+        resume: bool,
+        /// Print the jobs and exit.
+        #[arg(long)]
+        dry_run: bool,
+        /// Run only jobs K, K+N, K+2N, … (also from SLURM_ARRAY_TASK_ID and
+        /// SLURM_ARRAY_TASK_COUNT); `merge` combines the shards.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+        /// Override a key of the base model, e.g. --set run.duration_s=60.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+    },
+    /// Combine the outputs of sharded sweeps into those of one run.
+    Merge {
+        /// The shards' output directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the merged outputs.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Validate a model file and print it resolved, defaults included.
     Check {
         /// The model file (TOML).
@@ -48,7 +87,7 @@ enum Command {
 }
 
 /// How a command failed: bad input (exit 2) or a failed run (exit 1).
-enum Failure {
+pub(crate) enum Failure {
     BadInput(anyhow::Error),
     Run(anyhow::Error),
 }
@@ -69,6 +108,28 @@ fn main() -> ExitCode {
             out,
         } => run(&model, sets, seed, out),
         Command::Check { model, sets } => check(&model, &sets),
+        Command::Sweep {
+            experiment,
+            out,
+            threads,
+            resume,
+            dry_run,
+            shard,
+            quiet,
+            sets,
+        } => cli::sweep::command(
+            &experiment,
+            cli::sweep::Flags {
+                out,
+                threads,
+                resume,
+                dry_run,
+                shard,
+                quiet,
+                sets,
+            },
+        ),
+        Command::Merge { dirs, out } => cli::sweep::merge(&dirs, &out),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -116,7 +177,8 @@ fn check(path: &Path, sets: &[String]) -> Result<(), Failure> {
     .map_err(|e| Failure::Run(e.into()))
 }
 
-fn default_out_dir(model: &Path) -> PathBuf {
+/// `out/<file name without extension>`.
+pub(crate) fn default_out_dir(model: &Path) -> PathBuf {
     let stem = model
         .file_stem()
         .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());

@@ -21,6 +21,12 @@ impl RandomStreams {
         RandomStreams { seed }
     }
 
+    /// A seed derived from this one and `index`: the seed of a sub-run
+    /// (a sweep's replication). Same inputs, same seed, on any machine.
+    pub fn derive(&self, index: u64) -> u64 {
+        mix(mix(self.seed ^ 0xD1B5_4A32_D192_ED03).wrapping_add(index))
+    }
+
     /// The stream for `purpose`, a caller-chosen constant. The same
     /// `(seed, purpose)` always gives the same stream.
     pub fn stream(&self, purpose: u64) -> Rng {

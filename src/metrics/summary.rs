@@ -1,12 +1,13 @@
 //! The whole-run summary: one row, measured after warm-up.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// It ran to its configured duration.
+    #[default]
     Ok,
     /// A guard stopped it: requests in flight or queued work passed
     /// `run.max_in_flight`.
@@ -26,7 +27,7 @@ impl std::fmt::Display for Status {
 /// after warm-up, each followed to its end; cache and database figures are
 /// time-based over `[warmup, end]`. Percentiles and the mean are over
 /// successful requests.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub seed: u64,
     pub status: Status,

@@ -19,3 +19,20 @@ pub fn write_csv<R: Serialize>(path: &Path, rows: &[R]) -> io::Result<()> {
         writer.flush()
     })
 }
+
+/// Writes a table of ready-made records (a dynamic set of columns) to
+/// `path`, atomically.
+pub fn write_table(
+    path: &Path,
+    header: &csv::StringRecord,
+    rows: &[csv::StringRecord],
+) -> io::Result<()> {
+    write_atomically(path, |out| {
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record(header).map_err(io::Error::other)?;
+        for row in rows {
+            writer.write_record(row).map_err(io::Error::other)?;
+        }
+        writer.flush()
+    })
+}

@@ -3,6 +3,8 @@
 
 mod atomic;
 mod csv;
+mod manifest;
+mod runs;
 
 use std::io;
 use std::path::Path;
@@ -10,7 +12,9 @@ use std::path::Path;
 use crate::stack::RunResult;
 
 pub use atomic::write_atomically;
-pub use csv::write_csv;
+pub use csv::{write_csv, write_table};
+pub use manifest::{GIT_COMMIT, merged_manifest, write_json, write_manifest};
+pub use runs::{Journal, RowsError, RunRow, fields, read_runs, summary_columns, write_runs};
 
 /// Writes `summary.csv` and `timeseries.csv` of one run into `dir`
 /// (created if missing).

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
-use super::source::{Origin, Problem, SourceMap};
+use super::source::{Location, Origin, Problem, SourceMap};
 
 /// A parsed document and the texts it came from.
 pub struct Document<'i> {
@@ -35,25 +35,34 @@ impl<'i> Document<'i> {
         &self.sources
     }
 
-    /// Applies `PATH=VALUE`. VALUE is TOML (`60`, `"lru"`, `{ dist = ... }`);
-    /// a bare word that is not TOML is taken as a string, so that
-    /// `cache.eviction=fifo` needs no quotes.
-    pub fn set_argument(&mut self, argument: &'i str) -> Result<(), Problem> {
-        let base = self
-            .sources
-            .add(Origin::Argument(argument.to_owned()), argument);
+    /// Applies an override `PATH=VALUE`. VALUE is TOML (`60`, `"lru"`,
+    /// `{ dist = ... }`); a bare word that is not TOML is taken as a string,
+    /// so that `cache.eviction=fifo` needs no quotes. Problems are located
+    /// at `at` when given (an experiment file's entry), else at the
+    /// argument itself (`--set ...`).
+    pub fn set_override(
+        &mut self,
+        assignment: &'i str,
+        at: Option<&Location>,
+    ) -> Result<(), Problem> {
+        let origin = match at {
+            Some(location) => Origin::At(location.clone()),
+            None => Origin::Argument(assignment.to_owned()),
+        };
+        let base = self.sources.add(origin, assignment);
+        let location = self.sources.locate(&(base..base + assignment.len().max(1)));
         let problem = |message: String| Problem {
-            location: super::source::Location::Argument(argument.to_owned()),
+            location: location.clone(),
             key: None,
             message,
         };
-        let Some((path, value_text)) = argument.split_once('=') else {
+        let Some((path, value_text)) = assignment.split_once('=') else {
             return Err(problem(
                 "expected PATH=VALUE, such as cache.ttl_s=60".into(),
             ));
         };
         let path = path.trim();
-        let value_start = base + argument.len() - value_text.trim_start().len();
+        let value_start = base + assignment.len() - value_text.trim_start().len();
         let value_text = value_text.trim();
         let value_span = value_start..value_start + value_text.len();
         let value = match DeValue::parse(value_text) {

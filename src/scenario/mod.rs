@@ -8,6 +8,7 @@
 //! reporting every out-of-range value with its file, line and key.
 
 mod document;
+mod experiment;
 mod raw;
 mod source;
 mod validate;
@@ -15,6 +16,7 @@ mod validate;
 use std::path::Path;
 
 pub use document::Document;
+pub use experiment::{Axis, AxisValue, ChartSpec, Experiment, Scale, Variant, load_experiment};
 pub use raw::RawModel;
 pub use source::{Location, Origin, Problem, ScenarioError, SourceMap};
 
@@ -35,7 +37,26 @@ impl LoadedModel {
     }
 }
 
-/// Reads the model file at `path` and applies `overrides` (`PATH=VALUE`).
+/// An override of a model key: `PATH=VALUE`, from the command line
+/// (`at = None`) or from an experiment file (`at` = where it is written).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    pub assignment: String,
+    pub at: Option<Location>,
+}
+
+impl Override {
+    /// A command-line `--set PATH=VALUE`.
+    pub fn argument(assignment: impl Into<String>) -> Self {
+        Override {
+            assignment: assignment.into(),
+            at: None,
+        }
+    }
+}
+
+/// Reads the model file at `path` and applies `overrides` (`PATH=VALUE`,
+/// as given to `--set`).
 pub fn load_model(path: &Path, overrides: &[String]) -> Result<LoadedModel, ScenarioError> {
     let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::read(path, e))?;
     load_model_text(path, &text, overrides)
@@ -47,11 +68,21 @@ pub fn load_model_text(
     text: &str,
     overrides: &[String],
 ) -> Result<LoadedModel, ScenarioError> {
+    let overrides: Vec<Override> = overrides.iter().map(Override::argument).collect();
+    load_model_with(path, text, &overrides)
+}
+
+/// A model from its text and overrides of any origin, applied in order.
+pub fn load_model_with(
+    path: &Path,
+    text: &str,
+    overrides: &[Override],
+) -> Result<LoadedModel, ScenarioError> {
     let invalid = |p: Problem| ScenarioError::Invalid(vec![p]);
     let mut document = Document::parse(Origin::File(path.to_owned()), text).map_err(invalid)?;
     let mut problems = Vec::new();
-    for argument in overrides {
-        if let Err(p) = document.set_argument(argument) {
+    for o in overrides {
+        if let Err(p) = document.set_override(&o.assignment, o.at.as_ref()) {
             problems.push(p);
         }
     }

@@ -17,6 +17,9 @@ pub enum Origin {
     File(PathBuf),
     /// A command-line override, as typed (`--set cache.ttl_s=60`).
     Argument(String),
+    /// An override written elsewhere (an experiment file's variant or
+    /// axis): every span in it reports this place.
+    At(Location),
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +77,7 @@ impl SourceMap {
                 }
             }
             Origin::Argument(arg) => Location::Argument(arg.clone()),
+            Origin::At(location) => location.clone(),
         }
     }
 }

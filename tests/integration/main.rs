@@ -16,4 +16,5 @@ mod queue_theory;
 mod scenarios;
 mod staleness;
 mod support;
+mod sweep;
 mod theory;

@@ -1,0 +1,3 @@
+//! Subcommands of the command line too long to sit in `main.rs`.
+
+pub mod sweep;

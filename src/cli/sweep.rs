@@ -1,0 +1,161 @@
+//! `outage-sim sweep` and `outage-sim merge`: parse, call the library,
+//! show progress, print what was written.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::anyhow;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use outage_sim::scenario::load_experiment;
+use outage_sim::sweep::{self, Plan, Shard, SweepError, SweepOptions};
+
+use crate::{Failure, default_out_dir};
+
+/// The flags of `sweep`.
+pub struct Flags {
+    pub out: Option<PathBuf>,
+    pub threads: Option<usize>,
+    pub resume: bool,
+    pub dry_run: bool,
+    pub shard: Option<String>,
+    pub quiet: bool,
+    pub sets: Vec<String>,
+}
+
+pub fn command(path: &Path, flags: Flags) -> Result<(), Failure> {
+    let experiment = load_experiment(path)?;
+    let plan = sweep::plan(experiment, &flags.sets)?;
+    let shard = shard(flags.shard.as_deref())?;
+    if flags.dry_run {
+        return print_jobs(&plan, shard).map_err(|e| Failure::Run(e.into()));
+    }
+    if flags.threads == Some(0) {
+        return Err(Failure::BadInput(anyhow!("--threads must be at least 1")));
+    }
+    let out = flags.out.unwrap_or_else(|| default_out_dir(path));
+    let options = SweepOptions {
+        out: out.clone(),
+        threads: flags.threads,
+        resume: flags.resume,
+        shard,
+    };
+    let bar = progress_bar(flags.quiet);
+    let started = Instant::now();
+    let outcome = sweep::run_sweep(&plan, &options, |done, total, events| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        let seconds = started.elapsed().as_secs_f64().max(1e-9);
+        bar.set_message(format!("{:.1} M events/s", events as f64 / seconds / 1e6));
+    })
+    .map_err(sweep_failure)?;
+    bar.finish_and_clear();
+    let command_line: Vec<String> = std::env::args().collect();
+    sweep::write_sweep_files(&out, &plan, &outcome.rows, &command_line, shard)
+        .map_err(sweep_failure)?;
+    let wall = started.elapsed().as_secs_f64();
+    let mut o = std::io::stdout().lock();
+    writeln!(
+        o,
+        "{}: {} jobs{} ({} run, {} reused) in {:.1} s, {:.1} M events/s",
+        path.display(),
+        outcome.jobs,
+        shard.map_or_else(String::new, |s| format!(
+            " of shard {}/{}",
+            s.index, s.count
+        )),
+        outcome.ran,
+        outcome.reused,
+        wall,
+        outcome.events as f64 / wall.max(1e-9) / 1e6,
+    )
+    .and_then(|()| {
+        writeln!(
+            o,
+            "wrote {}/runs.csv, summary.csv, experiment.json",
+            out.display()
+        )
+    })
+    .map_err(|e| Failure::Run(e.into()))
+}
+
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(), Failure> {
+    let command_line: Vec<String> = std::env::args().collect();
+    let rows = sweep::merge_dirs(dirs, out, &command_line).map_err(|e| match e {
+        sweep::MergeFailure::Write(_) => Failure::Run(e.into()),
+        _ => Failure::BadInput(e.into()),
+    })?;
+    println!(
+        "merged {} shards: {} jobs; wrote {}/runs.csv, summary.csv, experiment.json",
+        dirs.len(),
+        rows.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+/// `--shard K/N`, else Slurm's array variables, else none.
+fn shard(flag: Option<&str>) -> Result<Option<Shard>, Failure> {
+    if let Some(text) = flag {
+        return Shard::parse(text)
+            .map(Some)
+            .map_err(|e| Failure::BadInput(anyhow!(e)));
+    }
+    let var = |name| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+    };
+    match (var("SLURM_ARRAY_TASK_ID"), var("SLURM_ARRAY_TASK_COUNT")) {
+        (Some(id), Some(count)) => {
+            let first = var("SLURM_ARRAY_TASK_MIN").unwrap_or(0);
+            Shard::parse(&format!("{}/{count}", id.saturating_sub(first)))
+                .map(Some)
+                .map_err(|e| Failure::BadInput(anyhow!("from SLURM_ARRAY_TASK_ID/COUNT: {e}")))
+        }
+        _ => Ok(None),
+    }
+}
+
+fn progress_bar(quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} jobs  {elapsed} elapsed, ETA {eta}  {msg}",
+        )
+        .expect("a valid template"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// The job table of `--dry-run`.
+fn print_jobs(plan: &Plan, shard: Option<Shard>) -> std::io::Result<()> {
+    let mut o = std::io::stdout().lock();
+    let mut header = vec!["job".to_owned(), "variant".to_owned()];
+    header.extend(plan.axis_names());
+    header.extend(["replication".to_owned(), "seed".to_owned()]);
+    writeln!(o, "{}", header.join("\t"))?;
+    for job in plan
+        .jobs
+        .iter()
+        .filter(|j| shard.is_none_or(|s| j.index % s.count == s.index))
+    {
+        let mut cells = vec![job.index.to_string(), plan.variant_name(job).to_owned()];
+        cells.extend(plan.axis_labels(job));
+        cells.extend([job.replication.to_string(), job.seed.to_string()]);
+        writeln!(o, "{}", cells.join("\t"))?;
+    }
+    Ok(())
+}
+
+fn sweep_failure(e: SweepError) -> Failure {
+    match e {
+        SweepError::Rows(_) | SweepError::Run { .. } => Failure::BadInput(e.into()),
+        SweepError::Write { .. } | SweepError::Threads { .. } => Failure::Run(e.into()),
+    }
+}

@@ -1,0 +1,435 @@
+//! Experiment files: a model, the axes to sweep, the variants to compare,
+//! replications and charts.
+//!
+//! ```toml
+//! model = "../models/webshop.toml"   # relative to this file
+//! replications = 5
+//! seed = 1
+//! set = { "run.duration_s" = 120 }    # applied to every job
+//! [axes]
+//! "clients.rate_rps" = { from = 500, to = 20000, steps = 12, scale = "log" }
+//! "cache.capacity" = [1000, 5000, 20000]
+//! [[variants]]
+//! name = "fixed"
+//! set = { "cache.eviction" = "lru", "cache.ttl_s" = 300 }
+//! [[charts]]
+//! x = "clients.rate_rps"
+//! y = ["p99_ms", "error_rate"]
+//! series = "variant"
+//! ```
+//!
+//! Every axis value and variant setting becomes an override of the model,
+//! validated exactly as the model file is, its problems located in the
+//! experiment file.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::Override;
+use super::source::{Location, Origin, Problem, ScenarioError, SourceMap};
+
+/// How a range axis spaces its points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scale {
+    Linear,
+    Log,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExperiment {
+    model: Spanned<String>,
+    #[serde(default = "one")]
+    replications: Spanned<u64>,
+    #[serde(default = "one")]
+    seed: Spanned<u64>,
+    #[serde(default)]
+    set: IndexMap<String, toml::Value>,
+    #[serde(default)]
+    axes: IndexMap<String, RawAxis>,
+    #[serde(default)]
+    variants: Vec<RawVariant>,
+    #[serde(default)]
+    charts: Vec<ChartSpec>,
+}
+
+fn one() -> Spanned<u64> {
+    Spanned::new(0..0, 1)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawAxis {
+    List(Vec<toml::Value>),
+    Range(RawRange),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRange {
+    from: toml::Value,
+    to: toml::Value,
+    steps: u64,
+    #[serde(default)]
+    scale: Option<Scale>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVariant {
+    name: String,
+    #[serde(default)]
+    set: IndexMap<String, toml::Value>,
+}
+
+/// A chart the sweep should draw.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChartSpec {
+    /// The x axis: an axis path.
+    pub x: String,
+    /// Summary metrics to plot, one chart each.
+    pub y: Vec<String>,
+    /// What distinguishes the lines: `variant` or another axis path.
+    #[serde(default = "variant")]
+    pub series: String,
+}
+
+fn variant() -> String {
+    "variant".into()
+}
+
+/// One value of an axis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AxisValue {
+    /// As TOML, ready to be an override's value.
+    pub toml: String,
+    /// As a CSV cell: numbers as written, strings unquoted.
+    pub label: String,
+    /// The number, for numeric axes.
+    pub number: Option<f64>,
+    #[serde(skip)]
+    pub at: Location,
+}
+
+/// A model key swept over values.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Axis {
+    pub path: String,
+    pub values: Vec<AxisValue>,
+    /// `log` when the values came from a log range (charts use log axes).
+    pub scale: Scale,
+}
+
+/// A named set of overrides.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Variant {
+    pub name: String,
+    #[serde(serialize_with = "assignments")]
+    pub set: Vec<Override>,
+}
+
+fn assignments<S: serde::Serializer>(set: &[Override], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(set.iter().map(|o| o.assignment.as_str()))
+}
+
+/// A parsed, checked experiment file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Experiment {
+    pub path: PathBuf,
+    /// The model file, resolved against the experiment's folder.
+    pub model: PathBuf,
+    pub replications: u32,
+    pub seed: u64,
+    /// Overrides of the model for every job, before the variant's.
+    #[serde(serialize_with = "assignments")]
+    pub set: Vec<Override>,
+    pub axes: Vec<Axis>,
+    /// At least one: an experiment without variants has one named `base`.
+    pub variants: Vec<Variant>,
+    pub charts: Vec<ChartSpec>,
+}
+
+/// Most jobs one experiment may expand to.
+const MAX_JOBS: u64 = 10_000_000;
+
+/// Reads and checks the experiment file at `path` (not yet the overrides
+/// against the model: see the sweep's plan).
+pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::read(path, e))?;
+    let mut sources = SourceMap::new();
+    sources.add(Origin::File(path.to_owned()), &text);
+    let located = |span: Range<usize>| sources.locate(&span);
+    let problem = |span: Range<usize>, key: &str, message: String| Problem {
+        location: located(span),
+        key: Some(key.to_owned()),
+        message,
+    };
+    let tree = DeTable::parse(&text)
+        .map_err(|e| toml_error(&sources, &e))?
+        .into_inner();
+    let raw: RawExperiment = toml::from_str(&text).map_err(|e| toml_error(&sources, &e))?;
+    let mut problems = Vec::new();
+
+    let model = {
+        let written = Path::new(raw.model.get_ref());
+        let resolved = path.parent().unwrap_or(Path::new("")).join(written);
+        if let Err(e) = std::fs::metadata(&resolved) {
+            problems.push(problem(
+                raw.model.span(),
+                "model",
+                format!("cannot read {}: {e}", resolved.display()),
+            ));
+        }
+        resolved
+    };
+    let replications = *raw.replications.get_ref();
+    if !(1..=100_000).contains(&replications) {
+        problems.push(problem(
+            raw.replications.span(),
+            "replications",
+            format!("must be an integer from 1 to 100000, got {replications}"),
+        ));
+    }
+
+    let mut axes = Vec::new();
+    for (name, axis) in &raw.axes {
+        let entry = span_of(&tree, &["axes", name]).unwrap_or(0..0);
+        let key = format!("axes.\"{name}\"");
+        match axis_values(axis, name, &tree, &text, &sources) {
+            Ok((values, scale)) => axes.push(Axis {
+                path: name.clone(),
+                values,
+                scale,
+            }),
+            Err(message) => problems.push(problem(entry, &key, message)),
+        }
+    }
+
+    let mut set = Vec::new();
+    for key in raw.set.keys() {
+        let span = span_of(&tree, &["set", key]).unwrap_or(0..0);
+        if axes.iter().any(|a| &a.path == key) {
+            problems.push(problem(
+                span.clone(),
+                &format!("set.\"{key}\""),
+                format!("`{key}` is an axis: `set` may not override it"),
+            ));
+        }
+        set.push(Override {
+            assignment: format!("{key}={}", &text[span.clone()]),
+            at: Some(located(span)),
+        });
+    }
+
+    let mut variants = Vec::new();
+    for (i, v) in raw.variants.iter().enumerate() {
+        let mut set = Vec::new();
+        for (key, _) in &v.set {
+            let span = span_of(&tree, &["variants", &i.to_string(), "set", key]).unwrap_or(0..0);
+            if axes.iter().any(|a| &a.path == key) {
+                problems.push(problem(
+                    span.clone(),
+                    &format!("variants.{i}.set.\"{key}\""),
+                    format!("`{key}` is an axis: a variant may not override it"),
+                ));
+            }
+            set.push(Override {
+                assignment: format!("{key}={}", &text[span.clone()]),
+                at: Some(located(span)),
+            });
+        }
+        if variants.iter().any(|other: &Variant| other.name == v.name) {
+            let span = span_of(&tree, &["variants", &i.to_string(), "name"]).unwrap_or(0..0);
+            problems.push(problem(
+                span,
+                &format!("variants.{i}.name"),
+                format!("`{}` names two variants", v.name),
+            ));
+        }
+        variants.push(Variant {
+            name: v.name.clone(),
+            set,
+        });
+    }
+    if variants.is_empty() {
+        variants.push(Variant {
+            name: "base".into(),
+            set: Vec::new(),
+        });
+    }
+
+    for (i, chart) in raw.charts.iter().enumerate() {
+        let span = span_of(&tree, &["charts", &i.to_string()]).unwrap_or(0..0);
+        if !axes.iter().any(|a| a.path == chart.x) {
+            problems.push(problem(
+                span.clone(),
+                &format!("charts.{i}.x"),
+                format!("`{}` is not an axis of this experiment", chart.x),
+            ));
+        }
+        if chart.series != "variant" && !axes.iter().any(|a| a.path == chart.series) {
+            problems.push(problem(
+                span,
+                &format!("charts.{i}.series"),
+                format!(
+                    "`{}` is neither `variant` nor an axis of this experiment",
+                    chart.series
+                ),
+            ));
+        }
+    }
+
+    let jobs = axes.iter().map(|a| a.values.len() as u64).product::<u64>()
+        * variants.len() as u64
+        * replications;
+    if jobs > MAX_JOBS {
+        problems.push(problem(
+            0..0,
+            "axes",
+            format!("expands to {jobs} jobs, more than {MAX_JOBS}"),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(ScenarioError::Invalid(problems));
+    }
+    Ok(Experiment {
+        path: path.to_owned(),
+        model,
+        replications: replications as u32,
+        seed: *raw.seed.get_ref(),
+        set,
+        axes,
+        variants,
+        charts: raw.charts,
+    })
+}
+
+/// The values of one axis, each with the place it comes from.
+fn axis_values(
+    axis: &RawAxis,
+    name: &str,
+    tree: &DeTable<'_>,
+    text: &str,
+    sources: &SourceMap,
+) -> Result<(Vec<AxisValue>, Scale), String> {
+    let entry = span_of(tree, &["axes", name]).unwrap_or(0..0);
+    match axis {
+        RawAxis::List(items) => {
+            if items.is_empty() {
+                return Err("an axis needs at least one value".into());
+            }
+            let values = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let span =
+                        span_of(tree, &["axes", name, &i.to_string()]).unwrap_or(entry.clone());
+                    AxisValue {
+                        toml: text[span.clone()].to_owned(),
+                        label: match item {
+                            toml::Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        },
+                        number: item
+                            .as_float()
+                            .or_else(|| item.as_integer().map(|n| n as f64)),
+                        at: sources.locate(&span),
+                    }
+                })
+                .collect();
+            Ok((values, Scale::Linear))
+        }
+        RawAxis::Range(range) => {
+            let number = |v: &toml::Value, what: &str| {
+                v.as_float()
+                    .or_else(|| v.as_integer().map(|n| n as f64))
+                    .filter(|x| x.is_finite())
+                    .ok_or_else(|| format!("`{what}` must be a finite number, got {v}"))
+            };
+            let (from, to) = (number(&range.from, "from")?, number(&range.to, "to")?);
+            let integers = range.from.is_integer() && range.to.is_integer();
+            if range.steps < 2 {
+                return Err(format!(
+                    "a range needs steps >= 2 (both ends are points), got {}; for one value write a list: [{from}]",
+                    range.steps
+                ));
+            }
+            if range.steps > 100_000 {
+                return Err(format!("steps must be at most 100000, got {}", range.steps));
+            }
+            let scale = range.scale.unwrap_or(Scale::Linear);
+            if scale == Scale::Log && (from <= 0.0 || to <= 0.0) {
+                return Err(format!(
+                    "a log range needs from and to > 0, got {from} to {to}; use scale = \"linear\""
+                ));
+            }
+            let at = sources.locate(&entry);
+            let n = range.steps as usize;
+            let values = (0..n)
+                .map(|i| {
+                    let f = i as f64 / (n - 1) as f64;
+                    let x = match scale {
+                        Scale::Linear => from + (to - from) * f,
+                        Scale::Log => (from.ln() + (to.ln() - from.ln()) * f).exp(),
+                    };
+                    // Exact ends, whatever the rounding in between.
+                    let x = if i == 0 {
+                        from
+                    } else if i == n - 1 {
+                        to
+                    } else {
+                        x
+                    };
+                    let text = if integers {
+                        format!("{}", x.round() as i64)
+                    } else {
+                        format!("{x}")
+                    };
+                    AxisValue {
+                        toml: text.clone(),
+                        label: text,
+                        number: Some(if integers { x.round() } else { x }),
+                        at: at.clone(),
+                    }
+                })
+                .collect();
+            Ok((values, scale))
+        }
+    }
+}
+
+/// The span of the value at `path` (table keys and array indices).
+fn span_of(tree: &DeTable<'_>, path: &[&str]) -> Option<Range<usize>> {
+    let (first, rest) = path.split_first()?;
+    let value = tree
+        .iter()
+        .find(|(k, _)| k.get_ref() == first)
+        .map(|(_, v)| v)?;
+    span_in(value, rest)
+}
+
+fn span_in(value: &Spanned<DeValue<'_>>, path: &[&str]) -> Option<Range<usize>> {
+    let Some((first, rest)) = path.split_first() else {
+        return Some(value.span());
+    };
+    match value.get_ref() {
+        DeValue::Table(t) => span_of(t, path),
+        DeValue::Array(items) => span_in(items.get(first.parse::<usize>().ok()?)?, rest),
+        _ => None,
+    }
+}
+
+fn toml_error(sources: &SourceMap, e: &toml::de::Error) -> ScenarioError {
+    ScenarioError::Invalid(vec![Problem {
+        location: e.span().map_or(Location::Default, |s| sources.locate(&s)),
+        key: None,
+        message: e.message().trim().to_owned(),
+    }])
+}

@@ -1,0 +1,15 @@
+//! Sweeps: an experiment expanded into jobs (`plan.rs`), run in parallel
+//! and resumably (`execute.rs`), aggregated across replications
+//! (`aggregate.rs`), and sharded runs merged back (`merge.rs`).
+
+mod aggregate;
+mod execute;
+mod merge;
+mod outputs;
+mod plan;
+
+pub use aggregate::{mean_ci95, summarize, summary_header};
+pub use execute::{JOURNAL, Shard, SweepError, SweepOptions, SweepOutcome, run_sweep};
+pub use merge::{MergeError, merge_rows};
+pub use outputs::{MergeFailure, merge_dirs, write_summary, write_sweep_files};
+pub use plan::{Job, Plan, plan};

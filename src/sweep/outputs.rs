@@ -1,0 +1,85 @@
+//! A sweep's files: `runs.csv` (written by the run itself), `summary.csv`
+//! and `experiment.json`; and the same files for merged shards.
+
+use std::path::{Path, PathBuf};
+
+use crate::report::{RunRow, merged_manifest, write_json, write_manifest, write_runs, write_table};
+
+use super::aggregate::{summarize, summary_header};
+use super::execute::{Shard, SweepError};
+use super::merge::{MergeError, merge_rows};
+use super::plan::Plan;
+
+fn write_error(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError {
+    let path = path.to_owned();
+    move |source| SweepError::Write { path, source }
+}
+
+/// Writes `summary.csv` of `rows` (sorted by job) into `out`.
+pub fn write_summary(out: &Path, axes: &[String], rows: &[RunRow]) -> Result<(), SweepError> {
+    let path = out.join("summary.csv");
+    write_table(&path, &summary_header(axes), &summarize(rows)).map_err(write_error(&path))
+}
+
+/// Writes `summary.csv` and `experiment.json` after a sweep (or a shard).
+pub fn write_sweep_files(
+    out: &Path,
+    plan: &Plan,
+    rows: &[RunRow],
+    command_line: &[String],
+    shard: Option<Shard>,
+) -> Result<(), SweepError> {
+    write_summary(out, &plan.axis_names(), rows)?;
+    let path = out.join("experiment.json");
+    write_manifest(
+        &path,
+        &plan.experiment,
+        command_line,
+        plan.jobs.len(),
+        shard.map(|s| (s.index, s.count)),
+    )
+    .map_err(write_error(&path))
+}
+
+/// Why shards could not be merged.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeFailure {
+    #[error(transparent)]
+    Merge(#[from] MergeError),
+    #[error(transparent)]
+    Write(#[from] SweepError),
+    #[error("{}: {source}", path.display())]
+    Manifest {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("nothing to merge: give the output directories of the shards")]
+    Nothing,
+}
+
+/// Merges the outputs of shard directories `dirs` into `out`: the same
+/// `runs.csv` and `summary.csv` as one unsharded run. Returns the rows.
+pub fn merge_dirs(
+    dirs: &[PathBuf],
+    out: &Path,
+    command_line: &[String],
+) -> Result<Vec<RunRow>, MergeFailure> {
+    let first = dirs.first().ok_or(MergeFailure::Nothing)?;
+    let runs: Vec<PathBuf> = dirs.iter().map(|d| d.join("runs.csv")).collect();
+    let (axes, rows) = merge_rows(&runs)?;
+    std::fs::create_dir_all(out)
+        .map_err(write_error(out))
+        .map_err(MergeFailure::Write)?;
+    let runs_path = out.join("runs.csv");
+    write_runs(&runs_path, &axes, &rows).map_err(write_error(&runs_path))?;
+    write_summary(out, &axes, &rows)?;
+    let manifest = first.join("experiment.json");
+    let value =
+        merged_manifest(&manifest, command_line).map_err(|source| MergeFailure::Manifest {
+            path: manifest.clone(),
+            source,
+        })?;
+    let path = out.join("experiment.json");
+    write_json(&path, &value).map_err(write_error(&path))?;
+    Ok(rows)
+}

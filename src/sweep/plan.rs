@@ -1,0 +1,168 @@
+//! Expansion: an experiment into jobs — variants × the Cartesian product
+//! of the axes × replications, in that order (the last axis varies
+//! fastest) — each with its validated model and seed.
+//!
+//! Seeds: a job's seed depends on the experiment's seed and its
+//! replication only. Every variant and every point of one replication
+//! therefore draws the same random numbers for arrivals, keys and every
+//! other purpose (common random numbers): the difference between two
+//! configurations is the configurations', not sampling noise. Replications
+//! are independent of each other.
+
+use std::path::Path;
+
+use crate::engine::RandomStreams;
+use crate::scenario::{Experiment, Override, Problem, ScenarioError, load_model_with};
+use crate::stack::Model;
+
+/// One simulation of a sweep.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// Position in the expansion order.
+    pub index: usize,
+    pub variant: usize,
+    /// Index into each axis's values.
+    pub point: Vec<usize>,
+    pub replication: u32,
+    pub seed: u64,
+    pub model: Model,
+    /// Identifies the resolved model (seed included), for `--resume`.
+    pub config_hash: String,
+}
+
+/// An experiment expanded into jobs.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub experiment: Experiment,
+    pub jobs: Vec<Job>,
+}
+
+impl Plan {
+    /// The axis paths, in order.
+    pub fn axis_names(&self) -> Vec<String> {
+        self.experiment
+            .axes
+            .iter()
+            .map(|a| a.path.clone())
+            .collect()
+    }
+
+    /// The labels of a job's axis values.
+    pub fn axis_labels(&self, job: &Job) -> Vec<String> {
+        self.experiment
+            .axes
+            .iter()
+            .zip(&job.point)
+            .map(|(axis, &i)| axis.values[i].label.clone())
+            .collect()
+    }
+
+    pub fn variant_name(&self, job: &Job) -> &str {
+        &self.experiment.variants[job.variant].name
+    }
+}
+
+/// Expands `experiment`, applying `base` overrides (`--set`) to the model
+/// first, and validates every job's model. All problems are reported at
+/// once, each once.
+pub fn plan(experiment: Experiment, base: &[String]) -> Result<Plan, ScenarioError> {
+    let text = std::fs::read_to_string(&experiment.model)
+        .map_err(|e| ScenarioError::read(&experiment.model, e))?;
+    let points = cartesian(
+        &experiment
+            .axes
+            .iter()
+            .map(|a| a.values.len())
+            .collect::<Vec<_>>(),
+    );
+    let streams = RandomStreams::new(experiment.seed);
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut jobs = Vec::new();
+    for (v, variant) in experiment.variants.iter().enumerate() {
+        for point in &points {
+            let mut overrides: Vec<Override> = base.iter().map(Override::argument).collect();
+            overrides.extend(experiment.set.iter().cloned());
+            overrides.extend(variant.set.iter().cloned());
+            for (axis, &i) in experiment.axes.iter().zip(point) {
+                let value = &axis.values[i];
+                overrides.push(Override {
+                    assignment: format!("{}={}", axis.path, value.toml),
+                    at: Some(value.at.clone()),
+                });
+            }
+            let loaded = match load_model_with(Path::new(&experiment.model), &text, &overrides) {
+                Ok(loaded) => loaded,
+                Err(e) => {
+                    for p in e.problems() {
+                        if !problems.contains(p) {
+                            problems.push(p.clone());
+                        }
+                    }
+                    if let ScenarioError::Read { .. } = e {
+                        return Err(e);
+                    }
+                    continue;
+                }
+            };
+            let resolved = loaded.resolved_toml();
+            for replication in 0..experiment.replications {
+                let seed = streams.derive(u64::from(replication));
+                let mut model = loaded.model.clone();
+                model.run.seed = seed;
+                jobs.push(Job {
+                    index: jobs.len(),
+                    variant: v,
+                    point: point.clone(),
+                    replication,
+                    seed,
+                    model,
+                    config_hash: format!(
+                        "{:016x}",
+                        fnv1a(format!("{resolved}\nseed={seed}").as_bytes())
+                    ),
+                });
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ScenarioError::Invalid(problems));
+    }
+    Ok(Plan { experiment, jobs })
+}
+
+/// Every combination of indices `0..sizes[k]`, the last varying fastest.
+fn cartesian(sizes: &[usize]) -> Vec<Vec<usize>> {
+    sizes.iter().fold(vec![Vec::new()], |acc, &n| {
+        acc.iter()
+            .flat_map(|prefix| {
+                (0..n).map(move |i| {
+                    let mut p = prefix.clone();
+                    p.push(i);
+                    p
+                })
+            })
+            .collect()
+    })
+}
+
+/// FNV-1a, 64 bits: a stable fingerprint of a configuration (not a
+/// cryptographic hash; it only has to notice a changed model).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cartesian_product_varies_the_last_axis_fastest() {
+        assert_eq!(
+            cartesian(&[2, 3]),
+            [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]
+        );
+        assert_eq!(cartesian(&[]), [Vec::<usize>::new()]);
+    }
+}

@@ -1,0 +1,335 @@
+//! Sweeps: determinism across threads and shards, confidence intervals,
+//! common random numbers, interruption and resumption, bad experiments.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::support::cli;
+use crate::theory::mmc_mean;
+
+/// An M/M/1 database (μ = 100/s) behind a cache that is off.
+const MODEL: &str = r#"
+[run]
+duration_s = 60.0
+warmup_s = 10.0
+window_s = 10.0
+[workload]
+keys = 100
+read_fraction = 1.0
+[clients]
+rate_rps = 50.0
+[cache]
+capacity = 0
+lookup = { dist = "deterministic", mean_ms = 0.0 }
+[db]
+servers = 1
+read = { dist = "exponential", mean_ms = 10.0 }
+"#;
+
+/// A folder with `model.toml` and `experiment.toml` (`experiment` is the
+/// body after the `model = ...` line).
+fn setup(experiment: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("model.toml"), MODEL).unwrap();
+    let path = dir.path().join("experiment.toml");
+    fs::write(&path, format!("model = \"model.toml\"\n{experiment}")).unwrap();
+    (dir, path)
+}
+
+const GRID: &str = r#"
+replications = 3
+seed = 7
+[axes]
+"clients.rate_rps" = { from = 20, to = 80, steps = 4 }
+"db.servers" = [1, 2]
+[[variants]]
+name = "fifo"
+[[variants]]
+name = "lifo"
+set = { "db.discipline" = "lifo" }
+"#;
+
+fn sweep(experiment: &Path, out: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    cli()
+        .arg("sweep")
+        .arg(experiment)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .args(args)
+        .assert()
+}
+
+fn outputs(dir: &Path) -> (Vec<u8>, Vec<u8>) {
+    (
+        fs::read(dir.join("runs.csv")).unwrap(),
+        fs::read(dir.join("summary.csv")).unwrap(),
+    )
+}
+
+#[test]
+fn threads_and_shards_give_the_same_bytes() {
+    let (dir, experiment) = setup(GRID);
+    let one = dir.path().join("one");
+    let two = dir.path().join("two");
+    sweep(&experiment, &one, &["--threads", "1"]).success();
+    sweep(&experiment, &two, &["--threads", "2"]).success();
+    assert_eq!(outputs(&one), outputs(&two), "1 and 2 threads");
+    let runs = String::from_utf8(outputs(&one).0).unwrap();
+    assert_eq!(
+        runs.lines().count(),
+        1 + 2 * 4 * 2 * 3,
+        "a header and 48 jobs"
+    );
+    assert!(runs.starts_with(
+        "job,variant,clients.rate_rps,db.servers,replication,config_hash,seed,status,"
+    ));
+
+    let mut shards = Vec::new();
+    for k in 0..3 {
+        let shard = dir.path().join(format!("shard{k}"));
+        sweep(&experiment, &shard, &["--shard", &format!("{k}/3")]).success();
+        shards.push(shard);
+    }
+    let merged = dir.path().join("merged");
+    cli()
+        .arg("merge")
+        .args(&shards)
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+    assert_eq!(outputs(&one), outputs(&merged), "three shards merged");
+    let manifest = fs::read_to_string(merged.join("experiment.json")).unwrap();
+    assert!(manifest.contains("\"shard\": null") && manifest.contains("\"version\""));
+}
+
+#[test]
+fn slurm_array_variables_pick_the_shard() {
+    let (dir, experiment) = setup(GRID);
+    let out = dir.path().join("task1");
+    cli()
+        .arg("sweep")
+        .arg(&experiment)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .env("SLURM_ARRAY_TASK_ID", "1")
+        .env("SLURM_ARRAY_TASK_COUNT", "4")
+        .assert()
+        .success();
+    let runs = fs::read_to_string(out.join("runs.csv")).unwrap();
+    let jobs: Vec<usize> = runs
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(jobs, (0..48).filter(|j| j % 4 == 1).collect::<Vec<_>>());
+}
+
+/// 20 replications of an M/M/1 point (λ = 80, μ = 100, 4 000 requests
+/// each): the 95 % interval of the mean response time covers the exact
+/// 50 ms; and s/√n — the half-width without its t factor — halves when
+/// replications quadruple (5 → 20; the band allows for the sampling error of
+/// s at n = 5).
+#[test]
+fn confidence_intervals_cover_the_reference_and_shrink() {
+    let interval = |replications: u32| {
+        let (dir, experiment) = setup(&format!(
+            "replications = {replications}\nseed = 3\nset = {{ \"clients.rate_rps\" = 80.0 }}\n"
+        ));
+        let out = dir.path().join("out");
+        sweep(&experiment, &out, &[]).success();
+        let mut reader = csv::Reader::from_path(out.join("summary.csv")).unwrap();
+        let header = reader.headers().unwrap().clone();
+        let row = reader.records().next().unwrap().unwrap();
+        let get = |name: &str| {
+            row[header.iter().position(|h| h == name).unwrap()]
+                .parse::<f64>()
+                .unwrap()
+        };
+        (get("mean_ms_mean"), get("mean_ms_ci95"))
+    };
+    let t = |df: f64| {
+        use statrs::distribution::{ContinuousCDF, StudentsT};
+        StudentsT::new(0.0, 1.0, df).unwrap().inverse_cdf(0.975)
+    };
+    let reference_ms = mmc_mean(1, 80.0, 100.0) * 1e3;
+    let (mean20, half20) = interval(20);
+    eprintln!("20 replications: {mean20:.2} ± {half20:.2} ms (reference {reference_ms:.2})");
+    assert!(
+        (mean20 - reference_ms).abs() <= half20,
+        "the interval covers the reference"
+    );
+    let (_, half5) = interval(5);
+    let ratio = (half5 / t(4.0)) / (half20 / t(19.0));
+    eprintln!("standard error ratio n=5 / n=20: {ratio:.2} (1/√n predicts 2)");
+    assert!((1.3..3.0).contains(&ratio), "{ratio}");
+}
+
+/// Two variants that differ only by a setting with no effect (a retry
+/// budget's burst with no budget) share their random numbers: identical
+/// results, row for row.
+#[test]
+fn common_random_numbers_make_identical_variants_identical() {
+    let (dir, experiment) = setup(
+        "replications = 2\n[axes]\n\"clients.rate_rps\" = [40, 80]\n[[variants]]\nname = \"a\"\n[[variants]]\nname = \"b\"\nset = { \"clients.retry_budget_burst\" = 99.0 }\n",
+    );
+    let out = dir.path().join("out");
+    sweep(&experiment, &out, &[]).success();
+    let (_, rows) = outage_sim::report::read_runs(&out.join("runs.csv")).unwrap();
+    let (a, b): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.variant == "a");
+    assert_eq!(a.len(), 4);
+    for (a, b) in a.iter().zip(&b) {
+        assert_eq!(a.summary, b.summary);
+        assert_ne!(a.config_hash, b.config_hash, "the configurations differ");
+    }
+}
+
+/// A sweep killed mid-way leaves only complete files (finished rows in the
+/// journal, nothing else); `--resume` then produces the same outputs as a
+/// run never interrupted.
+#[test]
+fn an_interrupted_sweep_resumes_to_the_same_outputs() {
+    let slow = "replications = 4\nseed = 5\nset = { \"run.duration_s\" = 2000.0 }\n[axes]\n\"clients.rate_rps\" = [30, 60, 90]\n";
+    let (dir, experiment) = setup(slow);
+    let whole = dir.path().join("whole");
+    sweep(&experiment, &whole, &["--threads", "1"]).success();
+
+    let cut = dir.path().join("cut");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("outage-sim"))
+        .arg("sweep")
+        .arg(&experiment)
+        .args(["--threads", "1", "--quiet", "--out"])
+        .arg(&cut)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let journal = cut.join(outage_sim::sweep::JOURNAL);
+    let started = Instant::now();
+    while fs::read_to_string(&journal).map_or(0, |t| t.lines().count()) < 4 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the sweep makes progress"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!cut.join("runs.csv").exists() && !cut.join("summary.csv").exists());
+    let text = fs::read_to_string(&journal).unwrap();
+    let (_, rows) = outage_sim::report::read_runs(&journal).unwrap();
+    assert!(
+        rows.len() >= 3 && rows.len() < 12,
+        "interrupted after {} jobs",
+        rows.len()
+    );
+    assert_eq!(
+        text.lines().count(),
+        1 + rows.len() + usize::from(!text.ends_with('\n'))
+    );
+
+    let assert = sweep(&experiment, &cut, &["--resume"]).success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains(&format!("{} reused", rows.len())),
+        "{stdout}"
+    );
+    assert_eq!(outputs(&whole), outputs(&cut));
+    assert!(
+        !journal.exists(),
+        "the journal is gone once runs.csv is whole"
+    );
+}
+
+#[test]
+fn dry_run_lists_the_jobs() {
+    let (_dir, experiment) = setup(GRID);
+    let assert = cli()
+        .arg("sweep")
+        .arg(&experiment)
+        .arg("--dry-run")
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "job\tvariant\tclients.rate_rps\tdb.servers\treplication\tseed"
+    );
+    assert_eq!(lines.len(), 49);
+    assert!(lines[1].starts_with("0\tfifo\t20\t1\t0\t"));
+}
+
+fn rejects(experiment: &str, needles: &[&str]) {
+    let (dir, path) = setup(experiment);
+    let out = dir.path().join("out");
+    let assert = sweep(&path, &out, &[]).code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    for needle in needles {
+        let needle = needle.replace("{file}", &path.display().to_string());
+        assert!(
+            stderr.contains(&needle),
+            "stderr lacks {needle:?}:\n{stderr}"
+        );
+    }
+    assert!(!out.exists(), "bad input writes nothing");
+}
+
+#[test]
+fn bad_experiments_are_located() {
+    rejects(
+        "[axes]\n\"cache.capacty\" = [1, 2]\n",
+        &["{file}:3:20", "cache.capacty", "unknown field `capacty`"],
+    );
+    rejects(
+        "[axes]\n\"clients.rate_rps\" = { from = 10, to = 20, steps = 1 }\n",
+        &["{file}:3:22", "steps >= 2"],
+    );
+    rejects(
+        "[axes]\n\"clients.rate_rps\" = { from = 0, to = 20, steps = 3, scale = \"log\" }\n",
+        &["{file}:3:22", "log range needs from and to > 0"],
+    );
+    rejects(
+        "[axes]\n\"clients.rate_rps\" = [10, 20]\n[[variants]]\nname = \"x\"\nset = { \"clients.rate_rps\" = 5 }\n",
+        &["{file}:6:30", "is an axis: a variant may not override it"],
+    );
+    rejects(
+        "[axes]\n\"clients.rate_rps\" = [10, -20]\n",
+        &["{file}:3:27", "clients.rate_rps", "must be a number > 0"],
+    );
+    rejects(
+        "[[variants]]\nname = \"x\"\nset = { \"cache.eviction\" = \"lur\" }\n",
+        &["{file}:4:28", "cache.eviction", "unknown variant `lur`"],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("e.toml");
+    fs::write(&path, "model = \"nowhere.toml\"\n").unwrap();
+    let assert = cli().arg("sweep").arg(&path).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains(&format!("{}:1:9: model: cannot read", path.display())),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn merge_refuses_outputs_of_different_experiments() {
+    let (dir, a) = setup(GRID);
+    let out_a = dir.path().join("a");
+    sweep(&a, &out_a, &["--shard", "0/2"]).success();
+    let (dir_b, b) = setup("[axes]\n\"db.servers\" = [1, 2]\n");
+    let out_b = dir_b.path().join("b");
+    sweep(&b, &out_b, &[]).success();
+    let assert = cli()
+        .arg("merge")
+        .arg(&out_a)
+        .arg(&out_b)
+        .arg("--out")
+        .arg(dir.path().join("m"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("not shards of one experiment"), "{stderr}");
+}
