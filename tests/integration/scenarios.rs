@@ -48,7 +48,11 @@ fn every_experiment_file_loads_and_runs() {
                 continue;
             }
             let text = std::fs::read_to_string(&path).unwrap();
-            assert!(text.starts_with('#'), "{} opens with a comment", path.display());
+            assert!(
+                text.starts_with('#'),
+                "{} opens with a comment",
+                path.display()
+            );
             let experiment = outage_sim::scenario::load_experiment(&path)
                 .unwrap_or_else(|e| panic!("{} is invalid: {e}", path.display()));
             let plan = outage_sim::sweep::plan(experiment, &[])
