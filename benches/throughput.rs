@@ -26,12 +26,8 @@ const REQUESTS: f64 = 1e6;
 
 fn bench_model(file: &str, rate_rps: f64) -> Model {
     let duration = 1.0 + REQUESTS / rate_rps;
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("benches")
-        .join(file);
-    load_model(&path, &[format!("run.duration_s={duration}")])
-        .expect("benchmark model is valid")
-        .model
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches").join(file);
+    load_model(&path, &[format!("run.duration_s={duration}")]).expect("benchmark model is valid").model
 }
 
 /// (a) M/M/10 at ρ = 0.9 through the full model, caching off.
@@ -49,9 +45,7 @@ fn mmc_model(bencher: Bencher) {
 fn mmc_baseline(bencher: Bencher) {
     let requests = REQUESTS as u64;
     let events = 2 * requests;
-    bencher
-        .counter(ItemsCount::new(events))
-        .bench(|| bare_mmc(divan::black_box(10), 900.0, 100.0, requests));
+    bencher.counter(ItemsCount::new(events)).bench(|| bare_mmc(divan::black_box(10), 900.0, 100.0, requests));
 }
 
 /// (b) Zipf 0.9 over 10^5 keys, LRU 5 000, 64 connections, 50 000 req/s.

@@ -9,6 +9,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use outage_sim::metrics::Summary;
+use outage_sim::report::chart::Format;
 use outage_sim::scenario::{self, LoadedModel, ScenarioError};
 use outage_sim::{report, stack};
 
@@ -38,6 +39,9 @@ enum Command {
         /// Output directory [default: out/<model name>].
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Chart files: png, svg or both.
+        #[arg(long, default_value = "png", value_parser = Format::parse)]
+        format: Format,
     },
     /// Run an experiment: every variant × axis point × replication, on all
     /// cores; write runs.csv, summary.csv and experiment.json.
@@ -66,6 +70,17 @@ enum Command {
         /// Override a key of the base model, e.g. --set run.duration_s=60.
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
+        /// Chart files: png, svg or both.
+        #[arg(long, default_value = "png", value_parser = Format::parse)]
+        format: Format,
+    },
+    /// Redraw the charts of a run or sweep output folder from its files.
+    Plot {
+        /// The output folder of `run`, `sweep` or `merge`.
+        dir: PathBuf,
+        /// Chart files: png, svg or both.
+        #[arg(long, default_value = "png", value_parser = Format::parse)]
+        format: Format,
     },
     /// Combine the outputs of sharded sweeps into those of one run.
     Merge {
@@ -75,6 +90,9 @@ enum Command {
         /// Where to write the merged outputs.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Chart files: png, svg or both.
+        #[arg(long, default_value = "png", value_parser = Format::parse)]
+        format: Format,
     },
     /// Validate a model file and print it resolved, defaults included.
     Check {
@@ -101,35 +119,16 @@ impl From<ScenarioError> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Run {
-            model,
-            sets,
-            seed,
-            out,
-        } => run(&model, sets, seed, out),
+        Command::Run { model, sets, seed, out, format } => run(&model, sets, seed, out, format),
+        Command::Plot { dir, format } => plot(&dir, format),
         Command::Check { model, sets } => check(&model, &sets),
-        Command::Sweep {
-            experiment,
-            out,
-            threads,
-            resume,
-            dry_run,
-            shard,
-            quiet,
-            sets,
-        } => cli::sweep::command(
-            &experiment,
-            cli::sweep::Flags {
-                out,
-                threads,
-                resume,
-                dry_run,
-                shard,
-                quiet,
-                sets,
-            },
-        ),
-        Command::Merge { dirs, out } => cli::sweep::merge(&dirs, &out),
+        Command::Sweep { experiment, out, threads, resume, dry_run, shard, quiet, sets, format } => {
+            cli::sweep::command(
+                &experiment,
+                cli::sweep::Flags { out, threads, resume, dry_run, shard, quiet, sets, format },
+            )
+        }
+        Command::Merge { dirs, out, format } => cli::sweep::merge(&dirs, &out, format),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -150,6 +149,7 @@ fn run(
     mut sets: Vec<String>,
     seed: Option<u64>,
     out: Option<PathBuf>,
+    format: Format,
 ) -> Result<(), Failure> {
     if let Some(seed) = seed {
         sets.push(format!("run.seed={seed}"));
@@ -159,29 +159,48 @@ fn run(
     let started = Instant::now();
     let result = stack::run(&loaded.model).map_err(|e| Failure::BadInput(e.into()))?;
     let wall_s = started.elapsed().as_secs_f64();
-    report::write_run(&out, &result)
+    let meta = report::RunMeta::of(&file_name(path), &loaded.model);
+    report::write_run(&out, &result, &meta)
         .with_context(|| format!("cannot write results to {}", out.display()))
         .map_err(Failure::Run)?;
-    print_summary(path, &loaded, &result.summary, wall_s, &out).map_err(|e| Failure::Run(e.into()))
+    let charts = report::plot_run(&out, format).map_err(plot_failure)?;
+    print_summary(path, &loaded, &result.summary, wall_s, &out, &charts).map_err(|e| Failure::Run(e.into()))
+}
+
+fn plot(dir: &Path, format: Format) -> Result<(), Failure> {
+    let charts = report::plot_dir(dir, format).map_err(plot_failure)?;
+    let mut o = io::stdout().lock();
+    for chart in charts {
+        writeln!(o, "wrote {}", chart.display()).map_err(|e| Failure::Run(e.into()))?;
+    }
+    Ok(())
+}
+
+/// A missing or malformed input is bad input; a chart that cannot be
+/// written is a failed run.
+pub(crate) fn plot_failure(e: report::PlotError) -> Failure {
+    match e {
+        report::PlotError::Write(_) => Failure::Run(e.into()),
+        _ => Failure::BadInput(e.into()),
+    }
+}
+
+/// The file name of `path`, for titles.
+pub(crate) fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 fn check(path: &Path, sets: &[String]) -> Result<(), Failure> {
     let loaded = scenario::load_model(path, sets)?;
     let mut stdout = io::stdout().lock();
-    writeln!(
-        stdout,
-        "# {}: valid. Resolved model, defaults included:\n",
-        path.display()
-    )
-    .and_then(|()| write!(stdout, "{}", loaded.resolved_toml()))
-    .map_err(|e| Failure::Run(e.into()))
+    writeln!(stdout, "# {}: valid. Resolved model, defaults included:\n", path.display())
+        .and_then(|()| write!(stdout, "{}", loaded.resolved_toml()))
+        .map_err(|e| Failure::Run(e.into()))
 }
 
 /// `out/<file name without extension>`.
 pub(crate) fn default_out_dir(model: &Path) -> PathBuf {
-    let stem = model
-        .file_stem()
-        .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+    let stem = model.file_stem().map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
     Path::new("out").join(stem)
 }
 
@@ -191,6 +210,7 @@ fn print_summary(
     s: &Summary,
     wall_s: f64,
     out: &Path,
+    charts: &[PathBuf],
 ) -> io::Result<()> {
     let run = &loaded.model.run;
     let ms = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{v:.2}"));
@@ -218,8 +238,7 @@ fn print_summary(
         s.rejected,
         s.shed,
         s.cache_down_errors,
-        s.attempts_per_request
-            .map_or_else(|| "-".into(), |v| format!("{v:.3}")),
+        s.attempts_per_request.map_or_else(|| "-".into(), |v| format!("{v:.3}")),
     )?;
     writeln!(
         o,
@@ -231,12 +250,7 @@ fn print_summary(
         ms(s.p999_ms),
         ms(s.max_ms)
     )?;
-    writeln!(
-        o,
-        "cache     hit ratio {}  stale reads {}",
-        share(s.hit_ratio),
-        share(s.stale_ratio)
-    )?;
+    writeln!(o, "cache     hit ratio {}  stale reads {}", share(s.hit_ratio), share(s.stale_ratio))?;
     writeln!(
         o,
         "database  utilisation {:.1} %  mean queue {:.2}  wasted on abandoned reads {}",
@@ -252,11 +266,10 @@ fn print_summary(
             None => "NOT recovered: the outage outlived its trigger".into(),
         }
     )?;
-    writeln!(o, "wrote     {}/summary.csv, timeseries.csv", out.display())
+    let charts: Vec<String> = charts.iter().map(|c| file_name(c)).collect();
+    writeln!(o, "wrote     {}/summary.csv, timeseries.csv, run.json, {}", out.display(), charts.join(", "))
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain()
-        .filter_map(|c| c.downcast_ref::<io::Error>())
-        .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    e.chain().filter_map(|c| c.downcast_ref::<io::Error>()).any(|e| e.kind() == io::ErrorKind::BrokenPipe)
 }

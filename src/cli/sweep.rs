@@ -11,7 +11,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use outage_sim::scenario::load_experiment;
 use outage_sim::sweep::{self, Plan, Shard, SweepError, SweepOptions};
 
-use crate::{Failure, default_out_dir};
+use outage_sim::report::{self, chart::Format};
+
+use crate::{Failure, default_out_dir, plot_failure};
 
 /// The flags of `sweep`.
 pub struct Flags {
@@ -22,6 +24,7 @@ pub struct Flags {
     pub shard: Option<String>,
     pub quiet: bool,
     pub sets: Vec<String>,
+    pub format: Format,
 }
 
 pub fn command(path: &Path, flags: Flags) -> Result<(), Failure> {
@@ -35,12 +38,7 @@ pub fn command(path: &Path, flags: Flags) -> Result<(), Failure> {
         return Err(Failure::BadInput(anyhow!("--threads must be at least 1")));
     }
     let out = flags.out.unwrap_or_else(|| default_out_dir(path));
-    let options = SweepOptions {
-        out: out.clone(),
-        threads: flags.threads,
-        resume: flags.resume,
-        shard,
-    };
+    let options = SweepOptions { out: out.clone(), threads: flags.threads, resume: flags.resume, shard };
     let bar = progress_bar(flags.quiet);
     let started = Instant::now();
     let outcome = sweep::run_sweep(&plan, &options, |done, total, events| {
@@ -52,8 +50,8 @@ pub fn command(path: &Path, flags: Flags) -> Result<(), Failure> {
     .map_err(sweep_failure)?;
     bar.finish_and_clear();
     let command_line: Vec<String> = std::env::args().collect();
-    sweep::write_sweep_files(&out, &plan, &outcome.rows, &command_line, shard)
-        .map_err(sweep_failure)?;
+    sweep::write_sweep_files(&out, &plan, &outcome.rows, &command_line, shard).map_err(sweep_failure)?;
+    let charts = report::plot_sweep(&out, flags.format).map_err(plot_failure)?;
     let wall = started.elapsed().as_secs_f64();
     let mut o = std::io::stdout().lock();
     writeln!(
@@ -61,10 +59,7 @@ pub fn command(path: &Path, flags: Flags) -> Result<(), Failure> {
         "{}: {} jobs{} ({} run, {} reused) in {:.1} s, {:.1} M events/s",
         path.display(),
         outcome.jobs,
-        shard.map_or_else(String::new, |s| format!(
-            " of shard {}/{}",
-            s.index, s.count
-        )),
+        shard.map_or_else(String::new, |s| format!(" of shard {}/{}", s.index, s.count)),
         outcome.ran,
         outcome.reused,
         wall,
@@ -73,24 +68,27 @@ pub fn command(path: &Path, flags: Flags) -> Result<(), Failure> {
     .and_then(|()| {
         writeln!(
             o,
-            "wrote {}/runs.csv, summary.csv, experiment.json",
-            out.display()
+            "wrote {}/runs.csv, summary.csv, experiment.json and {} charts",
+            out.display(),
+            charts.len()
         )
     })
     .map_err(|e| Failure::Run(e.into()))
 }
 
-pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(), Failure> {
+pub fn merge(dirs: &[PathBuf], out: &Path, format: Format) -> Result<(), Failure> {
     let command_line: Vec<String> = std::env::args().collect();
     let rows = sweep::merge_dirs(dirs, out, &command_line).map_err(|e| match e {
         sweep::MergeFailure::Write(_) => Failure::Run(e.into()),
         _ => Failure::BadInput(e.into()),
     })?;
+    let charts = report::plot_sweep(out, format).map_err(plot_failure)?;
     println!(
-        "merged {} shards: {} jobs; wrote {}/runs.csv, summary.csv, experiment.json",
+        "merged {} shards: {} jobs; wrote {}/runs.csv, summary.csv, experiment.json and {} charts",
         dirs.len(),
         rows.len(),
-        out.display()
+        out.display(),
+        charts.len()
     );
     Ok(())
 }
@@ -98,15 +96,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(), Failure> {
 /// `--shard K/N`, else Slurm's array variables, else none.
 fn shard(flag: Option<&str>) -> Result<Option<Shard>, Failure> {
     if let Some(text) = flag {
-        return Shard::parse(text)
-            .map(Some)
-            .map_err(|e| Failure::BadInput(anyhow!(e)));
+        return Shard::parse(text).map(Some).map_err(|e| Failure::BadInput(anyhow!(e)));
     }
-    let var = |name| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-    };
+    let var = |name| std::env::var(name).ok().and_then(|v| v.trim().parse::<usize>().ok());
     match (var("SLURM_ARRAY_TASK_ID"), var("SLURM_ARRAY_TASK_COUNT")) {
         (Some(id), Some(count)) => {
             let first = var("SLURM_ARRAY_TASK_MIN").unwrap_or(0);
@@ -124,10 +116,8 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     }
     let bar = ProgressBar::new(0);
     bar.set_style(
-        ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} jobs  {elapsed} elapsed, ETA {eta}  {msg}",
-        )
-        .expect("a valid template"),
+        ProgressStyle::with_template("{bar:40} {pos}/{len} jobs  {elapsed} elapsed, ETA {eta}  {msg}")
+            .expect("a valid template"),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
@@ -140,11 +130,7 @@ fn print_jobs(plan: &Plan, shard: Option<Shard>) -> std::io::Result<()> {
     header.extend(plan.axis_names());
     header.extend(["replication".to_owned(), "seed".to_owned()]);
     writeln!(o, "{}", header.join("\t"))?;
-    for job in plan
-        .jobs
-        .iter()
-        .filter(|j| shard.is_none_or(|s| j.index % s.count == s.index))
-    {
+    for job in plan.jobs.iter().filter(|j| shard.is_none_or(|s| j.index % s.count == s.index)) {
         let mut cells = vec![job.index.to_string(), plan.variant_name(job).to_owned()];
         cells.extend(plan.axis_labels(job));
         cells.extend([job.replication.to_string(), job.seed.to_string()]);

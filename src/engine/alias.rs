@@ -25,18 +25,14 @@ impl AliasTable {
     /// zero, with fewer than 2^32 entries.
     pub fn new(weights: Vec<f64>) -> Result<AliasTable, String> {
         WeightedAliasIndex::new(weights)
-            .map(|t| AliasTable {
-                inner: Inner::Weighted(t),
-            })
+            .map(|t| AliasTable { inner: Inner::Weighted(t) })
             .map_err(|e| e.to_string())
     }
 
     /// All `n` indices equally likely (`n > 0`).
     pub fn uniform(n: u32) -> AliasTable {
         assert!(n > 0, "a distribution needs at least one outcome");
-        AliasTable {
-            inner: Inner::Uniform(n),
-        }
+        AliasTable { inner: Inner::Uniform(n) }
     }
 
     pub fn sample(&self, rng: &mut Rng) -> u32 {
@@ -63,10 +59,7 @@ mod tests {
         }
         // Binomial standard error at p = 0.7, n = 2e5 is 0.001; allow 5 of them.
         for (count, p) in counts.iter().zip([0.1, 0.2, 0.7]) {
-            assert!(
-                (f64::from(*count) / f64::from(n) - p).abs() < 0.005,
-                "{counts:?}"
-            );
+            assert!((f64::from(*count) / f64::from(n) - p).abs() < 0.005, "{counts:?}");
         }
     }
 

@@ -68,13 +68,7 @@ impl<E: Copy> Default for EventQueue<E> {
 
 impl<E: Copy> EventQueue<E> {
     pub fn new() -> Self {
-        EventQueue {
-            now: SimTime::ZERO,
-            next_seq: 0,
-            heap: BinaryHeap::new(),
-            lanes: Vec::new(),
-            popped: 0,
-        }
+        EventQueue { now: SimTime::ZERO, next_seq: 0, heap: BinaryHeap::new(), lanes: Vec::new(), popped: 0 }
     }
 
     /// Adds a FIFO lane; see the module documentation.
@@ -106,10 +100,7 @@ impl<E: Copy> EventQueue<E> {
         debug_assert!(at >= self.now, "an event may not be scheduled in the past");
         let seq = self.next_seq;
         self.next_seq += 1;
-        Entry {
-            key: (u128::from(at.as_nanos()) << 64) | u128::from(seq),
-            event,
-        }
+        Entry { key: (u128::from(at.as_nanos()) << 64) | u128::from(seq), event }
     }
 
     /// Schedules `event` at time `at` (not earlier than [`now`](Self::now)).
@@ -157,10 +148,7 @@ impl<E: Copy> EventQueue<E> {
     pub fn peek_time(&self) -> Option<SimTime> {
         let heap = self.heap.peek().map(|e| e.key);
         let lanes = self.lanes.iter().filter_map(|l| l.front().map(|e| e.key));
-        heap.into_iter()
-            .chain(lanes)
-            .min()
-            .map(|key| SimTime((key >> 64) as u64))
+        heap.into_iter().chain(lanes).min().map(|key| SimTime((key >> 64) as u64))
     }
 }
 

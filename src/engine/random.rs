@@ -30,9 +30,7 @@ impl RandomStreams {
     /// The stream for `purpose`, a caller-chosen constant. The same
     /// `(seed, purpose)` always gives the same stream.
     pub fn stream(&self, purpose: u64) -> Rng {
-        Rng::seed_from_u64(mix(
-            self.seed ^ mix(purpose.wrapping_add(0x5851_F42D_4C95_7F2D))
-        ))
+        Rng::seed_from_u64(mix(self.seed ^ mix(purpose.wrapping_add(0x5851_F42D_4C95_7F2D))))
     }
 }
 

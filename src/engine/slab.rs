@@ -27,11 +27,7 @@ impl<T> Default for Slab<T> {
 
 impl<T> Slab<T> {
     pub fn new() -> Self {
-        Slab {
-            slots: Vec::new(),
-            free: Vec::new(),
-            len: 0,
-        }
+        Slab { slots: Vec::new(), free: Vec::new(), len: 0 }
     }
 
     /// Stores `value` and returns its index. Freed indices are reused last
@@ -44,8 +40,7 @@ impl<T> Slab<T> {
                 index
             }
             None => {
-                let index =
-                    u32::try_from(self.slots.len()).expect("slab holds at most 2^32 values");
+                let index = u32::try_from(self.slots.len()).expect("slab holds at most 2^32 values");
                 self.slots.push(Slot::Occupied(value));
                 index
             }
@@ -95,13 +90,10 @@ impl<T> Slab<T> {
 
     /// The stored values with their indices, in index order.
     pub fn iter(&self) -> impl Iterator<Item = (u32, &T)> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, slot)| match slot {
-                Slot::Occupied(value) => Some((i as u32, value)),
-                Slot::Vacant => None,
-            })
+        self.slots.iter().enumerate().filter_map(|(i, slot)| match slot {
+            Slot::Occupied(value) => Some((i as u32, value)),
+            Slot::Vacant => None,
+        })
     }
 }
 

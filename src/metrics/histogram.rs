@@ -62,10 +62,7 @@ impl LatencyHistogram {
             return None;
         }
         let bucket_value = self.buckets.value_at_quantile(q);
-        let mid = self
-            .buckets
-            .median_equivalent(bucket_value)
-            .min(self.max_ns);
+        let mid = self.buckets.median_equivalent(bucket_value).min(self.max_ns);
         Some(mid as f64 / 1e6)
     }
 

@@ -67,10 +67,7 @@ mod tests {
         level.add(1, SimTime(20)); // 3 from t = 20
         level.sub(3, SimTime(30)); // 0 from t = 30
         assert_eq!(level.area_at(SimTime(40)), 2 * 10 + 3 * 10);
-        assert_eq!(
-            time_average(0, level.area_at(SimTime(40)), SimTime(10), SimTime(40)),
-            50.0 / 30.0
-        );
+        assert_eq!(time_average(0, level.area_at(SimTime(40)), SimTime(10), SimTime(40)), 50.0 / 30.0);
         assert_eq!(level.max(), 3);
     }
 }

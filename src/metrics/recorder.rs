@@ -142,11 +142,7 @@ impl Recorder {
             shed: w.shed,
             attempts: w.attempts,
             attempts_per_request: ratio(w.attempts, w.requests),
-            goodput_rps: if span_s > 0.0 {
-                w.successes as f64 / span_s
-            } else {
-                0.0
-            },
+            goodput_rps: if span_s > 0.0 { w.successes as f64 / span_s } else { 0.0 },
             hit_ratio: w.hit_ratio(),
             stale_ratio: w.stale_ratio(),
             mean_ms: h.mean_ms(),
@@ -275,11 +271,7 @@ impl Recorder {
         let health: Vec<WindowHealth> = self
             .rows
             .iter()
-            .map(|r| WindowHealth {
-                start_s: r.t_s,
-                p99_ms: r.p99_ms,
-                error_rate: r.error_rate,
-            })
+            .map(|r| WindowHealth { start_s: r.t_s, p99_ms: r.p99_ms, error_rate: r.error_rate })
             .collect();
         let recovery_s = recovery_time(slo, &health, end.disturbance_end.map(SimTime::as_secs));
         let (t, h) = (&self.total, &self.total_latency);
@@ -312,11 +304,7 @@ impl Recorder {
             cancelled_queries: c(Counter::CancelledQuery),
             db_wasted_share: wasted_share(t.db_wasted_ns, end.gauges.db_busy - g0.db_busy),
             unfinished: end.unfinished,
-            goodput_rps: if measured_s > 0.0 {
-                t.successes as f64 / measured_s
-            } else {
-                0.0
-            },
+            goodput_rps: if measured_s > 0.0 { t.successes as f64 / measured_s } else { 0.0 },
             attempts_per_request: ratio(t.attempts, t.requests),
             lookups: t.lookups,
             hits: t.hits,

@@ -35,11 +35,7 @@ impl Slo {
 /// `Some(seconds)` from the end until the first of `recovery_windows`
 /// consecutive healthy windows, `None` if that never happens.
 /// With no disturbance, the run counts as recovered at once.
-pub fn recovery_time(
-    slo: &Slo,
-    windows: &[WindowHealth],
-    disturbance_end_s: Option<f64>,
-) -> Option<f64> {
+pub fn recovery_time(slo: &Slo, windows: &[WindowHealth], disturbance_end_s: Option<f64>) -> Option<f64> {
     let Some(end_s) = disturbance_end_s else {
         return Some(0.0);
     };
@@ -67,20 +63,12 @@ mod tests {
     use super::*;
 
     fn window(start_s: f64, p99_ms: f64) -> WindowHealth {
-        WindowHealth {
-            start_s,
-            p99_ms: Some(p99_ms),
-            error_rate: Some(0.0),
-        }
+        WindowHealth { start_s, p99_ms: Some(p99_ms), error_rate: Some(0.0) }
     }
 
     #[test]
     fn finds_the_first_run_of_healthy_windows_after_the_disturbance() {
-        let slo = Slo {
-            p99_ms: 100.0,
-            error_rate: 0.01,
-            recovery_windows: 2,
-        };
+        let slo = Slo { p99_ms: 100.0, error_rate: 0.01, recovery_windows: 2 };
         let windows: Vec<_> = [50.0, 900.0, 50.0, 900.0, 50.0, 50.0, 50.0]
             .iter()
             .enumerate()

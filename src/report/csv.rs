@@ -22,11 +22,7 @@ pub fn write_csv<R: Serialize>(path: &Path, rows: &[R]) -> io::Result<()> {
 
 /// Writes a table of ready-made records (a dynamic set of columns) to
 /// `path`, atomically.
-pub fn write_table(
-    path: &Path,
-    header: &csv::StringRecord,
-    rows: &[csv::StringRecord],
-) -> io::Result<()> {
+pub fn write_table(path: &Path, header: &csv::StringRecord, rows: &[csv::StringRecord]) -> io::Result<()> {
     write_atomically(path, |out| {
         let mut writer = csv::Writer::from_writer(out);
         writer.write_record(header).map_err(io::Error::other)?;

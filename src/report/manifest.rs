@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::metrics::Slo;
 use crate::scenario::Experiment;
 
 use super::atomic::write_atomically;
@@ -23,7 +24,14 @@ struct Manifest<'a> {
     command_line: &'a [String],
     jobs: usize,
     shard: Option<ShardJson>,
+    slo: SloJson,
     experiment: &'a Experiment,
+}
+
+#[derive(Serialize)]
+struct SloJson {
+    p99_ms: f64,
+    error_rate: f64,
 }
 
 #[derive(Serialize)]
@@ -39,6 +47,7 @@ pub fn write_manifest(
     command_line: &[String],
     jobs: usize,
     shard: Option<(usize, usize)>,
+    slo: &Slo,
 ) -> io::Result<()> {
     let manifest = Manifest {
         tool: env!("CARGO_PKG_NAME"),
@@ -47,12 +56,10 @@ pub fn write_manifest(
         command_line,
         jobs,
         shard: shard.map(|(index, count)| ShardJson { index, count }),
+        slo: SloJson { p99_ms: slo.p99_ms, error_rate: slo.error_rate },
         experiment,
     };
-    write_json(
-        path,
-        &serde_json::to_value(&manifest).map_err(io::Error::other)?,
-    )
+    write_json(path, &serde_json::to_value(&manifest).map_err(io::Error::other)?)
 }
 
 /// The manifest of merged shards: the first shard's, with no shard and the
@@ -60,17 +67,11 @@ pub fn write_manifest(
 pub fn merged_manifest(shard_manifest: &Path, command_line: &[String]) -> io::Result<Value> {
     let text = std::fs::read_to_string(shard_manifest)?;
     let mut value: Value = serde_json::from_str(&text).map_err(|e| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{}: {e}", shard_manifest.display()),
-        )
+        io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", shard_manifest.display()))
     })?;
     if let Some(object) = value.as_object_mut() {
         object.insert("shard".into(), Value::Null);
-        object.insert(
-            "command_line".into(),
-            serde_json::to_value(command_line).map_err(io::Error::other)?,
-        );
+        object.insert("command_line".into(), serde_json::to_value(command_line).map_err(io::Error::other)?);
     }
     Ok(value)
 }

@@ -35,18 +35,12 @@ pub fn summary_columns() -> StringRecord {
 
 /// A summary as CSV cells, with its header.
 pub fn fields(summary: &Summary) -> (StringRecord, StringRecord) {
-    let mut writer = csv::WriterBuilder::new()
-        .has_headers(true)
-        .from_writer(Vec::new());
+    let mut writer = csv::WriterBuilder::new().has_headers(true).from_writer(Vec::new());
     writer.serialize(summary).expect("a summary is flat");
     let bytes = writer.into_inner().expect("writing to memory");
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
     let header = reader.headers().expect("a header was written").clone();
-    let record = reader
-        .records()
-        .next()
-        .expect("one record")
-        .expect("valid CSV");
+    let record = reader.records().next().expect("one record").expect("valid CSV");
     (header, record)
 }
 
@@ -137,18 +131,13 @@ pub struct RowsError {
 /// last line without its newline — a row cut by an interruption — is
 /// ignored.
 pub fn read_runs(path: &Path) -> Result<(Vec<String>, Vec<RunRow>), RowsError> {
-    let error = |message: String| RowsError {
-        path: path.display().to_string(),
-        message,
-    };
+    let error = |message: String| RowsError { path: path.display().to_string(), message };
     let file = File::open(path).map_err(|e| error(e.to_string()))?;
     let mut text = String::new();
     let mut reader = BufReader::new(file);
     loop {
         let mut line = String::new();
-        let n = reader
-            .read_line(&mut line)
-            .map_err(|e| error(e.to_string()))?;
+        let n = reader.read_line(&mut line).map_err(|e| error(e.to_string()))?;
         if n == 0 || !line.ends_with('\n') {
             break;
         }
@@ -157,43 +146,29 @@ pub fn read_runs(path: &Path) -> Result<(Vec<String>, Vec<RunRow>), RowsError> {
     let mut csv = csv::Reader::from_reader(text.as_bytes());
     let header = csv.headers().map_err(|e| error(e.to_string()))?.clone();
     let columns = summary_columns();
-    let axes_end = header
-        .len()
-        .checked_sub(columns.len() + TRAILING.len())
-        .filter(|&e| e >= LEADING.len());
+    let axes_end = header.len().checked_sub(columns.len() + TRAILING.len()).filter(|&e| e >= LEADING.len());
     let Some(axes_end) = axes_end else {
         return Err(error("not a runs.csv: too few columns".into()));
     };
     let expected_tail: Vec<&str> = TRAILING.iter().copied().chain(columns.iter()).collect();
     let tail: Vec<&str> = header.iter().skip(axes_end).collect();
     if header.iter().take(2).ne(LEADING.iter().copied()) || tail != expected_tail {
-        return Err(error(
-            "not a runs.csv of this version of outage-sim: unexpected columns".into(),
-        ));
+        return Err(error("not a runs.csv of this version of outage-sim: unexpected columns".into()));
     }
-    let axes: Vec<String> = header
-        .iter()
-        .skip(LEADING.len())
-        .take(axes_end - LEADING.len())
-        .map(str::to_owned)
-        .collect();
+    let axes: Vec<String> =
+        header.iter().skip(LEADING.len()).take(axes_end - LEADING.len()).map(str::to_owned).collect();
     let mut rows = Vec::new();
     for (i, record) in csv.records().enumerate() {
         let line = i + 2;
         let record = record.map_err(|e| error(format!("line {line}: {e}")))?;
         let at = |k: usize| record.get(k).unwrap_or_default();
         let summary_record: StringRecord = record.iter().skip(axes_end + TRAILING.len()).collect();
-        let summary: Summary = summary_record
-            .deserialize(Some(&columns))
-            .map_err(|e| error(format!("line {line}: {e}")))?;
+        let summary: Summary =
+            summary_record.deserialize(Some(&columns)).map_err(|e| error(format!("line {line}: {e}")))?;
         rows.push(RunRow {
-            job: at(0)
-                .parse()
-                .map_err(|_| error(format!("line {line}: job must be an integer")))?,
+            job: at(0).parse().map_err(|_| error(format!("line {line}: job must be an integer")))?,
             variant: at(1).to_owned(),
-            axes: (LEADING.len()..axes_end)
-                .map(|k| at(k).to_owned())
-                .collect(),
+            axes: (LEADING.len()..axes_end).map(|k| at(k).to_owned()).collect(),
             replication: at(axes_end)
                 .parse()
                 .map_err(|_| error(format!("line {line}: replication must be an integer")))?,

@@ -40,26 +40,16 @@ impl<'i> Document<'i> {
     /// so that `cache.eviction=fifo` needs no quotes. Problems are located
     /// at `at` when given (an experiment file's entry), else at the
     /// argument itself (`--set ...`).
-    pub fn set_override(
-        &mut self,
-        assignment: &'i str,
-        at: Option<&Location>,
-    ) -> Result<(), Problem> {
+    pub fn set_override(&mut self, assignment: &'i str, at: Option<&Location>) -> Result<(), Problem> {
         let origin = match at {
             Some(location) => Origin::At(location.clone()),
             None => Origin::Argument(assignment.to_owned()),
         };
         let base = self.sources.add(origin, assignment);
         let location = self.sources.locate(&(base..base + assignment.len().max(1)));
-        let problem = |message: String| Problem {
-            location: location.clone(),
-            key: None,
-            message,
-        };
+        let problem = |message: String| Problem { location: location.clone(), key: None, message };
         let Some((path, value_text)) = assignment.split_once('=') else {
-            return Err(problem(
-                "expected PATH=VALUE, such as cache.ttl_s=60".into(),
-            ));
+            return Err(problem("expected PATH=VALUE, such as cache.ttl_s=60".into()));
         };
         let path = path.trim();
         let value_start = base + assignment.len() - value_text.trim_start().len();
@@ -82,13 +72,9 @@ impl<'i> Document<'i> {
     ) -> Result<(), String> {
         let segments: Vec<&str> = path.split('.').map(str::trim).collect();
         if path.is_empty() || segments.iter().any(|s| s.is_empty()) {
-            return Err(format!(
-                "`{path}` is not a dotted key path such as cache.ttl_s"
-            ));
+            return Err(format!("`{path}` is not a dotted key path such as cache.ttl_s"));
         }
-        let (last, parents) = segments
-            .split_last()
-            .expect("split yields at least one segment");
+        let (last, parents) = segments.split_last().expect("split yields at least one segment");
         let mut table = self.root.get_mut();
         let mut walked = String::new();
         for segment in parents {
@@ -103,9 +89,7 @@ impl<'i> Document<'i> {
             table = match descend(slot.get_mut(), &walked)? {
                 Some(t) => t,
                 None => {
-                    return Err(format!(
-                        "`{walked}` is not a table, so `{path}` cannot be set"
-                    ));
+                    return Err(format!("`{walked}` is not a table, so `{path}` cannot be set"));
                 }
             };
         }
@@ -123,10 +107,7 @@ impl<'i> Document<'i> {
 
 /// The table inside `value`, or for an array of tables its last element
 /// (`faults.at_s` sets the most recent `[[faults]]`), `None` for a scalar.
-fn descend<'a, 'i>(
-    value: &'a mut DeValue<'i>,
-    walked: &str,
-) -> Result<Option<&'a mut DeTable<'i>>, String> {
+fn descend<'a, 'i>(value: &'a mut DeValue<'i>, walked: &str) -> Result<Option<&'a mut DeTable<'i>>, String> {
     match value {
         DeValue::Table(t) => Ok(Some(t)),
         DeValue::Array(items) => match items.last_mut().map(Spanned::get_mut) {
@@ -179,9 +160,7 @@ fn toml_problem(
         _ => None,
     };
     Problem {
-        location: span
-            .as_ref()
-            .map_or(super::source::Location::Default, |s| sources.locate(s)),
+        location: span.as_ref().map_or(super::source::Location::Default, |s| sources.locate(s)),
         key,
         message: error.message().trim().to_owned(),
     }
@@ -209,9 +188,7 @@ fn find_in_table(table: &DeTable<'_>, offset: usize, path: &mut Vec<String>) -> 
 
 fn find_in_value(value: &Spanned<DeValue<'_>>, offset: usize, path: &mut Vec<String>) -> bool {
     match value.get_ref() {
-        DeValue::Table(inner) => {
-            find_in_table(inner, offset, path) || value.span().contains(&offset)
-        }
+        DeValue::Table(inner) => find_in_table(inner, offset, path) || value.span().contains(&offset),
         DeValue::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 path.push(i.to_string());

@@ -53,6 +53,9 @@ struct RawExperiment {
     set: IndexMap<String, toml::Value>,
     #[serde(default)]
     axes: IndexMap<String, RawAxis>,
+    /// The point whose timeline each variant draws: axis path → value.
+    #[serde(default)]
+    timeline: IndexMap<String, toml::Value>,
     #[serde(default)]
     variants: Vec<RawVariant>,
     #[serde(default)]
@@ -151,6 +154,10 @@ pub struct Experiment {
     #[serde(serialize_with = "assignments")]
     pub set: Vec<Override>,
     pub axes: Vec<Axis>,
+    /// Index into each axis's values of the point whose timeline is drawn
+    /// (replication 0, every variant); default: every axis at its last
+    /// value.
+    pub timeline: Vec<usize>,
     /// At least one: an experiment without variants has one named `base`.
     pub variants: Vec<Variant>,
     pub charts: Vec<ChartSpec>,
@@ -171,9 +178,7 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
         key: Some(key.to_owned()),
         message,
     };
-    let tree = DeTable::parse(&text)
-        .map_err(|e| toml_error(&sources, &e))?
-        .into_inner();
+    let tree = DeTable::parse(&text).map_err(|e| toml_error(&sources, &e))?.into_inner();
     let raw: RawExperiment = toml::from_str(&text).map_err(|e| toml_error(&sources, &e))?;
     let mut problems = Vec::new();
 
@@ -203,12 +208,41 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
         let entry = span_of(&tree, &["axes", name]).unwrap_or(0..0);
         let key = format!("axes.\"{name}\"");
         match axis_values(axis, name, &tree, &text, &sources) {
-            Ok((values, scale)) => axes.push(Axis {
-                path: name.clone(),
-                values,
-                scale,
-            }),
+            Ok((values, scale)) => axes.push(Axis { path: name.clone(), values, scale }),
             Err(message) => problems.push(problem(entry, &key, message)),
+        }
+    }
+
+    let mut timeline: Vec<usize> = axes.iter().map(|a| a.values.len().saturating_sub(1)).collect();
+    for (key, value) in &raw.timeline {
+        let span = span_of(&tree, &["timeline", key]).unwrap_or(0..0);
+        let Some(a) = axes.iter().position(|a| &a.path == key) else {
+            problems.push(problem(
+                span,
+                &format!("timeline.\"{key}\""),
+                format!("`{key}` is not an axis of this experiment"),
+            ));
+            continue;
+        };
+        let wanted = value.as_float().or_else(|| value.as_integer().map(|n| n as f64));
+        let label = match value {
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let found = axes[a].values.iter().position(|v| match (wanted, v.number) {
+            (Some(w), Some(n)) => (w - n).abs() <= 1e-9 * w.abs().max(1.0),
+            _ => v.label == label,
+        });
+        match found {
+            Some(i) => timeline[a] = i,
+            None => {
+                let values: Vec<&str> = axes[a].values.iter().map(|v| v.label.as_str()).collect();
+                problems.push(problem(
+                    span,
+                    &format!("timeline.\"{key}\""),
+                    format!("{label} is not one of the axis's values: {}", values.join(", ")),
+                ));
+            }
         }
     }
 
@@ -222,10 +256,7 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
                 format!("`{key}` is an axis: `set` may not override it"),
             ));
         }
-        set.push(Override {
-            assignment: format!("{key}={}", &text[span.clone()]),
-            at: Some(located(span)),
-        });
+        set.push(Override { assignment: format!("{key}={}", &text[span.clone()]), at: Some(located(span)) });
     }
 
     let mut variants = Vec::new();
@@ -253,16 +284,10 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
                 format!("`{}` names two variants", v.name),
             ));
         }
-        variants.push(Variant {
-            name: v.name.clone(),
-            set,
-        });
+        variants.push(Variant { name: v.name.clone(), set });
     }
     if variants.is_empty() {
-        variants.push(Variant {
-            name: "base".into(),
-            set: Vec::new(),
-        });
+        variants.push(Variant { name: "base".into(), set: Vec::new() });
     }
 
     for (i, chart) in raw.charts.iter().enumerate() {
@@ -278,23 +303,15 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
             problems.push(problem(
                 span,
                 &format!("charts.{i}.series"),
-                format!(
-                    "`{}` is neither `variant` nor an axis of this experiment",
-                    chart.series
-                ),
+                format!("`{}` is neither `variant` nor an axis of this experiment", chart.series),
             ));
         }
     }
 
-    let jobs = axes.iter().map(|a| a.values.len() as u64).product::<u64>()
-        * variants.len() as u64
-        * replications;
+    let jobs =
+        axes.iter().map(|a| a.values.len() as u64).product::<u64>() * variants.len() as u64 * replications;
     if jobs > MAX_JOBS {
-        problems.push(problem(
-            0..0,
-            "axes",
-            format!("expands to {jobs} jobs, more than {MAX_JOBS}"),
-        ));
+        problems.push(problem(0..0, "axes", format!("expands to {jobs} jobs, more than {MAX_JOBS}")));
     }
     if !problems.is_empty() {
         return Err(ScenarioError::Invalid(problems));
@@ -306,6 +323,7 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
         seed: *raw.seed.get_ref(),
         set,
         axes,
+        timeline,
         variants,
         charts: raw.charts,
     })
@@ -329,17 +347,14 @@ fn axis_values(
                 .iter()
                 .enumerate()
                 .map(|(i, item)| {
-                    let span =
-                        span_of(tree, &["axes", name, &i.to_string()]).unwrap_or(entry.clone());
+                    let span = span_of(tree, &["axes", name, &i.to_string()]).unwrap_or(entry.clone());
                     AxisValue {
                         toml: text[span.clone()].to_owned(),
                         label: match item {
                             toml::Value::String(s) => s.clone(),
                             other => other.to_string(),
                         },
-                        number: item
-                            .as_float()
-                            .or_else(|| item.as_integer().map(|n| n as f64)),
+                        number: item.as_float().or_else(|| item.as_integer().map(|n| n as f64)),
                         at: sources.locate(&span),
                     }
                 })
@@ -387,11 +402,7 @@ fn axis_values(
                     } else {
                         x
                     };
-                    let text = if integers {
-                        format!("{}", x.round() as i64)
-                    } else {
-                        format!("{x}")
-                    };
+                    let text = if integers { format!("{}", x.round() as i64) } else { format!("{x}") };
                     AxisValue {
                         toml: text.clone(),
                         label: text,
@@ -408,10 +419,7 @@ fn axis_values(
 /// The span of the value at `path` (table keys and array indices).
 fn span_of(tree: &DeTable<'_>, path: &[&str]) -> Option<Range<usize>> {
     let (first, rest) = path.split_first()?;
-    let value = tree
-        .iter()
-        .find(|(k, _)| k.get_ref() == first)
-        .map(|(_, v)| v)?;
+    let value = tree.iter().find(|(k, _)| k.get_ref() == first).map(|(_, v)| v)?;
     span_in(value, rest)
 }
 

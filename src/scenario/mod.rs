@@ -48,10 +48,7 @@ pub struct Override {
 impl Override {
     /// A command-line `--set PATH=VALUE`.
     pub fn argument(assignment: impl Into<String>) -> Self {
-        Override {
-            assignment: assignment.into(),
-            at: None,
-        }
+        Override { assignment: assignment.into(), at: None }
     }
 }
 
@@ -63,11 +60,7 @@ pub fn load_model(path: &Path, overrides: &[String]) -> Result<LoadedModel, Scen
 }
 
 /// As [`load_model`], from text already read; `path` names it in messages.
-pub fn load_model_text(
-    path: &Path,
-    text: &str,
-    overrides: &[String],
-) -> Result<LoadedModel, ScenarioError> {
+pub fn load_model_text(path: &Path, text: &str, overrides: &[String]) -> Result<LoadedModel, ScenarioError> {
     let overrides: Vec<Override> = overrides.iter().map(Override::argument).collect();
     load_model_with(path, text, &overrides)
 }

@@ -373,14 +373,7 @@ mod defaults {
         true
     }
     fn service(dist: RawDist, mean_ms: f64) -> Spanned<RawServiceTime> {
-        Spanned::new(
-            0..0,
-            RawServiceTime {
-                dist,
-                mean_ms: num(mean_ms),
-                cv: None,
-            },
-        )
+        Spanned::new(0..0, RawServiceTime { dist, mean_ms: num(mean_ms), cv: None })
     }
     pub fn lookup() -> Spanned<RawServiceTime> {
         service(RawDist::Deterministic, 0.2)

@@ -47,11 +47,7 @@ impl SourceMap {
         // One spare offset between texts so that an empty text still owns an
         // offset of its own.
         self.end = base + body.len() + 1;
-        self.texts.push(Text {
-            origin,
-            body: body.to_owned(),
-            base,
-        });
+        self.texts.push(Text { origin, body: body.to_owned(), base });
         base
     }
 
@@ -70,11 +66,7 @@ impl SourceMap {
                 let before = &text.body[..floor_char_boundary(&text.body, offset)];
                 let line = before.matches('\n').count() + 1;
                 let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-                Location::File {
-                    path: path.clone(),
-                    line,
-                    column,
-                }
+                Location::File { path: path.clone(), line, column }
             }
             Origin::Argument(arg) => Location::Argument(arg.clone()),
             Origin::At(location) => location.clone(),
@@ -137,20 +129,14 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     #[error("cannot read {}", path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("{}", Problems(.0))]
     Invalid(Vec<Problem>),
 }
 
 impl ScenarioError {
     pub fn read(path: &Path, source: std::io::Error) -> Self {
-        ScenarioError::Read {
-            path: path.to_owned(),
-            source,
-        }
+        ScenarioError::Read { path: path.to_owned(), source }
     }
 
     /// The problems found, empty for a read error.
@@ -185,10 +171,7 @@ mod tests {
         let mut map = SourceMap::new();
         let file = map.add(Origin::File("m.toml".into()), "[run]\nseed = 4\n");
         let arg = map.add(Origin::Argument("run.seed=5".into()), "5");
-        assert_eq!(
-            map.locate(&(file + 13..file + 14)).to_string(),
-            "m.toml:2:8"
-        );
+        assert_eq!(map.locate(&(file + 13..file + 14)).to_string(), "m.toml:2:8");
         assert_eq!(map.locate(&(arg..arg + 1)).to_string(), "--set run.seed=5");
         assert_eq!(map.locate(&(0..0)), Location::Default);
     }

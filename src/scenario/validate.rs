@@ -7,9 +7,8 @@ use std::path::{Path, PathBuf};
 use crate::engine::SimTime;
 use crate::metrics::Slo;
 use crate::stack::{
-    CacheConfig, ClientsConfig, DbConfig, Discipline, EvictionKind, Fault, FaultKind, Invalidation,
-    Jitter, LoadStep, Model, Popularity, RetryConfig, RunConfig, ServiceTime, Stampede, TtlMode,
-    WorkloadConfig,
+    CacheConfig, ClientsConfig, DbConfig, Discipline, EvictionKind, Fault, FaultKind, Invalidation, Jitter,
+    LoadStep, Model, Popularity, RetryConfig, RunConfig, ServiceTime, Stampede, TtlMode, WorkloadConfig,
 };
 
 use super::raw::*;
@@ -26,10 +25,7 @@ const MAX_WINDOWS: f64 = 1e7;
 
 /// Checks `raw` and converts it, or returns every problem found.
 pub fn validate(raw: &RawModel, sources: &SourceMap) -> Result<Model, Vec<Problem>> {
-    let mut c = Checker {
-        sources,
-        problems: Vec::new(),
-    };
+    let mut c = Checker { sources, problems: Vec::new() };
     let run = run(&mut c, &raw.run);
     let workload = workload(&mut c, &raw.workload);
     let model = Model {
@@ -41,32 +37,15 @@ pub fn validate(raw: &RawModel, sources: &SourceMap) -> Result<Model, Vec<Proble
         run,
         workload,
     };
-    if c.problems.is_empty() {
-        Ok(model)
-    } else {
-        Err(c.problems)
-    }
+    if c.problems.is_empty() { Ok(model) } else { Err(c.problems) }
 }
 
 fn run(c: &mut Checker, r: &RawRun) -> RunConfig {
-    let duration_s = c.checked(
-        "run.duration_s",
-        &r.duration_s,
-        Bound::Above(0.0),
-        Bound::AtMost(MAX_DURATION_S),
-    );
-    let warmup_s = c.checked(
-        "run.warmup_s",
-        &r.warmup_s,
-        Bound::AtLeast(0.0),
-        Bound::AtMost(MAX_DURATION_S),
-    );
-    let window_s = c.checked(
-        "run.window_s",
-        &r.window_s,
-        Bound::AtLeast(1e-6),
-        Bound::AtMost(MAX_DURATION_S),
-    );
+    let duration_s =
+        c.checked("run.duration_s", &r.duration_s, Bound::Above(0.0), Bound::AtMost(MAX_DURATION_S));
+    let warmup_s = c.checked("run.warmup_s", &r.warmup_s, Bound::AtLeast(0.0), Bound::AtMost(MAX_DURATION_S));
+    let window_s =
+        c.checked("run.window_s", &r.window_s, Bound::AtLeast(1e-6), Bound::AtMost(MAX_DURATION_S));
     if let (Some(duration_s), Some(warmup_s)) = (duration_s, warmup_s)
         && warmup_s >= duration_s
     {
@@ -82,9 +61,7 @@ fn run(c: &mut Checker, r: &RawRun) -> RunConfig {
         c.report(
             "run.window_s",
             r.window_s.span(),
-            format!(
-                "gives more than {MAX_WINDOWS} windows over {duration_s} s; use a longer window"
-            ),
+            format!("gives more than {MAX_WINDOWS} windows over {duration_s} s; use a longer window"),
         );
     }
     RunConfig {
@@ -92,23 +69,13 @@ fn run(c: &mut Checker, r: &RawRun) -> RunConfig {
         warmup: SimTime::from_secs(warmup_s.unwrap_or(0.0)),
         window: SimTime::from_secs(window_s.unwrap_or(1.0)),
         seed: *r.seed.get_ref(),
-        max_in_flight: c.integer_in(
-            "run.max_in_flight",
-            &r.max_in_flight,
-            1,
-            u64::from(u32::MAX),
-        ),
+        max_in_flight: c.integer_in("run.max_in_flight", &r.max_in_flight, 1, u64::from(u32::MAX)),
     }
 }
 
 fn workload(c: &mut Checker, w: &RawWorkload) -> WorkloadConfig {
     let keys = c.integer_in("workload.keys", &w.keys, 1, u64::from(u32::MAX - 1)) as u32;
-    let s = c.real_in(
-        "workload.zipf_s",
-        &w.zipf_s,
-        Bound::AtLeast(0.0),
-        Bound::AtMost(100.0),
-    );
+    let s = c.real_in("workload.zipf_s", &w.zipf_s, Bound::AtLeast(0.0), Bound::AtMost(100.0));
     WorkloadConfig {
         keys,
         popularity: match w.popularity {
@@ -138,27 +105,15 @@ fn trace_path(c: &mut Checker, t: &Spanned<String>) -> Option<PathBuf> {
     match std::fs::File::open(&path) {
         Ok(_) => Some(path),
         Err(e) => {
-            c.report(
-                "workload.trace",
-                t.span(),
-                format!("cannot open {}: {e}", path.display()),
-            );
+            c.report("workload.trace", t.span(), format!("cannot open {}: {e}", path.display()));
             None
         }
     }
 }
 
-fn clients(
-    c: &mut Checker,
-    k: &RawClients,
-    run: &RunConfig,
-    workload: &WorkloadConfig,
-) -> ClientsConfig {
+fn clients(c: &mut Checker, k: &RawClients, run: &RunConfig, workload: &WorkloadConfig) -> ClientsConfig {
     let is_default = |span: std::ops::Range<usize>| span == (0..0);
-    let users = k
-        .users
-        .as_ref()
-        .map(|u| c.integer_in("clients.users", u, 1, 10_000_000) as u32);
+    let users = k.users.as_ref().map(|u| c.integer_in("clients.users", u, 1, 10_000_000) as u32);
     if let Some(u) = &k.users {
         if !is_default(k.rate_rps.span()) {
             c.report(
@@ -168,18 +123,10 @@ fn clients(
             );
         }
         if workload.trace.is_some() {
-            c.report(
-                "clients.users",
-                u.span(),
-                "a trace sets the arrivals: remove clients.users".into(),
-            );
+            c.report("clients.users", u.span(), "a trace sets the arrivals: remove clients.users".into());
         }
     } else if let Some(t) = &k.think_ms {
-        c.report(
-            "clients.think_ms",
-            t.span(),
-            "applies only with clients.users (closed loop)".into(),
-        );
+        c.report("clients.think_ms", t.span(), "applies only with clients.users (closed loop)".into());
     }
     if let Some(first) = k.schedule.first()
         && (users.is_some() || workload.trace.is_some())
@@ -190,18 +137,10 @@ fn clients(
             "shapes open-loop arrivals: it does not apply to closed-loop users or a trace".into(),
         );
     }
-    let base_ms = c.real_in(
-        "clients.backoff_base_ms",
-        &k.backoff_base_ms,
-        Bound::AtLeast(0.0),
-        Bound::AtMost(MAX_MS),
-    );
-    let cap_ms = c.real_in(
-        "clients.backoff_cap_ms",
-        &k.backoff_cap_ms,
-        Bound::AtLeast(0.0),
-        Bound::AtMost(MAX_MS),
-    );
+    let base_ms =
+        c.real_in("clients.backoff_base_ms", &k.backoff_base_ms, Bound::AtLeast(0.0), Bound::AtMost(MAX_MS));
+    let cap_ms =
+        c.real_in("clients.backoff_cap_ms", &k.backoff_cap_ms, Bound::AtLeast(0.0), Bound::AtMost(MAX_MS));
     if cap_ms < base_ms {
         c.report(
             "clients.backoff_cap_ms",
@@ -210,29 +149,14 @@ fn clients(
         );
     }
     ClientsConfig {
-        rate_rps: c.real_in(
-            "clients.rate_rps",
-            &k.rate_rps,
-            Bound::Above(0.0),
-            Bound::AtMost(1e9),
-        ),
+        rate_rps: c.real_in("clients.rate_rps", &k.rate_rps, Bound::Above(0.0), Bound::AtMost(1e9)),
         schedule: schedule(c, &k.schedule, run),
         users,
         think: SimTime::from_millis(k.think_ms.as_ref().map_or(1000.0, |t| {
-            c.real_in(
-                "clients.think_ms",
-                t,
-                Bound::AtLeast(0.0),
-                Bound::AtMost(MAX_MS),
-            )
+            c.real_in("clients.think_ms", t, Bound::AtLeast(0.0), Bound::AtMost(MAX_MS))
         })),
         timeout: k.timeout_ms.as_ref().map(|t| {
-            SimTime::from_millis(c.real_in(
-                "clients.timeout_ms",
-                t,
-                Bound::Above(0.0),
-                Bound::AtMost(MAX_MS),
-            ))
+            SimTime::from_millis(c.real_in("clients.timeout_ms", t, Bound::Above(0.0), Bound::AtMost(MAX_MS)))
         }),
         retry: RetryConfig {
             max_attempts: c.integer_in("clients.max_attempts", &k.max_attempts, 1, 1000) as u32,
@@ -245,12 +169,7 @@ fn clients(
                 RawJitter::Decorrelated => Jitter::Decorrelated,
             },
             budget_ratio: k.retry_budget_ratio.as_ref().map(|r| {
-                c.real_in(
-                    "clients.retry_budget_ratio",
-                    r,
-                    Bound::AtLeast(0.0),
-                    Bound::AtMost(1000.0),
-                )
+                c.real_in("clients.retry_budget_ratio", r, Bound::AtLeast(0.0), Bound::AtMost(1000.0))
             }),
             budget_burst: c.real_in(
                 "clients.retry_budget_burst",
@@ -271,27 +190,14 @@ fn schedule(c: &mut Checker, raw: &[Spanned<RawLoadStep>], run: &RunConfig) -> V
     for (i, entry) in raw.iter().enumerate() {
         let key = |name: &str| format!("clients.schedule.{i}.{name}");
         let e = entry.get_ref();
-        let at_s = c.checked(
-            &key("at_s"),
-            &e.at_s,
-            Bound::AtLeast(0.0),
-            Bound::AtMost(MAX_DURATION_S),
-        );
-        let until_s = c.checked(
-            &key("until_s"),
-            &e.until_s,
-            Bound::Above(0.0),
-            Bound::AtMost(MAX_DURATION_S),
-        );
-        let from = c.real_in(
-            &key("multiplier"),
-            &e.multiplier,
-            Bound::AtLeast(0.0),
-            Bound::AtMost(1e6),
-        );
-        let to = e.ramp_to.as_ref().map_or(from, |r| {
-            c.real_in(&key("ramp_to"), r, Bound::AtLeast(0.0), Bound::AtMost(1e6))
-        });
+        let at_s = c.checked(&key("at_s"), &e.at_s, Bound::AtLeast(0.0), Bound::AtMost(MAX_DURATION_S));
+        let until_s =
+            c.checked(&key("until_s"), &e.until_s, Bound::Above(0.0), Bound::AtMost(MAX_DURATION_S));
+        let from = c.real_in(&key("multiplier"), &e.multiplier, Bound::AtLeast(0.0), Bound::AtMost(1e6));
+        let to = e
+            .ramp_to
+            .as_ref()
+            .map_or(from, |r| c.real_in(&key("ramp_to"), r, Bound::AtLeast(0.0), Bound::AtMost(1e6)));
         let (Some(at_s), Some(until_s)) = (at_s, until_s) else {
             continue;
         };
@@ -319,12 +225,7 @@ fn schedule(c: &mut Checker, raw: &[Spanned<RawLoadStep>], run: &RunConfig) -> V
             );
         }
         previous_end = Some(previous_end.map_or(until_s, |end: f64| end.max(until_s)));
-        steps.push(LoadStep {
-            at_s,
-            until_s,
-            from,
-            to,
-        });
+        steps.push(LoadStep { at_s, until_s, from, to });
     }
     steps
 }
@@ -349,23 +250,13 @@ fn cache(c: &mut Checker, k: &RawCache) -> CacheConfig {
             RawEviction::None => EvictionKind::None,
         },
         ttl: k.ttl_s.as_ref().map(|t| {
-            SimTime::from_secs(c.real_in(
-                "cache.ttl_s",
-                t,
-                Bound::Above(0.0),
-                Bound::AtMost(MAX_DURATION_S),
-            ))
+            SimTime::from_secs(c.real_in("cache.ttl_s", t, Bound::Above(0.0), Bound::AtMost(MAX_DURATION_S)))
         }),
         ttl_mode: match k.ttl_mode {
             RawTtlMode::Insertion => TtlMode::Insertion,
             RawTtlMode::Idle => TtlMode::Idle,
         },
-        ttl_jitter: c.real_in(
-            "cache.ttl_jitter",
-            &k.ttl_jitter,
-            Bound::AtLeast(0.0),
-            Bound::AtMost(1.0),
-        ),
+        ttl_jitter: c.real_in("cache.ttl_jitter", &k.ttl_jitter, Bound::AtLeast(0.0), Bound::AtMost(1.0)),
         invalidation,
         invalidation_delay: SimTime::from_millis(c.real_in(
             "cache.invalidation_delay_ms",
@@ -397,37 +288,19 @@ fn cache(c: &mut Checker, k: &RawCache) -> CacheConfig {
         fail_open: k.fail_open,
         warm_start: k.warm_start,
         lookup: service_time(c, "cache.lookup", &k.lookup),
-        servers: k
-            .servers
-            .as_ref()
-            .map(|s| c.integer_in("cache.servers", s, 1, 1_000_000) as u32),
+        servers: k.servers.as_ref().map(|s| c.integer_in("cache.servers", s, 1, 1_000_000) as u32),
     }
 }
 
 /// A lease setting: allowed only with leases, default `default_ms`.
-fn lease_setting(
-    c: &mut Checker,
-    key: &str,
-    v: &Option<Num<f64>>,
-    default_ms: f64,
-    leases: bool,
-) -> f64 {
+fn lease_setting(c: &mut Checker, key: &str, v: &Option<Num<f64>>, default_ms: f64, leases: bool) -> f64 {
     match v {
         None => default_ms,
         Some(v) if !leases => {
-            c.report(
-                key,
-                v.span(),
-                "applies only to cache.invalidation = \"lease\"".into(),
-            );
+            c.report(key, v.span(), "applies only to cache.invalidation = \"lease\"".into());
             default_ms
         }
-        Some(v) => c.real_in(
-            key,
-            v,
-            Bound::Above(0.0),
-            Bound::AtMost(MAX_DURATION_S * 1e3),
-        ),
+        Some(v) => c.real_in(key, v, Bound::Above(0.0), Bound::AtMost(MAX_DURATION_S * 1e3)),
     }
 }
 
@@ -437,29 +310,17 @@ fn stampede(c: &mut Checker, k: &RawCache) -> Stampede {
         if let Some(v) = v
             && chosen != wanted
         {
-            c.report(
-                key,
-                v.span(),
-                format!("applies only to cache.stampede = \"{name}\""),
-            );
+            c.report(key, v.span(), format!("applies only to cache.stampede = \"{name}\""));
         }
     };
-    only_for(
-        "cache.early_refresh_beta",
-        &k.early_refresh_beta,
-        RawStampede::EarlyRefresh,
-        "early-refresh",
-    );
+    only_for("cache.early_refresh_beta", &k.early_refresh_beta, RawStampede::EarlyRefresh, "early-refresh");
     only_for(
         "cache.stale_window_s",
         &k.stale_window_s,
         RawStampede::StaleWhileRevalidate,
         "stale-while-revalidate",
     );
-    let needs_ttl = matches!(
-        chosen,
-        RawStampede::EarlyRefresh | RawStampede::StaleWhileRevalidate
-    );
+    let needs_ttl = matches!(chosen, RawStampede::EarlyRefresh | RawStampede::StaleWhileRevalidate);
     if needs_ttl && k.ttl_s.is_none() {
         c.report(
             "cache.stampede",
@@ -479,22 +340,12 @@ fn stampede(c: &mut Checker, k: &RawCache) -> Stampede {
         RawStampede::Coalesce => Stampede::Coalesce,
         RawStampede::EarlyRefresh => Stampede::EarlyRefresh {
             beta: k.early_refresh_beta.as_ref().map_or(1.0, |b| {
-                c.real_in(
-                    "cache.early_refresh_beta",
-                    b,
-                    Bound::Above(0.0),
-                    Bound::AtMost(1e3),
-                )
+                c.real_in("cache.early_refresh_beta", b, Bound::Above(0.0), Bound::AtMost(1e3))
             }),
         },
         RawStampede::StaleWhileRevalidate => Stampede::StaleWhileRevalidate {
             window: SimTime::from_secs(k.stale_window_s.as_ref().map_or(10.0, |w| {
-                c.real_in(
-                    "cache.stale_window_s",
-                    w,
-                    Bound::Above(0.0),
-                    Bound::AtMost(MAX_DURATION_S),
-                )
+                c.real_in("cache.stale_window_s", w, Bound::Above(0.0), Bound::AtMost(MAX_DURATION_S))
             })),
         },
     }
@@ -522,29 +373,19 @@ fn faults(
                 RawFaultKind::HotSetShift => FaultKind::HotSetShift,
             };
             let at_s = c
-                .checked(
-                    &key("at_s"),
-                    &r.at_s,
-                    Bound::AtLeast(0.0),
-                    Bound::AtMost(MAX_DURATION_S),
-                )
+                .checked(&key("at_s"), &r.at_s, Bound::AtLeast(0.0), Bound::AtMost(MAX_DURATION_S))
                 .unwrap_or(0.0);
             if at_s >= duration_s {
                 c.report(
                     &key("at_s"),
                     r.at_s.span(),
-                    format!(
-                        "must be before the run ends (run.duration_s = {duration_s}), got {at_s}"
-                    ),
+                    format!("must be before the run ends (run.duration_s = {duration_s}), got {at_s}"),
                 );
             }
             let duration = match (&r.duration_s, kind.lasts()) {
-                (Some(d), true) => c.real_in(
-                    &key("duration_s"),
-                    d,
-                    Bound::Above(0.0),
-                    Bound::AtMost(MAX_DURATION_S),
-                ),
+                (Some(d), true) => {
+                    c.real_in(&key("duration_s"), d, Bound::Above(0.0), Bound::AtMost(MAX_DURATION_S))
+                }
                 (None, true) => {
                     c.report(
                         &key("duration_s"),
@@ -564,9 +405,7 @@ fn faults(
                 (None, false) => 0.0,
             };
             let factor = match (&r.factor, kind.has_factor()) {
-                (Some(x), true) => {
-                    c.real_in(&key("factor"), x, Bound::Above(0.0), Bound::AtMost(1e6))
-                }
+                (Some(x), true) => c.real_in(&key("factor"), x, Bound::Above(0.0), Bound::AtMost(1e6)),
                 (None, true) => {
                     c.report(
                         &key("factor"),
@@ -592,12 +431,7 @@ fn faults(
                     "hot-set-shift re-draws popularity, which a trace does not use".into(),
                 );
             }
-            Fault {
-                kind,
-                at: SimTime::from_secs(at_s),
-                duration: SimTime::from_secs(duration),
-                factor,
-            }
+            Fault { kind, at: SimTime::from_secs(at_s), duration: SimTime::from_secs(duration), factor }
         })
         .collect()
 }
@@ -621,12 +455,7 @@ fn db(c: &mut Checker, d: &RawDb) -> DbConfig {
             ))
         }),
         cancel_on_timeout: d.cancel_on_timeout,
-        contention: c.real_in(
-            "db.contention",
-            &d.contention,
-            Bound::AtLeast(0.0),
-            Bound::AtMost(1e3),
-        ),
+        contention: c.real_in("db.contention", &d.contention, Bound::AtLeast(0.0), Bound::AtMost(1e3)),
     }
 }
 
@@ -640,21 +469,13 @@ fn service_time(c: &mut Checker, key: &str, s: &Spanned<RawServiceTime>) -> Serv
     );
     let needs_cv = matches!(raw.dist, RawDist::Lognormal | RawDist::Gamma);
     let cv = match (&raw.cv, needs_cv) {
-        (Some(cv), true) => c.real_in(
-            &format!("{key}.cv"),
-            cv,
-            Bound::Above(0.0),
-            Bound::AtMost(100.0),
-        ),
+        (Some(cv), true) => c.real_in(&format!("{key}.cv"), cv, Bound::Above(0.0), Bound::AtMost(100.0)),
         (None, true) => {
             c.report(
                 key,
                 s.span(),
-                format!(
-                    "{:?} needs `cv` (standard deviation / mean), e.g. cv = 1.5",
-                    raw.dist
-                )
-                .to_lowercase(),
+                format!("{:?} needs `cv` (standard deviation / mean), e.g. cv = 1.5", raw.dist)
+                    .to_lowercase(),
             );
             1.0
         }
@@ -678,20 +499,9 @@ fn service_time(c: &mut Checker, key: &str, s: &Spanned<RawServiceTime>) -> Serv
 
 fn slo(c: &mut Checker, s: &RawSlo) -> Slo {
     Slo {
-        p99_ms: c.real_in(
-            "slo.p99_ms",
-            &s.p99_ms,
-            Bound::Above(0.0),
-            Bound::AtMost(MAX_DURATION_S * 1e3),
-        ),
-        error_rate: c.real_in(
-            "slo.error_rate",
-            &s.error_rate,
-            Bound::AtLeast(0.0),
-            Bound::AtMost(1.0),
-        ),
-        recovery_windows: c.integer_in("slo.recovery_windows", &s.recovery_windows, 1, 1_000_000)
-            as u32,
+        p99_ms: c.real_in("slo.p99_ms", &s.p99_ms, Bound::Above(0.0), Bound::AtMost(MAX_DURATION_S * 1e3)),
+        error_rate: c.real_in("slo.error_rate", &s.error_rate, Bound::AtLeast(0.0), Bound::AtMost(1.0)),
+        recovery_windows: c.integer_in("slo.recovery_windows", &s.recovery_windows, 1, 1_000_000) as u32,
     }
 }
 
@@ -744,11 +554,7 @@ impl Checker<'_> {
         self.report(
             key,
             v.span(),
-            format!(
-                "must be a number {} and {}, got {x}",
-                low.describe(),
-                high.describe()
-            ),
+            format!("must be a number {} and {}, got {x}", low.describe(), high.describe()),
         );
         None
     }
@@ -764,11 +570,7 @@ impl Checker<'_> {
         if (low..=high).contains(&x) {
             return x;
         }
-        self.report(
-            key,
-            v.span(),
-            format!("must be an integer from {low} to {high}, got {x}"),
-        );
+        self.report(key, v.span(), format!("must be an integer from {low} to {high}, got {x}"));
         low.max(1)
     }
 }

@@ -101,11 +101,7 @@ impl CacheConfig {
 pub enum Lookup {
     /// A live entry: the version it holds, when it expires, and how long
     /// the fetch that filled it took (XFetch's δ).
-    Hit {
-        version: u32,
-        expires: SimTime,
-        fetch_time: SimTime,
-    },
+    Hit { version: u32, expires: SimTime, fetch_time: SimTime },
     /// An expired entry still inside the stale-while-revalidate window.
     Stale { version: u32 },
     /// No usable entry; `expired` if one was there but had expired.
@@ -210,9 +206,7 @@ impl CacheStore {
         let entry = &mut self.entries[slot as usize];
         if entry.expires <= now {
             if now < entry.expires.saturating_add(self.stale_window) {
-                return Lookup::Stale {
-                    version: entry.version,
-                };
+                return Lookup::Stale { version: entry.version };
             }
             self.stats.expirations += 1;
             self.remove_slot(slot);
@@ -221,11 +215,8 @@ impl CacheStore {
         if self.ttl_mode == TtlMode::Idle {
             entry.expires = self.ttl.map_or(SimTime::MAX, |ttl| now.saturating_add(ttl));
         }
-        let hit = Lookup::Hit {
-            version: entry.version,
-            expires: entry.expires,
-            fetch_time: entry.fetch_time,
-        };
+        let hit =
+            Lookup::Hit { version: entry.version, expires: entry.expires, fetch_time: entry.fetch_time };
         self.eviction.on_access(slot);
         hit
     }
@@ -237,13 +228,7 @@ impl CacheStore {
         if self.capacity == 0 {
             return Stored::Rejected;
         }
-        let entry = Entry {
-            key,
-            version,
-            refreshing: false,
-            expires: self.expiry(now),
-            fetch_time,
-        };
+        let entry = Entry { key, version, refreshing: false, expires: self.expiry(now), fetch_time };
         let slot = self.slot_of[key as usize];
         if slot != ABSENT {
             let old = self.entries[slot as usize];
@@ -253,10 +238,7 @@ impl CacheStore {
                 self.stats.expirations += 1;
             }
             // A refresh in flight stays in flight: its own answer clears it.
-            self.entries[slot as usize] = Entry {
-                refreshing: old.refreshing,
-                ..entry
-            };
+            self.entries[slot as usize] = Entry { refreshing: old.refreshing, ..entry };
             self.eviction.on_access(slot);
             return Stored::Replaced { live };
         }
@@ -291,12 +273,7 @@ impl CacheStore {
 
     /// Removes every entry (a flush, or a restart after a crash).
     pub fn clear(&mut self) {
-        let slots: Vec<u32> = self
-            .slot_of
-            .iter()
-            .copied()
-            .filter(|&s| s != ABSENT)
-            .collect();
+        let slots: Vec<u32> = self.slot_of.iter().copied().filter(|&s| s != ABSENT).collect();
         for slot in slots {
             self.remove_slot(slot);
         }
@@ -342,21 +319,12 @@ mod tests {
     use crate::engine::RandomStreams;
 
     fn config(capacity: u32, ttl: Option<SimTime>, ttl_mode: TtlMode) -> CacheConfig {
-        CacheConfig {
-            ttl,
-            ttl_mode,
-            ..CacheConfig::store_only(capacity, EvictionKind::Lru)
-        }
+        CacheConfig { ttl, ttl_mode, ..CacheConfig::store_only(capacity, EvictionKind::Lru) }
     }
 
     fn store(capacity: u32, ttl: Option<SimTime>, ttl_mode: TtlMode) -> CacheStore {
         let streams = RandomStreams::new(1);
-        CacheStore::new(
-            &config(capacity, ttl, ttl_mode),
-            10,
-            streams.stream(0),
-            streams.stream(1),
-        )
+        CacheStore::new(&config(capacity, ttl, ttl_mode), 10, streams.stream(0), streams.stream(1))
     }
 
     fn version(lookup: Lookup) -> Option<u32> {
@@ -420,9 +388,7 @@ mod tests {
         let mut lifetimes = Vec::new();
         for _ in 0..2000 {
             s.store(0, 0, T0, T0);
-            let life = (0..)
-                .map(SimTime)
-                .find(|&t| !matches!(s.lookup(0, t), Lookup::Hit { .. }));
+            let life = (0..).map(SimTime).find(|&t| !matches!(s.lookup(0, t), Lookup::Hit { .. }));
             lifetimes.push(life.unwrap().as_nanos());
         }
         let mean = lifetimes.iter().sum::<u64>() as f64 / lifetimes.len() as f64;

@@ -33,11 +33,7 @@ pub struct ClientsConfig {
 impl ClientsConfig {
     /// When the last load surge (a schedule entry above 1×) ends.
     pub fn last_surge_end(&self) -> Option<SimTime> {
-        self.schedule
-            .iter()
-            .filter(|s| s.is_surge())
-            .map(|s| SimTime::from_secs(s.until_s))
-            .max()
+        self.schedule.iter().filter(|s| s.is_surge()).map(|s| SimTime::from_secs(s.until_s)).max()
     }
 }
 
@@ -50,10 +46,7 @@ pub struct Arrivals {
 
 impl Arrivals {
     pub fn new(config: &ClientsConfig, rng: Rng) -> Self {
-        Arrivals {
-            shape: LoadShape::new(config.rate_rps, &config.schedule),
-            rng,
-        }
+        Arrivals { shape: LoadShape::new(config.rate_rps, &config.schedule), rng }
     }
 
     /// The next arrival after `now`; `None` if none ever comes.
@@ -74,10 +67,7 @@ pub struct Thinking {
 
 impl Thinking {
     pub fn new(config: &ClientsConfig, rng: Rng) -> Self {
-        Thinking {
-            mean_ns: config.think.as_nanos() as f64,
-            rng,
-        }
+        Thinking { mean_ns: config.think.as_nanos() as f64, rng }
     }
 
     pub fn next(&mut self) -> SimTime {

@@ -184,11 +184,7 @@ impl Database {
 
     /// Ends a pause: returns the queries that start now, and those
     /// `dropped` discarded on the way.
-    pub fn resume(
-        &mut self,
-        now: SimTime,
-        dropped: impl Fn(&DbJob) -> bool,
-    ) -> (Vec<Started>, Vec<DbJob>) {
+    pub fn resume(&mut self, now: SimTime, dropped: impl Fn(&DbJob) -> bool) -> (Vec<Started>, Vec<DbJob>) {
         self.station.resume(now, dropped)
     }
 }
@@ -223,23 +219,13 @@ mod tests {
             snapshot: 0,
         };
         for t in [10, 20, 30] {
-            let Admission::Started(slot) = db.submit(write, SimTime(t)) else {
-                panic!()
-            };
+            let Admission::Started(slot) = db.submit(write, SimTime(t)) else { panic!() };
             db.start(slot, SimTime(t), 1.0);
             db.complete(slot, SimTime(t), |_| false);
         }
         assert_eq!(db.version(1), 3);
-        assert_eq!(
-            db.staleness(1, 0, SimTime(100)),
-            SimTime(90),
-            "v1 committed at 10"
-        );
-        assert_eq!(
-            db.staleness(1, 2, SimTime(100)),
-            SimTime(70),
-            "v3 committed at 30"
-        );
+        assert_eq!(db.staleness(1, 0, SimTime(100)), SimTime(90), "v1 committed at 10");
+        assert_eq!(db.staleness(1, 2, SimTime(100)), SimTime(70), "v3 committed at 30");
         assert_eq!(db.staleness(1, 3, SimTime(100)), SimTime::ZERO);
     }
 }

@@ -27,6 +27,19 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
+    /// The model file's name of the kind.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::CacheDown => "cache-down",
+            FaultKind::CacheFlush => "cache-flush",
+            FaultKind::CacheSlowdown => "cache-slowdown",
+            FaultKind::DbSlowdown => "db-slowdown",
+            FaultKind::DbPause => "db-pause",
+            FaultKind::InvalidationOutage => "invalidation-outage",
+            FaultKind::HotSetShift => "hot-set-shift",
+        }
+    }
+
     /// Whether the kind lasts for a duration (or happens at an instant).
     pub fn lasts(self) -> bool {
         !matches!(self, FaultKind::CacheFlush | FaultKind::HotSetShift)
@@ -69,10 +82,7 @@ pub struct FaultState {
 
 impl FaultState {
     pub fn new(faults: &[Fault]) -> Self {
-        FaultState {
-            faults: faults.to_vec(),
-            active: vec![false; faults.len()],
-        }
+        FaultState { faults: faults.to_vec(), active: vec![false; faults.len()] }
     }
 
     pub fn fault(&self, index: usize) -> Fault {
@@ -84,10 +94,7 @@ impl FaultState {
     }
 
     fn any(&self, kind: FaultKind) -> bool {
-        self.faults
-            .iter()
-            .zip(&self.active)
-            .any(|(f, &a)| a && f.kind == kind)
+        self.faults.iter().zip(&self.active).any(|(f, &a)| a && f.kind == kind)
     }
 
     fn factor(&self, kind: FaultKind) -> f64 {
@@ -136,18 +143,9 @@ mod tests {
 
     #[test]
     fn overlapping_slowdowns_multiply_and_states_hold_while_any_is_active() {
-        let slow = |factor| Fault {
-            kind: FaultKind::DbSlowdown,
-            at: SimTime(0),
-            duration: SimTime(10),
-            factor,
-        };
-        let down = Fault {
-            kind: FaultKind::CacheDown,
-            at: SimTime(5),
-            duration: SimTime(10),
-            factor: 1.0,
-        };
+        let slow =
+            |factor| Fault { kind: FaultKind::DbSlowdown, at: SimTime(0), duration: SimTime(10), factor };
+        let down = Fault { kind: FaultKind::CacheDown, at: SimTime(5), duration: SimTime(10), factor: 1.0 };
         let mut state = FaultState::new(&[slow(2.0), slow(3.0), down]);
         assert_eq!(state.db_slowdown(), 1.0);
         state.set_active(0, true);

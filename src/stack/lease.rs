@@ -76,32 +76,20 @@ mod tests {
     #[test]
     fn a_delete_voids_the_lease_and_the_late_fill_is_dropped() {
         let mut leases = Leases::new(2, SimTime(100));
-        let Grant::Token(t) = leases.on_miss(0, SimTime(0)) else {
-            panic!()
-        };
+        let Grant::Token(t) = leases.on_miss(0, SimTime(0)) else { panic!() };
         assert_eq!(leases.on_miss(0, SimTime(1)), Grant::Wait);
         leases.void(0);
         assert!(!leases.redeem(0, t, SimTime(2)), "voided by the delete");
-        let Grant::Token(t2) = leases.on_miss(0, SimTime(3)) else {
-            panic!()
-        };
+        let Grant::Token(t2) = leases.on_miss(0, SimTime(3)) else { panic!() };
         assert!(leases.redeem(0, t2, SimTime(4)));
-        assert!(
-            !leases.redeem(0, t2, SimTime(5)),
-            "a token is redeemed once"
-        );
+        assert!(!leases.redeem(0, t2, SimTime(5)), "a token is redeemed once");
     }
 
     #[test]
     fn leases_lapse() {
         let mut leases = Leases::new(1, SimTime(10));
-        let Grant::Token(t) = leases.on_miss(0, SimTime(0)) else {
-            panic!()
-        };
-        assert!(
-            matches!(leases.on_miss(0, SimTime(10)), Grant::Token(_)),
-            "lapsed: a new lease"
-        );
+        let Grant::Token(t) = leases.on_miss(0, SimTime(0)) else { panic!() };
+        assert!(matches!(leases.on_miss(0, SimTime(10)), Grant::Token(_)), "lapsed: a new lease");
         assert!(!leases.redeem(0, t, SimTime(11)));
     }
 }

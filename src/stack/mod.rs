@@ -23,7 +23,7 @@ pub use clients::ClientsConfig;
 pub use database::DbConfig;
 pub use eviction::EvictionKind;
 pub use faults::{Fault, FaultKind};
-pub use model::{Model, RunConfig};
+pub use model::{Disturbance, Model, RunConfig};
 pub use retry::{Jitter, RetryConfig};
 pub use schedule::LoadStep;
 pub use service_time::ServiceTime;

@@ -24,6 +24,17 @@ pub struct RunConfig {
     pub max_in_flight: u64,
 }
 
+/// An interval in which the model is disturbed: a fault or a load surge.
+/// Recovery is measured from the end of the last one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Disturbance {
+    /// What it is: `cache-down`, `spike ×4`, …
+    pub label: String,
+    pub from: SimTime,
+    /// Equal to `from` for the faults that happen at an instant.
+    pub to: SimTime,
+}
+
 /// A complete, validated model of the stack.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
@@ -34,4 +45,27 @@ pub struct Model {
     pub db: DbConfig,
     pub faults: Vec<Fault>,
     pub slo: Slo,
+}
+
+impl Model {
+    /// The faults and load surges, in time order.
+    pub fn disturbances(&self) -> Vec<Disturbance> {
+        let faults = self.faults.iter().map(|f| Disturbance {
+            label: f.kind.name().to_owned(),
+            from: f.at,
+            to: f.end(),
+        });
+        let surges = self.clients.schedule.iter().filter(|s| s.is_surge()).map(|s| Disturbance {
+            label: if s.from == s.to {
+                format!("load ×{}", s.from)
+            } else {
+                format!("load ×{}→{}", s.from, s.to)
+            },
+            from: SimTime::from_secs(s.at_s),
+            to: SimTime::from_secs(s.until_s),
+        });
+        let mut all: Vec<Disturbance> = faults.chain(surges).collect();
+        all.sort_by_key(|d| (d.from, d.to));
+        all
+    }
 }

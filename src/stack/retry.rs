@@ -73,11 +73,7 @@ pub struct RetryBudget {
 
 impl RetryBudget {
     pub fn new(ratio: f64, burst: f64) -> Self {
-        RetryBudget {
-            ratio,
-            burst,
-            tokens: burst,
-        }
+        RetryBudget { ratio, burst, tokens: burst }
     }
 
     /// A first attempt was made.
@@ -133,21 +129,12 @@ mod tests {
         let (mean, min, max) = delays(Jitter::None, 3, 0.0);
         assert!(mean == 40.0 && min == 40.0 && max == 40.0);
         let (mean, min, max) = delays(Jitter::Full, 3, 0.0);
-        assert!(
-            close(mean, 20.0) && min >= 0.0 && max <= 40.0 && max > 39.0,
-            "{mean} {min} {max}"
-        );
+        assert!(close(mean, 20.0) && min >= 0.0 && max <= 40.0 && max > 39.0, "{mean} {min} {max}");
         let (mean, min, max) = delays(Jitter::Equal, 3, 0.0);
-        assert!(
-            close(mean, 30.0) && (20.0..21.0).contains(&min) && max <= 40.0,
-            "{mean} {min} {max}"
-        );
+        assert!(close(mean, 30.0) && (20.0..21.0).contains(&min) && max <= 40.0, "{mean} {min} {max}");
         // Decorrelated after a 20 ms delay: uniform on [10, 60].
         let (mean, min, max) = delays(Jitter::Decorrelated, 3, 20.0);
-        assert!(
-            close(mean, 35.0) && min >= 10.0 && max <= 60.0 && max > 59.0,
-            "{mean} {min} {max}"
-        );
+        assert!(close(mean, 35.0) && min >= 10.0 && max <= 60.0 && max > 59.0, "{mean} {min} {max}");
         // The cap holds: retry 10 would be 5 s uncapped.
         let (mean, _, max) = delays(Jitter::None, 10, 0.0);
         assert!(mean == 100.0 && max == 100.0);

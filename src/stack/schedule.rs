@@ -43,22 +43,12 @@ impl LoadShape {
         let mut t = 0.0;
         for step in steps {
             if step.at_s > t {
-                pieces.push(LoadStep {
-                    at_s: t,
-                    until_s: step.at_s,
-                    from: 1.0,
-                    to: 1.0,
-                });
+                pieces.push(LoadStep { at_s: t, until_s: step.at_s, from: 1.0, to: 1.0 });
             }
             pieces.push(*step);
             t = step.until_s;
         }
-        pieces.push(LoadStep {
-            at_s: t,
-            until_s: f64::INFINITY,
-            from: 1.0,
-            to: 1.0,
-        });
+        pieces.push(LoadStep { at_s: t, until_s: f64::INFINITY, from: 1.0, to: 1.0 });
         LoadShape { rate_rps, pieces }
     }
 
@@ -70,9 +60,7 @@ impl LoadShape {
     }
 
     fn piece_at(&self, t_s: f64) -> usize {
-        self.pieces
-            .partition_point(|p| p.until_s <= t_s)
-            .min(self.pieces.len() - 1)
+        self.pieces.partition_point(|p| p.until_s <= t_s).min(self.pieces.len() - 1)
     }
 
     /// The time of the next arrival after `now_s`, given a unit-exponential
@@ -88,11 +76,7 @@ impl LoadShape {
                 0.0
             };
             let span = p.until_s - t;
-            let mass = if span.is_finite() {
-                (start + end_rate) / 2.0 * span
-            } else {
-                f64::INFINITY
-            };
+            let mass = if span.is_finite() { (start + end_rate) / 2.0 * span } else { f64::INFINITY };
             if e <= mass {
                 if start <= 0.0 && slope <= 0.0 {
                     return None;
@@ -127,18 +111,8 @@ mod tests {
         LoadShape::new(
             100.0,
             &[
-                LoadStep {
-                    at_s: 10.0,
-                    until_s: 20.0,
-                    from: 3.0,
-                    to: 3.0,
-                },
-                LoadStep {
-                    at_s: 30.0,
-                    until_s: 40.0,
-                    from: 0.0,
-                    to: 2.0,
-                },
+                LoadStep { at_s: 10.0, until_s: 20.0, from: 3.0, to: 3.0 },
+                LoadStep { at_s: 30.0, until_s: 40.0, from: 0.0, to: 2.0 },
             ],
         )
     }
@@ -174,25 +148,14 @@ mod tests {
             }
         }
         assert!((total as f64 / 140_000.0 - 1.0).abs() < 0.01, "{total}");
-        assert!(
-            (in_spike as f64 / 60_000.0 - 1.0).abs() < 0.015,
-            "{in_spike}"
-        );
+        assert!((in_spike as f64 / 60_000.0 - 1.0).abs() < 0.015, "{in_spike}");
     }
 
     #[test]
     fn a_zero_rate_for_ever_has_no_next_arrival() {
         let s = LoadShape::new(0.0, &[]);
         assert_eq!(s.next_arrival(0.0, 1.0), None);
-        let ramp_down = LoadShape::new(
-            10.0,
-            &[LoadStep {
-                at_s: 0.0,
-                until_s: 1.0,
-                from: 1.0,
-                to: 0.0,
-            }],
-        );
+        let ramp_down = LoadShape::new(10.0, &[LoadStep { at_s: 0.0, until_s: 1.0, from: 1.0, to: 0.0 }]);
         // Mass of the ramp is 5: a draw of 2 lands inside it.
         let t = ramp_down.next_arrival(0.0, 2.0).unwrap();
         assert!((10.0 * t - 5.0 * t * t - 2.0).abs() < 1e-9);

@@ -92,9 +92,7 @@ mod tests {
         let sampler = service.sampler();
         let mut rng = RandomStreams::new(3).stream(0);
         let n = 400_000;
-        let draws: Vec<f64> = (0..n)
-            .map(|_| sampler.sample(&mut rng).as_millis())
-            .collect();
+        let draws: Vec<f64> = (0..n).map(|_| sampler.sample(&mut rng).as_millis()).collect();
         let mean = draws.iter().sum::<f64>() / n as f64;
         let var = draws.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
         (mean, var.sqrt() / mean)
@@ -108,30 +106,13 @@ mod tests {
         let cases = [
             (ServiceTime::Exponential { mean_ms: 2.0 }, 1.0, 0.02),
             (ServiceTime::Deterministic { mean_ms: 2.0 }, 0.0, 1e-9),
-            (
-                ServiceTime::Gamma {
-                    mean_ms: 2.0,
-                    cv: 0.5,
-                },
-                0.5,
-                0.02,
-            ),
-            (
-                ServiceTime::Lognormal {
-                    mean_ms: 2.0,
-                    cv: 2.0,
-                },
-                2.0,
-                0.08,
-            ),
+            (ServiceTime::Gamma { mean_ms: 2.0, cv: 0.5 }, 0.5, 0.02),
+            (ServiceTime::Lognormal { mean_ms: 2.0, cv: 2.0 }, 2.0, 0.08),
         ];
         for (service, cv, cv_tol) in cases {
             let (mean, sample_cv) = moments(service);
             assert!((mean / 2.0 - 1.0).abs() < 0.015, "{service:?}: mean {mean}");
-            assert!(
-                (sample_cv - cv).abs() <= cv_tol * cv.max(1.0),
-                "{service:?}: cv {sample_cv}"
-            );
+            assert!((sample_cv - cv).abs() <= cv_tol * cv.max(1.0), "{service:?}: cv {sample_cv}");
         }
     }
 

@@ -79,11 +79,7 @@ impl Flights {
     /// Makes an attempt wait for the flight of `key`.
     pub fn wait(&mut self, key: u32, request: u32, attempt: u32) {
         let next = self.first_waiter[key as usize];
-        self.first_waiter[key as usize] = self.waiters.insert(Waiter {
-            request,
-            attempt,
-            next,
-        });
+        self.first_waiter[key as usize] = self.waiters.insert(Waiter { request, attempt, next });
     }
 
     /// Ends the flight of `key`; returns its waiters, longest-waiting first.
@@ -125,9 +121,7 @@ mod tests {
         let mut rng = RandomStreams::new(5).stream(0);
         let (delta, beta, gap) = (SimTime::from_secs(1.0), 1.0, SimTime::from_secs(2.0));
         let n = 200_000;
-        let hits = (0..n)
-            .filter(|_| xfetch_triggers(SimTime::ZERO, gap, delta, beta, &mut rng))
-            .count();
+        let hits = (0..n).filter(|_| xfetch_triggers(SimTime::ZERO, gap, delta, beta, &mut rng)).count();
         let p = hits as f64 / n as f64;
         assert!((p - (-2.0f64).exp()).abs() < 0.003, "{p}");
     }

@@ -102,26 +102,18 @@ impl<J> Station<J> {
             self.busy.add(1, now);
             return Admission::Started(self.in_service.insert(job));
         }
-        if self
-            .queue_limit
-            .is_some_and(|limit| self.waiting.len() as u64 >= limit)
-        {
+        if self.queue_limit.is_some_and(|limit| self.waiting.len() as u64 >= limit) {
             return Admission::Rejected;
         }
         let ticket = self.next_ticket;
         self.next_ticket += 1;
-        self.waiting.push_back(Waiting {
-            job,
-            since: now,
-            ticket,
-        });
+        self.waiting.push_back(Waiting { job, since: now, ticket });
         self.queued.add(1, now);
         Admission::Queued { ticket }
     }
 
     fn has_free_server(&self) -> bool {
-        self.servers
-            .is_none_or(|c| (self.in_service.len() as u64) < u64::from(c))
+        self.servers.is_none_or(|c| (self.in_service.len() as u64) < u64::from(c))
     }
 
     /// Stops starting jobs; jobs in service are not affected.
@@ -163,18 +155,13 @@ impl<J> Station<J> {
                 discarded.push(next.job);
                 continue;
             }
-            return Some(Started {
-                slot: self.in_service.insert(next.job),
-                waited: now - next.since,
-            });
+            return Some(Started { slot: self.in_service.insert(next.job), waited: now - next.since });
         }
     }
 
     /// The job in service in `slot`.
     pub fn job_mut(&mut self, slot: u32) -> &mut J {
-        self.in_service
-            .get_mut(slot)
-            .expect("a job is in service in this slot")
+        self.in_service.get_mut(slot).expect("a job is in service in this slot")
     }
 
     /// The job in `slot` completes at `now`. Returns it, the next waiting
@@ -186,16 +173,9 @@ impl<J> Station<J> {
         now: SimTime,
         dropped: impl Fn(&J) -> bool,
     ) -> (J, Option<Started>, Vec<J>) {
-        let job = self
-            .in_service
-            .remove(slot)
-            .expect("a job is in service in this slot");
+        let job = self.in_service.remove(slot).expect("a job is in service in this slot");
         let mut discarded = Vec::new();
-        let next = if self.paused {
-            None
-        } else {
-            self.start_next(now, &dropped, &mut discarded)
-        };
+        let next = if self.paused { None } else { self.start_next(now, &dropped, &mut discarded) };
         if next.is_none() {
             self.busy.sub(1, now);
         }
@@ -224,10 +204,7 @@ mod tests {
         let Admission::Started(first) = station.arrive('a', SimTime(0)) else {
             panic!("an idle server takes the job")
         };
-        assert_eq!(
-            station.arrive('b', SimTime(1)),
-            Admission::Queued { ticket: 0 }
-        );
+        assert_eq!(station.arrive('b', SimTime(1)), Admission::Queued { ticket: 0 });
         assert_eq!(station.arrive('c', SimTime(2)), Admission::Rejected);
         let (done, next, _) = station.finish(first, SimTime(5), |_| false);
         assert_eq!(done, 'a');
@@ -241,15 +218,10 @@ mod tests {
     #[test]
     fn a_paused_station_queues_and_resumes_up_to_its_servers() {
         let mut station = Station::new(Some(2), None, Discipline::Fifo);
-        let Admission::Started(first) = station.arrive('a', SimTime(0)) else {
-            panic!()
-        };
+        let Admission::Started(first) = station.arrive('a', SimTime(0)) else { panic!() };
         station.pause();
         let queued = |a| matches!(a, Admission::Queued { .. });
-        assert!(
-            queued(station.arrive('b', SimTime(1))),
-            "a free server, but paused"
-        );
+        assert!(queued(station.arrive('b', SimTime(1))), "a free server, but paused");
         assert!(queued(station.arrive('c', SimTime(1))));
         assert!(queued(station.arrive('d', SimTime(1))));
         let (_, next, _) = station.finish(first, SimTime(2), |_| false);
@@ -264,12 +236,8 @@ mod tests {
     #[test]
     fn lifo_serves_the_newest_and_expiry_takes_the_oldest() {
         let mut station = Station::new(Some(1), None, Discipline::Lifo);
-        let Admission::Started(first) = station.arrive('a', SimTime(0)) else {
-            panic!()
-        };
-        let Admission::Queued { ticket: b } = station.arrive('b', SimTime(1)) else {
-            panic!()
-        };
+        let Admission::Started(first) = station.arrive('a', SimTime(0)) else { panic!() };
+        let Admission::Queued { ticket: b } = station.arrive('b', SimTime(1)) else { panic!() };
         station.arrive('c', SimTime(2));
         station.arrive('d', SimTime(3));
         assert_eq!(station.expire(b, SimTime(4)), Some('b'), "b waited longest");
@@ -284,10 +252,7 @@ mod tests {
     fn unlimited_servers_never_queue() {
         let mut station = Station::new(None, Some(0), Discipline::Fifo);
         for t in 0..100 {
-            assert!(matches!(
-                station.arrive(t, SimTime(t)),
-                Admission::Started(_)
-            ));
+            assert!(matches!(station.arrive(t, SimTime(t)), Admission::Started(_)));
         }
         assert_eq!(station.busy().value(), 100);
     }

@@ -63,10 +63,7 @@ impl TraceReader {
     pub fn next_row(&mut self) -> Result<Option<TraceRow>, TraceError> {
         loop {
             self.buffer.clear();
-            let read = self
-                .reader
-                .read_line(&mut self.buffer)
-                .map_err(|e| self.error(e.to_string()))?;
+            let read = self.reader.read_line(&mut self.buffer).map_err(|e| self.error(e.to_string()))?;
             if read == 0 {
                 return Ok(None);
             }
@@ -84,29 +81,18 @@ impl TraceReader {
     fn parse(&self, text: &str) -> Result<TraceRow, String> {
         let fields: Vec<&str> = text.split(',').map(str::trim).collect();
         let [t_s, key, op] = fields[..] else {
-            return Err(format!(
-                "expected 3 fields `t_s,key,op`, found {}: {text:?}",
-                fields.len()
-            ));
+            return Err(format!("expected 3 fields `t_s,key,op`, found {}: {text:?}", fields.len()));
         };
-        let t: f64 = t_s
-            .parse()
-            .map_err(|_| format!("t_s must be a number of seconds, got {t_s:?}"))?;
+        let t: f64 = t_s.parse().map_err(|_| format!("t_s must be a number of seconds, got {t_s:?}"))?;
         if !t.is_finite() || t < 0.0 {
             return Err(format!("t_s must be finite and >= 0, got {t_s}"));
         }
         let at = SimTime::from_secs(t);
         if at < self.last {
-            return Err(format!(
-                "t_s must not decrease: {t_s} comes after {}",
-                self.last.as_secs()
-            ));
+            return Err(format!("t_s must not decrease: {t_s} comes after {}", self.last.as_secs()));
         }
         let key: u32 = key.parse().ok().filter(|k| *k < self.keys).ok_or_else(|| {
-            format!(
-                "key must be an integer from 0 to {} (workload.keys − 1), got {key:?}",
-                self.keys - 1
-            )
+            format!("key must be an integer from 0 to {} (workload.keys − 1), got {key:?}", self.keys - 1)
         })?;
         let op = match op {
             "get" | "read" => Op::Read,
@@ -117,11 +103,7 @@ impl TraceReader {
     }
 
     fn error(&self, message: String) -> TraceError {
-        TraceError {
-            path: self.path.clone(),
-            line: self.line,
-            message,
-        }
+        TraceError { path: self.path.clone(), line: self.line, message }
     }
 }
 
@@ -142,11 +124,7 @@ mod tests {
         let (_dir, mut r) = reader("t_s,key,op\n0.5,3,get\n\n0.5,4,set\n");
         assert_eq!(
             r.next_row().unwrap().unwrap(),
-            TraceRow {
-                at: SimTime::from_secs(0.5),
-                key: 3,
-                op: Op::Read
-            }
+            TraceRow { at: SimTime::from_secs(0.5), key: 3, op: Op::Read }
         );
         assert_eq!(r.next_row().unwrap().unwrap().op, Op::Write);
         assert!(r.next_row().unwrap().is_none());
@@ -157,10 +135,7 @@ mod tests {
         for (text, needle) in [
             ("1.0,3\n", "t.csv:1: expected 3 fields"),
             ("1.0,3,get\n0.5,3,get\n", "t.csv:2: t_s must not decrease"),
-            (
-                "1.0,10,get\n",
-                "t.csv:1: key must be an integer from 0 to 9",
-            ),
+            ("1.0,10,get\n", "t.csv:1: key must be an integer from 0 to 9"),
             ("x,1,get\n", "t.csv:1: t_s must be a number"),
             ("1,1,del\n", "t.csv:1: op must be"),
         ] {

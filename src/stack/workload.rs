@@ -70,13 +70,7 @@ impl Workload {
                 AliasTable::new(config.probabilities()).expect("validated: keys >= 1, s finite")
             }
         };
-        Workload {
-            ranks,
-            key_of_rank: Vec::new(),
-            read_fraction: config.read_fraction,
-            key_rng,
-            op_rng,
-        }
+        Workload { ranks, key_of_rank: Vec::new(), read_fraction: config.read_fraction, key_rng, op_rng }
     }
 
     pub fn next_key(&mut self) -> u32 {
@@ -131,10 +125,7 @@ mod tests {
         let before = top_share(&mut w);
         w.shift_hot_set(1000, &mut streams.stream(2));
         let after = top_share(&mut w);
-        assert!(
-            before > 0.4 && after < 0.1,
-            "keys 0..10 drew {before} before, {after} after"
-        );
+        assert!(before > 0.4 && after < 0.1, "keys 0..10 drew {before} before, {after} after");
     }
 
     #[test]

@@ -44,11 +44,7 @@ fn metric_kinds() -> Vec<(String, Kind)> {
         .zip(values.iter())
         .filter(|(name, _)| !NOT_AVERAGED.contains(name))
         .map(|(name, value)| {
-            let kind = if value == "true" || value == "false" {
-                Kind::Share
-            } else {
-                Kind::Number
-            };
+            let kind = if value == "true" || value == "false" { Kind::Share } else { Kind::Number };
             (name.to_owned(), kind)
         })
         .collect()
@@ -64,11 +60,7 @@ pub fn summarize(rows: &[RunRow]) -> Vec<StringRecord> {
     let mut start = 0;
     while start < rows.len() {
         let key = (&rows[start].variant, &rows[start].axes);
-        let end = start
-            + rows[start..]
-                .iter()
-                .take_while(|r| (&r.variant, &r.axes) == key)
-                .count();
+        let end = start + rows[start..].iter().take_while(|r| (&r.variant, &r.axes) == key).count();
         let group = &rows[start..end];
         let cells: Vec<StringRecord> = group.iter().map(|r| fields(&r.summary).1).collect();
         let mut record = StringRecord::new();
@@ -77,10 +69,7 @@ pub fn summarize(rows: &[RunRow]) -> Vec<StringRecord> {
             record.push_field(a);
         }
         record.push_field(&group.len().to_string());
-        let diverged = cells
-            .iter()
-            .filter(|c| column(c, &columns, "status") == "diverged")
-            .count();
+        let diverged = cells.iter().filter(|c| column(c, &columns, "status") == "diverged").count();
         record.push_field(&format_number(diverged as f64 / group.len() as f64));
         for (name, kind) in &kinds {
             let values: Vec<&str> = cells.iter().map(|c| column(c, &columns, name)).collect();
@@ -104,10 +93,7 @@ pub fn summarize(rows: &[RunRow]) -> Vec<StringRecord> {
 }
 
 fn column<'a>(cells: &'a StringRecord, columns: &StringRecord, name: &str) -> &'a str {
-    let i = columns
-        .iter()
-        .position(|c| c == name)
-        .expect("a summary column");
+    let i = columns.iter().position(|c| c == name).expect("a summary column");
     cells.get(i).unwrap_or_default()
 }
 
@@ -123,9 +109,8 @@ pub fn mean_ci95(values: &[f64]) -> (Option<f64>, Option<f64>) {
         return (Some(mean), None);
     }
     let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
-        .expect("n − 1 ≥ 1 degrees of freedom")
-        .inverse_cdf(0.975);
+    let t =
+        StudentsT::new(0.0, 1.0, (n - 1) as f64).expect("n − 1 ≥ 1 degrees of freedom").inverse_cdf(0.975);
     (Some(mean), Some(t * (var / n as f64).sqrt()))
 }
 
@@ -133,10 +118,7 @@ pub fn mean_ci95(values: &[f64]) -> (Option<f64>, Option<f64>) {
 fn format_number(x: f64) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.serialize(x).expect("writing to memory");
-    String::from_utf8(writer.into_inner().expect("writing to memory"))
-        .expect("ASCII")
-        .trim_end()
-        .to_owned()
+    String::from_utf8(writer.into_inner().expect("writing to memory")).expect("ASCII").trim_end().to_owned()
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::sync::mpsc;
 
 use rayon::prelude::*;
 
-use crate::report::{Journal, RowsError, RunRow, read_runs, write_runs};
+use crate::report::{Journal, RowsError, RunMeta, RunRow, file_name, read_runs, write_run, write_runs};
 use crate::stack::{self, RunError};
 
 use super::plan::{Job, Plan};
@@ -30,10 +30,7 @@ impl Shard {
     pub fn parse(text: &str) -> Result<Shard, String> {
         let bad = || format!("--shard takes K/N with 0 <= K < N, such as 0/4; got {text:?}");
         let (k, n) = text.split_once('/').ok_or_else(bad)?;
-        let (index, count) = (
-            k.trim().parse().map_err(|_| bad())?,
-            n.trim().parse().map_err(|_| bad())?,
-        );
+        let (index, count) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
         if count == 0 || index >= count {
             return Err(bad());
         }
@@ -73,10 +70,7 @@ pub struct SweepOutcome {
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
     #[error("cannot write {}: {source}", path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Write { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Rows(#[from] RowsError),
     #[error("job {job}: {source}")]
@@ -105,11 +99,8 @@ pub fn run_sweep(
     let journal_path = out.join(JOURNAL);
     let runs_path = out.join("runs.csv");
 
-    let mine: Vec<&Job> = plan
-        .jobs
-        .iter()
-        .filter(|j| options.shard.is_none_or(|s| s.takes(j.index)))
-        .collect();
+    let mine: Vec<&Job> =
+        plan.jobs.iter().filter(|j| options.shard.is_none_or(|s| s.takes(j.index))).collect();
     let mut done: Vec<Option<RunRow>> = vec![None; plan.jobs.len()];
     if options.resume {
         for path in [&runs_path, &journal_path] {
@@ -133,11 +124,7 @@ pub fn run_sweep(
         fs::remove_file(&journal_path).map_err(write_err(&journal_path))?;
     }
     let reused = done.iter().filter(|r| r.is_some()).count();
-    let todo: Vec<&Job> = mine
-        .iter()
-        .copied()
-        .filter(|j| done[j.index].is_none())
-        .collect();
+    let todo: Vec<&Job> = mine.iter().copied().filter(|j| done[j.index].is_none()).collect();
 
     // The journal starts with the reused rows, so that an interruption now
     // still leaves every finished job on disk.
@@ -149,16 +136,12 @@ pub fn run_sweep(
         journal.append(row).map_err(write_err(&journal_path))?;
     }
 
-    let threads = options
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads =
+        options.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| SweepError::Threads {
-            threads,
-            message: e.to_string(),
-        })?;
+        .map_err(|e| SweepError::Threads { threads, message: e.to_string() })?;
     let total = mine.len();
     let mut finished = reused;
     let mut events = 0u64;
@@ -170,13 +153,13 @@ pub fn run_sweep(
             pool.install(|| {
                 todo.par_iter().for_each_with(sender, |sender, job| {
                     let result = stack::run(&job.model)
-                        .map(|r| {
+                        .map_err(|source| SweepError::Run { job: job.index, source })
+                        .and_then(|r| {
+                            if plan.draws_timeline(job) {
+                                write_timeline(plan, job, &r, out)?;
+                            }
                             let events = r.summary.events;
-                            (row(plan, job, r.summary), events)
-                        })
-                        .map_err(|source| SweepError::Run {
-                            job: job.index,
-                            source,
+                            Ok((row(plan, job, r.summary), events))
                         });
                     // The receiver only stops listening after a failure.
                     let _ = sender.send(result);
@@ -187,10 +170,7 @@ pub fn run_sweep(
             match result {
                 Ok((row, job_events)) => {
                     if let Err(e) = journal.append(&row) {
-                        failure.get_or_insert(SweepError::Write {
-                            path: journal_path.clone(),
-                            source: e,
-                        });
+                        failure.get_or_insert(SweepError::Write { path: journal_path.clone(), source: e });
                     }
                     events += job_events;
                     finished += 1;
@@ -210,13 +190,28 @@ pub fn run_sweep(
     let rows: Vec<RunRow> = done.into_iter().flatten().collect();
     write_runs(&runs_path, &axes, &rows).map_err(write_err(&runs_path))?;
     fs::remove_file(&journal_path).map_err(write_err(&journal_path))?;
-    Ok(SweepOutcome {
-        jobs: total,
-        ran: todo.len(),
-        reused,
-        rows,
-        events,
-    })
+    Ok(SweepOutcome { jobs: total, ran: todo.len(), reused, rows, events })
+}
+
+/// The files of a variant's timeline job: `timelines/<variant>/`.
+fn write_timeline(plan: &Plan, job: &Job, result: &stack::RunResult, out: &Path) -> Result<(), SweepError> {
+    let variant = plan.variant_name(job);
+    let dir = out.join("timelines").join(file_name(variant));
+    let model_name =
+        plan.experiment.model.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let labels: Vec<String> = plan
+        .axis_names()
+        .iter()
+        .zip(plan.axis_labels(job))
+        .map(|(axis, value)| format!("{axis} = {value}"))
+        .collect();
+    let title = if labels.is_empty() {
+        format!("{model_name}: {variant}")
+    } else {
+        format!("{model_name}: {variant} at {}", labels.join(", "))
+    };
+    let meta = RunMeta::of(&title, &job.model);
+    write_run(&dir, result, &meta).map_err(|source| SweepError::Write { path: dir, source })
 }
 
 fn row(plan: &Plan, job: &Job, summary: crate::metrics::Summary) -> RunRow {

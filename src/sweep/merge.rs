@@ -10,18 +10,9 @@ pub enum MergeError {
     #[error(transparent)]
     Rows(#[from] RowsError),
     #[error("{}: its axes ({}) differ from {}'s ({}): not shards of one experiment", .path.display(), .axes.join(", "), .first.display(), .first_axes.join(", "))]
-    Axes {
-        path: PathBuf,
-        axes: Vec<String>,
-        first: PathBuf,
-        first_axes: Vec<String>,
-    },
+    Axes { path: PathBuf, axes: Vec<String>, first: PathBuf, first_axes: Vec<String> },
     #[error("job {job} is in two shards with different configurations ({}, {})", .first.display(), .second.display())]
-    Conflict {
-        job: usize,
-        first: PathBuf,
-        second: PathBuf,
-    },
+    Conflict { job: usize, first: PathBuf, second: PathBuf },
 }
 
 /// The rows of every `runs.csv` in `runs`, sorted by job, with their axes.

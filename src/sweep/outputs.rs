@@ -31,12 +31,18 @@ pub fn write_sweep_files(
 ) -> Result<(), SweepError> {
     write_summary(out, &plan.axis_names(), rows)?;
     let path = out.join("experiment.json");
+    let slo = plan.jobs.first().map(|j| j.model.slo.clone()).unwrap_or(crate::metrics::Slo {
+        p99_ms: 500.0,
+        error_rate: 0.01,
+        recovery_windows: 5,
+    });
     write_manifest(
         &path,
         &plan.experiment,
         command_line,
         plan.jobs.len(),
         shard.map(|s| (s.index, s.count)),
+        &slo,
     )
     .map_err(write_error(&path))
 }
@@ -49,10 +55,7 @@ pub enum MergeFailure {
     #[error(transparent)]
     Write(#[from] SweepError),
     #[error("{}: {source}", path.display())]
-    Manifest {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Manifest { path: PathBuf, source: std::io::Error },
     #[error("nothing to merge: give the output directories of the shards")]
     Nothing,
 }
@@ -67,19 +70,41 @@ pub fn merge_dirs(
     let first = dirs.first().ok_or(MergeFailure::Nothing)?;
     let runs: Vec<PathBuf> = dirs.iter().map(|d| d.join("runs.csv")).collect();
     let (axes, rows) = merge_rows(&runs)?;
-    std::fs::create_dir_all(out)
-        .map_err(write_error(out))
-        .map_err(MergeFailure::Write)?;
+    std::fs::create_dir_all(out).map_err(write_error(out)).map_err(MergeFailure::Write)?;
     let runs_path = out.join("runs.csv");
     write_runs(&runs_path, &axes, &rows).map_err(write_error(&runs_path))?;
     write_summary(out, &axes, &rows)?;
     let manifest = first.join("experiment.json");
-    let value =
-        merged_manifest(&manifest, command_line).map_err(|source| MergeFailure::Manifest {
-            path: manifest.clone(),
-            source,
-        })?;
+    let value = merged_manifest(&manifest, command_line)
+        .map_err(|source| MergeFailure::Manifest { path: manifest.clone(), source })?;
     let path = out.join("experiment.json");
     write_json(&path, &value).map_err(write_error(&path))?;
+    for dir in dirs {
+        copy_timelines(&dir.join("timelines"), &out.join("timelines"))?;
+    }
     Ok(rows)
+}
+
+/// Copies the timeline folders a shard drew (each variant's lives in the
+/// shard that ran its timeline job).
+fn copy_timelines(from: &Path, to: &Path) -> Result<(), SweepError> {
+    if !from.is_dir() {
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(from).map_err(write_error(from))?;
+    for entry in entries {
+        let source = entry.map_err(write_error(from))?.path();
+        if !source.is_dir() {
+            continue;
+        }
+        let target = to.join(source.file_name().unwrap_or_default());
+        std::fs::create_dir_all(&target).map_err(write_error(&target))?;
+        for file in ["summary.csv", "timeseries.csv", "run.json"] {
+            if source.join(file).exists() {
+                let dest = target.join(file);
+                std::fs::copy(source.join(file), &dest).map_err(write_error(&dest))?;
+            }
+        }
+    }
+    Ok(())
 }

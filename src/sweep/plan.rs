@@ -40,25 +40,22 @@ pub struct Plan {
 impl Plan {
     /// The axis paths, in order.
     pub fn axis_names(&self) -> Vec<String> {
-        self.experiment
-            .axes
-            .iter()
-            .map(|a| a.path.clone())
-            .collect()
+        self.experiment.axes.iter().map(|a| a.path.clone()).collect()
     }
 
     /// The labels of a job's axis values.
     pub fn axis_labels(&self, job: &Job) -> Vec<String> {
-        self.experiment
-            .axes
-            .iter()
-            .zip(&job.point)
-            .map(|(axis, &i)| axis.values[i].label.clone())
-            .collect()
+        self.experiment.axes.iter().zip(&job.point).map(|(axis, &i)| axis.values[i].label.clone()).collect()
     }
 
     pub fn variant_name(&self, job: &Job) -> &str {
         &self.experiment.variants[job.variant].name
+    }
+
+    /// Whether `job` draws its variant's timeline: replication 0 at the
+    /// experiment's timeline point.
+    pub fn draws_timeline(&self, job: &Job) -> bool {
+        job.replication == 0 && job.point == self.experiment.timeline
     }
 }
 
@@ -66,15 +63,9 @@ impl Plan {
 /// first, and validates every job's model. All problems are reported at
 /// once, each once.
 pub fn plan(experiment: Experiment, base: &[String]) -> Result<Plan, ScenarioError> {
-    let text = std::fs::read_to_string(&experiment.model)
-        .map_err(|e| ScenarioError::read(&experiment.model, e))?;
-    let points = cartesian(
-        &experiment
-            .axes
-            .iter()
-            .map(|a| a.values.len())
-            .collect::<Vec<_>>(),
-    );
+    let text =
+        std::fs::read_to_string(&experiment.model).map_err(|e| ScenarioError::read(&experiment.model, e))?;
+    let points = cartesian(&experiment.axes.iter().map(|a| a.values.len()).collect::<Vec<_>>());
     let streams = RandomStreams::new(experiment.seed);
     let mut problems: Vec<Problem> = Vec::new();
     let mut jobs = Vec::new();
@@ -116,10 +107,7 @@ pub fn plan(experiment: Experiment, base: &[String]) -> Result<Plan, ScenarioErr
                     replication,
                     seed,
                     model,
-                    config_hash: format!(
-                        "{:016x}",
-                        fnv1a(format!("{resolved}\nseed={seed}").as_bytes())
-                    ),
+                    config_hash: format!("{:016x}", fnv1a(format!("{resolved}\nseed={seed}").as_bytes())),
                 });
             }
         }
@@ -148,9 +136,7 @@ fn cartesian(sizes: &[usize]) -> Vec<Vec<usize>> {
 /// FNV-1a, 64 bits: a stable fingerprint of a configuration (not a
 /// cryptographic hash; it only has to notice a changed model).
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 #[cfg(test)]
@@ -159,10 +145,7 @@ mod tests {
 
     #[test]
     fn the_cartesian_product_varies_the_last_axis_fastest() {
-        assert_eq!(
-            cartesian(&[2, 3]),
-            [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]
-        );
+        assert_eq!(cartesian(&[2, 3]), [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]);
         assert_eq!(cartesian(&[]), [Vec::<usize>::new()]);
     }
 }

@@ -12,22 +12,12 @@ fn rejects(text: &str, args: &[&str], needles: &[&str]) {
     let path = dir.path().join("model.toml");
     fs::write(&path, text).unwrap();
     let out = dir.path().join("out");
-    let assert = cli()
-        .arg("run")
-        .arg(&path)
-        .args(args)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(2);
+    let assert = cli().arg("run").arg(&path).args(args).arg("--out").arg(&out).assert().code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(!stderr.contains("panicked"), "{stderr}");
     for needle in needles {
         let needle = needle.replace("{file}", &path.display().to_string());
-        assert!(
-            stderr.contains(&needle),
-            "stderr lacks {needle:?}:\n{stderr}"
-        );
+        assert!(stderr.contains(&needle), "stderr lacks {needle:?}:\n{stderr}");
     }
     assert!(!out.exists(), "bad input must not create output");
 }
@@ -37,31 +27,18 @@ fn unknown_key_names_the_key_and_the_valid_ones() {
     rejects(
         "[cache]\ncapacity = 10\nttll_s = 5\n",
         &[],
-        &[
-            "{file}:3:1",
-            "cache.ttll_s",
-            "unknown field `ttll_s`",
-            "`ttl_s`",
-        ],
+        &["{file}:3:1", "cache.ttll_s", "unknown field `ttll_s`", "`ttl_s`"],
     );
 }
 
 #[test]
 fn unknown_section_is_an_error() {
-    rejects(
-        "[cahce]\ncapacity = 10\n",
-        &[],
-        &["{file}:1:2", "unknown field `cahce`", "`cache`"],
-    );
+    rejects("[cahce]\ncapacity = 10\n", &[], &["{file}:1:2", "unknown field `cahce`", "`cache`"]);
 }
 
 #[test]
 fn wrong_type_names_the_expected_type() {
-    rejects(
-        "[workload]\nkeys = \"many\"\n",
-        &[],
-        &["{file}:2:8", "workload.keys", "expected u64"],
-    );
+    rejects("[workload]\nkeys = \"many\"\n", &[], &["{file}:2:8", "workload.keys", "expected u64"]);
 }
 
 #[test]
@@ -91,16 +68,8 @@ fn negative_or_zero_rate_is_out_of_range() {
 
 #[test]
 fn not_a_number_is_out_of_range() {
-    rejects(
-        "[clients]\nrate_rps = nan\n",
-        &[],
-        &["{file}:2:12", "clients.rate_rps", "got NaN"],
-    );
-    rejects(
-        "[cache]\nttl_s = inf\n",
-        &[],
-        &["{file}:2:9", "cache.ttl_s", "got inf"],
-    );
+    rejects("[clients]\nrate_rps = nan\n", &[], &["{file}:2:12", "clients.rate_rps", "got NaN"]);
+    rejects("[cache]\nttl_s = inf\n", &[], &["{file}:2:9", "cache.ttl_s", "got inf"]);
 }
 
 #[test]
@@ -119,11 +88,7 @@ fn warmup_not_shorter_than_the_run() {
     rejects(
         "[run]\nduration_s = 100.0\nwarmup_s = 100.0\n",
         &[],
-        &[
-            "{file}:3:12",
-            "run.warmup_s",
-            "must be shorter than run.duration_s",
-        ],
+        &["{file}:3:12", "run.warmup_s", "must be shorter than run.duration_s"],
     );
 }
 
@@ -132,11 +97,7 @@ fn all_problems_of_a_file_are_reported_at_once() {
     rejects(
         "[run]\nwarmup_s = 400.0\n[clients]\nrate_rps = -1\n[db]\nservers = 0\n",
         &[],
-        &[
-            "{file}:2:12: run.warmup_s",
-            "{file}:4:12: clients.rate_rps",
-            "{file}:6:11: db.servers",
-        ],
+        &["{file}:2:12: run.warmup_s", "{file}:4:12: clients.rate_rps", "{file}:6:11: db.servers"],
     );
 }
 
@@ -145,11 +106,7 @@ fn service_time_parameters_are_checked() {
     rejects(
         "[db]\nread = { dist = \"gamma\", mean_ms = 3.0 }\nwrite = { dist = \"exponential\", mean_ms = 3.0, cv = 2.0 }\n",
         &[],
-        &[
-            "{file}:2:8: db.read: gamma needs `cv`",
-            "{file}:3:",
-            "db.write.cv",
-        ],
+        &["{file}:2:8: db.read: gamma needs `cv`", "{file}:3:", "db.write.cv"],
     );
 }
 
@@ -161,39 +118,20 @@ fn syntax_errors_are_located() {
 #[test]
 fn missing_file() {
     let dir = tempfile::tempdir().unwrap();
-    let assert = cli()
-        .arg("run")
-        .arg(dir.path().join("nope.toml"))
-        .assert()
-        .code(2);
+    let assert = cli().arg("run").arg(dir.path().join("nope.toml")).assert().code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-    assert!(
-        stderr.contains("cannot read") && stderr.contains("nope.toml"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("cannot read") && stderr.contains("nope.toml"), "{stderr}");
 }
 
 #[test]
 fn bad_set_arguments_name_the_argument() {
-    rejects(
-        "",
-        &["--set", "cache.ttll_s=5"],
-        &["--set cache.ttll_s=5", "unknown field `ttll_s`"],
-    );
+    rejects("", &["--set", "cache.ttll_s=5"], &["--set cache.ttll_s=5", "unknown field `ttll_s`"]);
     rejects(
         "",
         &["--set", "cache.ttl_s=-5"],
-        &[
-            "--set cache.ttl_s=-5",
-            "cache.ttl_s",
-            "must be a number > 0",
-        ],
+        &["--set cache.ttl_s=-5", "cache.ttl_s", "must be a number > 0"],
     );
-    rejects(
-        "",
-        &["--set", "cache.ttl_s=abc"],
-        &["--set cache.ttl_s=abc", "expected f64"],
-    );
+    rejects("", &["--set", "cache.ttl_s=abc"], &["--set cache.ttl_s=abc", "expected f64"]);
     rejects(
         "",
         &["--set", "run.seed.x=1"],
@@ -204,11 +142,7 @@ fn bad_set_arguments_name_the_argument() {
         &["--set", "run.seed.x=1"],
         &["--set run.seed.x=1", "`run.seed` is not a table"],
     );
-    rejects(
-        "",
-        &["--set", "capacity"],
-        &["--set capacity", "expected PATH=VALUE"],
-    );
+    rejects("", &["--set", "capacity"], &["--set capacity", "expected PATH=VALUE"]);
     rejects("", &["--set", "=5"], &["--set =5", "not a dotted key path"]);
 }
 
@@ -232,34 +166,14 @@ fn no_input_panics_on_odd_values() {
 
 #[test]
 fn cache_semantics_values_are_checked() {
-    rejects(
-        "[cache]\nttl_s = -5.0\n",
-        &[],
-        &["{file}:2:9", "cache.ttl_s", "must be a number > 0"],
-    );
-    rejects(
-        "[cache]\ninvalidation_loss = 1.5\n",
-        &[],
-        &["{file}:2:21", "cache.invalidation_loss", "<= 1"],
-    );
-    rejects(
-        "[cache]\nttl_jitter = -0.1\n",
-        &[],
-        &["{file}:2:14", "cache.ttl_jitter", ">= 0"],
-    );
-    rejects(
-        "[cache]\nstampede = \"herd\"\n",
-        &[],
-        &["{file}:2:12", "unknown variant `herd`", "`coalesce`"],
-    );
+    rejects("[cache]\nttl_s = -5.0\n", &[], &["{file}:2:9", "cache.ttl_s", "must be a number > 0"]);
+    rejects("[cache]\ninvalidation_loss = 1.5\n", &[], &["{file}:2:21", "cache.invalidation_loss", "<= 1"]);
+    rejects("[cache]\nttl_jitter = -0.1\n", &[], &["{file}:2:14", "cache.ttl_jitter", ">= 0"]);
+    rejects("[cache]\nstampede = \"herd\"\n", &[], &["{file}:2:12", "unknown variant `herd`", "`coalesce`"]);
     rejects(
         "[cache]\nlease_wait_ms = 5.0\n",
         &[],
-        &[
-            "{file}:2:17",
-            "cache.lease_wait_ms",
-            "applies only to cache.invalidation = \"lease\"",
-        ],
+        &["{file}:2:17", "cache.lease_wait_ms", "applies only to cache.invalidation = \"lease\""],
     );
     rejects(
         "[cache]\nstale_window_s = 5.0\n",
@@ -304,11 +218,7 @@ fn faults_are_checked() {
         &[],
         &["{file}:4:10", "faults.0.factor", "applies only to"],
     );
-    rejects(
-        "[[faults]]\nkind = \"meteor\"\nat_s = 1.0\n",
-        &[],
-        &["{file}:2:8", "unknown variant `meteor`"],
-    );
+    rejects("[[faults]]\nkind = \"meteor\"\nat_s = 1.0\n", &[], &["{file}:2:8", "unknown variant `meteor`"]);
 }
 
 #[test]
@@ -316,38 +226,20 @@ fn a_missing_trace_is_located() {
     rejects(
         "[workload]\ntrace = \"no-such-trace.csv\"\n",
         &[],
-        &[
-            "{file}:2:9",
-            "workload.trace",
-            "cannot open",
-            "no-such-trace.csv",
-        ],
+        &["{file}:2:9", "workload.trace", "cannot open", "no-such-trace.csv"],
     );
 }
 
 #[test]
 fn a_malformed_trace_row_is_located() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(
-        dir.path().join("t.csv"),
-        "t_s,key,op\n0.1,3,get\n0.2,x,get\n",
-    )
-    .unwrap();
+    fs::write(dir.path().join("t.csv"), "t_s,key,op\n0.1,3,get\n0.2,x,get\n").unwrap();
     let model = dir.path().join("model.toml");
     fs::write(&model, "[workload]\nkeys = 10\ntrace = \"t.csv\"\n").unwrap();
     let out = dir.path().join("out");
-    let assert = cli()
-        .arg("run")
-        .arg(&model)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(2);
+    let assert = cli().arg("run").arg(&model).arg("--out").arg(&out).assert().code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-    assert!(
-        stderr.contains("t.csv:3: key must be an integer from 0 to 9"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("t.csv:3: key must be an integer from 0 to 9"), "{stderr}");
     assert!(!out.exists());
 }
 
@@ -356,21 +248,12 @@ fn schedules_are_checked() {
     rejects(
         "[[clients.schedule]]\nat_s = 100.0\nuntil_s = 50.0\nmultiplier = 2.0\n",
         &[],
-        &[
-            "{file}:3:11",
-            "clients.schedule.0.until_s",
-            "must be after at_s (100)",
-        ],
+        &["{file}:3:11", "clients.schedule.0.until_s", "must be after at_s (100)"],
     );
     rejects(
         "[[clients.schedule]]\nat_s = 10.0\nuntil_s = 50.0\nmultiplier = 2.0\n[[clients.schedule]]\nat_s = 40.0\nuntil_s = 60.0\nmultiplier = 3.0\n",
         &[],
-        &[
-            "{file}:6:8",
-            "clients.schedule.1.at_s",
-            "without overlap",
-            "until 50",
-        ],
+        &["{file}:6:8", "clients.schedule.1.at_s", "without overlap", "until 50"],
     );
     rejects(
         "[[clients.schedule]]\nat_s = 10.0\nuntil_s = 50.0\nmultiplier = -2.0\n",
@@ -380,62 +263,34 @@ fn schedules_are_checked() {
     rejects(
         "[run]\nduration_s = 100.0\n[[clients.schedule]]\nat_s = 150.0\nuntil_s = 200.0\nmultiplier = 2.0\n",
         &[],
-        &[
-            "{file}:4:8",
-            "clients.schedule.0.at_s",
-            "before the run ends",
-        ],
+        &["{file}:4:8", "clients.schedule.0.at_s", "before the run ends"],
     );
 }
 
 #[test]
 fn retry_settings_are_checked() {
-    rejects(
-        "[clients]\nbackoff_base_ms = -5.0\n",
-        &[],
-        &["{file}:2:19", "clients.backoff_base_ms", ">= 0"],
-    );
+    rejects("[clients]\nbackoff_base_ms = -5.0\n", &[], &["{file}:2:19", "clients.backoff_base_ms", ">= 0"]);
     rejects(
         "[clients]\nbackoff_base_ms = 500.0\nbackoff_cap_ms = 100.0\n",
         &[],
-        &[
-            "{file}:3:18",
-            "clients.backoff_cap_ms",
-            "must not be below clients.backoff_base_ms",
-        ],
+        &["{file}:3:18", "clients.backoff_cap_ms", "must not be below clients.backoff_base_ms"],
     );
     rejects(
         "[clients]\njitter = \"some\"\n",
         &[],
         &["{file}:2:10", "unknown variant `some`", "`decorrelated`"],
     );
-    rejects(
-        "[clients]\nretry_budget_ratio = -0.1\n",
-        &[],
-        &["{file}:2:22", "clients.retry_budget_ratio"],
-    );
+    rejects("[clients]\nretry_budget_ratio = -0.1\n", &[], &["{file}:2:22", "clients.retry_budget_ratio"]);
     rejects(
         "[clients]\nusers = 10\nrate_rps = 100.0\n",
         &[],
-        &[
-            "{file}:3:12",
-            "clients.rate_rps",
-            "applies to open-loop clients",
-        ],
+        &["{file}:3:12", "clients.rate_rps", "applies to open-loop clients"],
     );
     rejects(
         "[clients]\nthink_ms = 100.0\n",
         &[],
         &["{file}:2:12", "clients.think_ms", "only with clients.users"],
     );
-    rejects(
-        "[db]\ndiscipline = \"random\"\n",
-        &[],
-        &["{file}:2:14", "unknown variant `random`", "`lifo`"],
-    );
-    rejects(
-        "[db]\nqueue_timeout_ms = 0.0\n",
-        &[],
-        &["{file}:2:20", "db.queue_timeout_ms", "> 0"],
-    );
+    rejects("[db]\ndiscipline = \"random\"\n", &[], &["{file}:2:14", "unknown variant `random`", "`lifo`"]);
+    rejects("[db]\nqueue_timeout_ms = 0.0\n", &[], &["{file}:2:20", "db.queue_timeout_ms", "> 0"]);
 }

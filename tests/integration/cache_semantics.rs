@@ -43,37 +43,22 @@ fn s4_outdated_fills_from_the_delete_race_and_none_with_leases() {
     let outdated = s.stale_fills as f64 / s.fills as f64;
     eprintln!("fills {}, outdated {}", s.fills, s.stale_fills);
     assert!(s.fills > 100_000);
-    assert_abs(
-        "S4 P(outdated fill), delete",
-        outdated,
-        1.0 - (-u * w).exp(),
-        0.01,
-    );
+    assert_abs("S4 P(outdated fill), delete", outdated, 1.0 - (-u * w).exp(), 0.01);
 
     let leased = run(&model(&race("lease"), &[])).summary;
     eprintln!(
         "leases: fills {}, dropped {}, outdated {}",
         leased.fills, leased.dropped_fills, leased.stale_fills
     );
-    assert!(
-        leased.fills > 10_000 && leased.dropped_fills > 1000,
-        "the race happened and fills were dropped"
-    );
-    assert_eq!(
-        leased.stale_fills, 0,
-        "a lease never installs an outdated value"
-    );
+    assert!(leased.fills > 10_000 && leased.dropped_fills > 1000, "the race happened and fills were dropped");
+    assert_eq!(leased.stale_fills, 0, "a lease never installs an outdated value");
 }
 
 /// `invalidation_loss = 1` loses every delete: the same stale reads as no
 /// invalidation at all (the same run, draw for draw).
 #[test]
 fn losing_every_invalidation_is_ttl_only() {
-    let lost = run(&model(
-        &race("delete"),
-        &["cache.invalidation_loss=1".into()],
-    ))
-    .summary;
+    let lost = run(&model(&race("delete"), &["cache.invalidation_loss=1".into()])).summary;
     let ttl_only = run(&model(&race("ttl-only"), &[])).summary;
     assert_eq!(lost.stale_reads, ttl_only.stale_reads);
     assert_eq!(lost.stale_ratio, ttl_only.stale_ratio);
@@ -86,15 +71,8 @@ fn losing_every_invalidation_is_ttl_only() {
 #[test]
 fn invalidation_delay_adds_staleness() {
     let prompt = run(&model(&race("delete"), &[])).summary;
-    let late = run(&model(
-        &race("delete"),
-        &["cache.invalidation_delay_ms=200".into()],
-    ))
-    .summary;
-    eprintln!(
-        "stale ratio: prompt {:?}, 200 ms late {:?}",
-        prompt.stale_ratio, late.stale_ratio
-    );
+    let late = run(&model(&race("delete"), &["cache.invalidation_delay_ms=200".into()])).summary;
+    eprintln!("stale ratio: prompt {:?}, 200 ms late {:?}", prompt.stale_ratio, late.stale_ratio);
     assert!(late.stale_ratio.unwrap() > prompt.stale_ratio.unwrap() + 0.05);
     assert!(late.stale_reads > prompt.stale_reads);
     assert!(late.stale_age_p50_ms.unwrap() > 0.0);
@@ -198,22 +176,12 @@ fn x4_xfetch_refreshes_before_expiry() {
 fn stale_while_revalidate_serves_while_one_refresh_runs() {
     let s = run(&model(
         &hot_key("stale-while-revalidate", "delete"),
-        &[
-            "cache.stale_window_s=10".into(),
-            "run.duration_s=6000".into(),
-        ],
+        &["cache.stale_window_s=10".into(), "run.duration_s=6000".into()],
     ))
     .summary;
     assert!(s.stale_serves > 50, "{s:?}");
-    assert_eq!(
-        s.hot_fetches_per_expiry, None,
-        "entries are refreshed, never found expired"
-    );
-    assert!(
-        s.p999_ms.unwrap() < 1.0,
-        "no reader waits for the 3 s recompute: {:?}",
-        s.p999_ms
-    );
+    assert_eq!(s.hot_fetches_per_expiry, None, "entries are refreshed, never found expired");
+    assert!(s.p999_ms.unwrap() < 1.0, "no reader waits for the 3 s recompute: {:?}", s.p999_ms);
 }
 
 /// A shop whose cache is warm when, at 100 s, the cache goes down for 10 s.
@@ -276,14 +244,8 @@ fn cache_down_fail_open_sends_every_read_to_the_database_then_refills() {
         let window = |t: f64| r.windows.iter().find(|w| w.t_s == t).unwrap();
         let before = window(99.0);
         let during = window(105.0);
-        assert!(
-            before.db_queries < 200,
-            "a warm cache shields the database: {before:?}"
-        );
-        assert_eq!(
-            during.db_queries, during.requests,
-            "every read goes to the database: {during:?}"
-        );
+        assert!(before.db_queries < 200, "a warm cache shields the database: {before:?}");
+        assert_eq!(during.db_queries, during.requests, "every read goes to the database: {during:?}");
         assert_eq!(during.hit_ratio, None, "no read reaches the cache");
         assert_eq!(during.errors, 0);
     }
@@ -291,11 +253,8 @@ fn cache_down_fail_open_sends_every_read_to_the_database_then_refills() {
     for seconds in [1, 3, 10] {
         let (mut misses, mut expected, mut variance) = (0.0, 0.0, 0.0);
         for r in &runs {
-            let after: Vec<_> = r
-                .windows
-                .iter()
-                .filter(|w| w.t_s >= 110.0 && w.t_s < 110.0 + f64::from(seconds))
-                .collect();
+            let after: Vec<_> =
+                r.windows.iter().filter(|w| w.t_s >= 110.0 && w.t_s < 110.0 + f64::from(seconds)).collect();
             misses += after.iter().map(|w| w.db_queries).sum::<u64>() as f64;
             let n = after.iter().map(|w| w.requests).sum::<u64>() as f64;
             for q in p.iter().map(|pi| 1.0 - (1.0 - pi).powf(n)) {
@@ -395,20 +354,8 @@ fn hot_set_shift_drops_the_hit_ratio_until_the_cache_relearns() {
         .replace("duration_s = 10.0\n", "");
     let text = text.replace("capacity = 10000", "capacity = 1000");
     let r = run(&model(&text, &[]));
-    let hit = |t: f64| {
-        r.windows
-            .iter()
-            .find(|w| w.t_s == t)
-            .unwrap()
-            .hit_ratio
-            .unwrap()
-    };
-    eprintln!(
-        "hit ratio at 99 s {}, 100 s {}, 130 s {}",
-        hit(99.0),
-        hit(100.0),
-        hit(130.0)
-    );
+    let hit = |t: f64| r.windows.iter().find(|w| w.t_s == t).unwrap().hit_ratio.unwrap();
+    eprintln!("hit ratio at 99 s {}, 100 s {}, 130 s {}", hit(99.0), hit(100.0), hit(130.0));
     assert!(hit(100.0) < hit(99.0) - 0.1);
     assert!(hit(130.0) > hit(99.0) - 0.05);
 }

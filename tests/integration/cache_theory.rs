@@ -47,12 +47,7 @@ fn c1_lru_matches_che() {
     for (s, capacity) in [(0.8, 100), (0.8, 1000), (1.0, 100), (1.0, 1000)] {
         let got = hit_ratio(&irm_model(10_000, s, capacity, "lru", 2.5e5, 1e4), 1..5);
         let want = che_lru(&zipf(10_000, s), f64::from(capacity));
-        assert_abs(
-            &format!("LRU s={s} C={capacity} hit ratio"),
-            got,
-            want,
-            0.005,
-        );
+        assert_abs(&format!("LRU s={s} C={capacity} hit ratio"), got, want, 0.005);
     }
 }
 
@@ -64,12 +59,7 @@ fn c2_fifo_and_random_match_the_ttl_approximation() {
         for (s, capacity) in [(0.8, 100), (0.8, 1000), (1.0, 100), (1.0, 1000)] {
             let got = hit_ratio(&irm_model(10_000, s, capacity, eviction, 2.5e5, 1e4), 1..5);
             let want = ttl_approx_fifo(&zipf(10_000, s), f64::from(capacity));
-            assert_abs(
-                &format!("{eviction} s={s} C={capacity} hit ratio"),
-                got,
-                want,
-                0.004,
-            );
+            assert_abs(&format!("{eviction} s={s} C={capacity} hit ratio"), got, want, 0.004);
         }
     }
 }
@@ -79,11 +69,9 @@ fn c2_fifo_and_random_match_the_ttl_approximation() {
 #[test]
 fn c3_small_cache_matches_exact_results() {
     let p = zipf(10, 0.8);
-    for (eviction, want) in [
-        ("lru", exact_lru(&p, 3)),
-        ("fifo", exact_fifo(&p, 3)),
-        ("random", exact_fifo(&p, 3)),
-    ] {
+    for (eviction, want) in
+        [("lru", exact_lru(&p, 3)), ("fifo", exact_fifo(&p, 3)), ("random", exact_fifo(&p, 3))]
+    {
         let got = hit_ratio(&irm_model(10, 0.8, 3, eviction, 2.5e5, 1e4), 1..5);
         assert_abs(&format!("{eviction} N=10 C=3 hit ratio"), got, want, 0.003);
     }
@@ -95,10 +83,7 @@ fn c3_small_cache_matches_exact_results() {
 #[test]
 fn c4_ttl_hit_ratio_for_insertion_and_idle_timers() {
     let (r, t) = (0.2_f64, 10.0_f64);
-    for (mode, want) in [
-        ("insertion", r * t / (1.0 + r * t)),
-        ("idle", 1.0 - (-r * t).exp()),
-    ] {
+    for (mode, want) in [("insertion", r * t / (1.0 + r * t)), ("idle", 1.0 - (-r * t).exp())] {
         let text = format!(
             r#"
             [run]
@@ -150,10 +135,7 @@ fn c5_cold_start_misses() {
     "#;
     let p = zipf(100_000, 1.0);
     let runs = replications(text, 1..21);
-    let simulated: f64 = runs
-        .iter()
-        .map(|r| (r.summary.lookups - r.summary.hits) as f64)
-        .sum();
+    let simulated: f64 = runs.iter().map(|r| (r.summary.lookups - r.summary.hits) as f64).sum();
     let reference: f64 = runs
         .iter()
         .map(|r| {

@@ -27,14 +27,7 @@ fn run_writes_summary_and_timeseries_and_prints_a_summary() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("webshop");
     let assert = cli()
-        .args([
-            "run",
-            "models/webshop.toml",
-            "--set",
-            "run.duration_s=20",
-            "--set",
-            "run.warmup_s=2",
-        ])
+        .args(["run", "models/webshop.toml", "--set", "run.duration_s=20", "--set", "run.warmup_s=2"])
         .arg("--out")
         .arg(&out)
         .current_dir(root())
@@ -42,10 +35,7 @@ fn run_writes_summary_and_timeseries_and_prints_a_summary() {
         .success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
     for needle in ["status ok", "hit ratio", "p99", "summary.csv"] {
-        assert!(
-            stdout.contains(needle),
-            "stdout lacks {needle:?}:\n{stdout}"
-        );
+        assert!(stdout.contains(needle), "stdout lacks {needle:?}:\n{stdout}");
     }
     let summary = fs::read_to_string(out.join("summary.csv")).unwrap();
     let mut lines = summary.lines();
@@ -59,16 +49,15 @@ fn run_writes_summary_and_timeseries_and_prints_a_summary() {
     for column in TIMESERIES_COLUMNS {
         assert!(header.contains(&column), "timeseries.csv lacks {column}");
     }
+    assert_eq!(timeseries.lines().count(), 1 + 20, "a header and one row per 1 s window");
+    let mut files: Vec<_> =
+        fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    files.sort();
     assert_eq!(
-        timeseries.lines().count(),
-        1 + 20,
-        "a header and one row per 1 s window"
+        files,
+        ["run.json", "summary.csv", "timeline.png", "timeseries.csv"],
+        "no temporary files left"
     );
-    let leftovers: Vec<_> = fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
 }
 
 #[test]
@@ -99,24 +88,10 @@ fn check_prints_the_resolved_model_with_defaults() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("m.toml");
     fs::write(&path, "[clients]\nrate_rps = 123.0\n").unwrap();
-    let assert = cli()
-        .arg("check")
-        .arg(&path)
-        .args(["--set", "cache.eviction=fifo"])
-        .assert()
-        .success();
+    let assert = cli().arg("check").arg(&path).args(["--set", "cache.eviction=fifo"]).assert().success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
-    for needle in [
-        "valid",
-        "rate_rps = 123.0",
-        "eviction = \"fifo\"",
-        "duration_s = 300.0",
-        "[db.read]",
-    ] {
-        assert!(
-            stdout.contains(needle),
-            "stdout lacks {needle:?}:\n{stdout}"
-        );
+    for needle in ["valid", "rate_rps = 123.0", "eviction = \"fifo\"", "duration_s = 300.0", "[db.read]"] {
+        assert!(stdout.contains(needle), "stdout lacks {needle:?}:\n{stdout}");
     }
     // What check prints is itself a valid model.
     let body: String = stdout.lines().skip(1).collect::<Vec<_>>().join("\n");
@@ -138,15 +113,7 @@ fn an_unwritable_output_is_a_run_failure() {
     let file = tmp.path().join("a-file");
     fs::write(&file, "").unwrap();
     let assert = cli()
-        .args([
-            "run",
-            "models/webshop.toml",
-            "--set",
-            "run.duration_s=2",
-            "--set",
-            "run.warmup_s=1",
-            "--out",
-        ])
+        .args(["run", "models/webshop.toml", "--set", "run.duration_s=2", "--set", "run.warmup_s=1", "--out"])
         .arg(&file)
         .current_dir(root())
         .assert()

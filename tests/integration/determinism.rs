@@ -7,23 +7,13 @@ use crate::support::{cli, root};
 
 fn run_into(dir: &std::path::Path, seed: u64) -> (Vec<u8>, Vec<u8>) {
     cli()
-        .args([
-            "run",
-            "models/webshop.toml",
-            "--set",
-            "run.duration_s=40",
-            "--set",
-            "run.warmup_s=5",
-        ])
+        .args(["run", "models/webshop.toml", "--set", "run.duration_s=40", "--set", "run.warmup_s=5"])
         .args(["--seed", &seed.to_string(), "--out"])
         .arg(dir)
         .current_dir(root())
         .assert()
         .success();
-    (
-        fs::read(dir.join("summary.csv")).unwrap(),
-        fs::read(dir.join("timeseries.csv")).unwrap(),
-    )
+    (fs::read(dir.join("summary.csv")).unwrap(), fs::read(dir.join("timeseries.csv")).unwrap())
 }
 
 #[test]
@@ -44,13 +34,8 @@ fn cache_configuration_does_not_change_the_arrivals() {
     use crate::support::model;
     let base = "[run]\nduration_s = 30.0\nwarmup_s = 0.0\n";
     let a = crate::support::run(&model(base, &["cache.capacity=100".into()]));
-    let b = crate::support::run(&model(
-        base,
-        &[
-            "cache.capacity=50000".into(),
-            "cache.eviction=random".into(),
-        ],
-    ));
+    let b =
+        crate::support::run(&model(base, &["cache.capacity=50000".into(), "cache.eviction=random".into()]));
     let arrivals =
         |r: &outage_sim::stack::RunResult| r.windows.iter().map(|w| w.requests).collect::<Vec<_>>();
     assert_eq!(arrivals(&a), arrivals(&b));

@@ -11,9 +11,7 @@ use rand_distr::{Distribution, Zipf};
 fn keys(n: u32, s: f64, requests: usize, seed: u64) -> Vec<u32> {
     let mut rng = RandomStreams::new(seed).stream(99);
     let zipf = Zipf::new(f64::from(n), s).unwrap();
-    (0..requests)
-        .map(|_| zipf.sample(&mut rng) as u32 - 1)
-        .collect()
+    (0..requests).map(|_| zipf.sample(&mut rng) as u32 - 1).collect()
 }
 
 /// Hits, request by request, of the simulator's cache store.
@@ -94,9 +92,7 @@ impl Reference for RefLfu {
             return true;
         }
         if self.entries.len() == self.cap {
-            let i = (0..self.entries.len())
-                .min_by_key(|&i| (self.entries[i].1, self.entries[i].2))
-                .unwrap();
+            let i = (0..self.entries.len()).min_by_key(|&i| (self.entries[i].1, self.entries[i].2)).unwrap();
             self.entries.remove(i);
         }
         self.entries.push((key, 1, self.tick));
@@ -117,9 +113,7 @@ impl Reference for RefSieve {
             return true;
         }
         if self.queue.len() == self.cap {
-            let mut i = self
-                .hand
-                .map_or(0, |h| self.queue.iter().position(|e| e.0 == h).unwrap());
+            let mut i = self.hand.map_or(0, |h| self.queue.iter().position(|e| e.0 == h).unwrap());
             while self.queue[i].1 {
                 self.queue[i].1 = false;
                 i = (i + 1) % self.queue.len();
@@ -156,9 +150,7 @@ impl RefS3Fifo {
 
     fn evict(&mut self) {
         loop {
-            if !self.small.is_empty()
-                && (self.small.len() >= self.small_cap || self.main.is_empty())
-            {
+            if !self.small.is_empty() && (self.small.len() >= self.small_cap || self.main.is_empty()) {
                 let (key, count) = self.small.pop_front().unwrap();
                 if count >= 2 {
                     self.main.push_back((key, 0));
@@ -182,12 +174,7 @@ impl RefS3Fifo {
 
 impl Reference for RefS3Fifo {
     fn access(&mut self, key: u32) -> bool {
-        if let Some(e) = self
-            .small
-            .iter_mut()
-            .chain(self.main.iter_mut())
-            .find(|e| e.0 == key)
-        {
+        if let Some(e) = self.small.iter_mut().chain(self.main.iter_mut()).find(|e| e.0 == key) {
             e.1 = (e.1 + 1).min(3);
             return true;
         }
@@ -206,24 +193,10 @@ impl Reference for RefS3Fifo {
 
 fn reference(kind: EvictionKind, cap: usize) -> Box<dyn Reference> {
     match kind {
-        EvictionKind::Lru => Box::new(RefLru {
-            cap,
-            order: Vec::new(),
-        }),
-        EvictionKind::Fifo => Box::new(RefFifo {
-            cap,
-            queue: VecDeque::new(),
-        }),
-        EvictionKind::Lfu => Box::new(RefLfu {
-            cap,
-            entries: Vec::new(),
-            tick: 0,
-        }),
-        EvictionKind::Sieve => Box::new(RefSieve {
-            cap,
-            queue: Vec::new(),
-            hand: None,
-        }),
+        EvictionKind::Lru => Box::new(RefLru { cap, order: Vec::new() }),
+        EvictionKind::Fifo => Box::new(RefFifo { cap, queue: VecDeque::new() }),
+        EvictionKind::Lfu => Box::new(RefLfu { cap, entries: Vec::new(), tick: 0 }),
+        EvictionKind::Sieve => Box::new(RefSieve { cap, queue: Vec::new(), hand: None }),
         EvictionKind::S3Fifo => Box::new(RefS3Fifo::new(cap)),
         other => unreachable!("no reference for {other:?}"),
     }
@@ -234,13 +207,9 @@ fn reference(kind: EvictionKind, cap: usize) -> Box<dyn Reference> {
 #[test]
 fn policies_match_their_reference_implementations_exactly() {
     let n = 2000;
-    for kind in [
-        EvictionKind::Lru,
-        EvictionKind::Fifo,
-        EvictionKind::Lfu,
-        EvictionKind::Sieve,
-        EvictionKind::S3Fifo,
-    ] {
+    for kind in
+        [EvictionKind::Lru, EvictionKind::Fifo, EvictionKind::Lfu, EvictionKind::Sieve, EvictionKind::S3Fifo]
+    {
         for s in [0.8, 1.0] {
             for share in [0.01, 0.05, 0.10] {
                 let capacity = (f64::from(n) * share) as u32;
@@ -249,10 +218,7 @@ fn policies_match_their_reference_implementations_exactly() {
                 let mut slow = reference(kind, capacity as usize);
                 let expected: Vec<bool> = sequence.iter().map(|&k| slow.access(k)).collect();
                 let first_difference = fast.iter().zip(&expected).position(|(a, b)| a != b);
-                assert_eq!(
-                    first_difference, None,
-                    "{kind:?} s={s} C={capacity}: hits differ"
-                );
+                assert_eq!(first_difference, None, "{kind:?} s={s} C={capacity}: hits differ");
             }
         }
     }

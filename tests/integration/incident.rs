@@ -21,29 +21,15 @@ fn the_misconfigured_shop_goes_down_and_stays_down() {
     // A minute into the sale the backlog has built; from then on, to the
     // end of the hour, more than half of the requests fail.
     for w in r.windows.iter().filter(|w| w.t_s >= SALE_START_S + 60.0) {
-        assert!(
-            w.error_rate.unwrap() > 0.5,
-            "window at {} s: {:?}",
-            w.t_s,
-            w.error_rate
-        );
+        assert!(w.error_rate.unwrap() > 0.5, "window at {} s: {:?}", w.t_s, w.error_rate);
     }
     for w in r.windows.iter().filter(|w| w.t_s < SALE_START_S) {
-        assert_eq!(
-            w.errors, 0,
-            "before the sale the stack serves comfortably: {w:?}"
-        );
+        assert_eq!(w.errors, 0, "before the sale the stack serves comfortably: {w:?}");
     }
     assert!(!s.recovered, "the outage outlives the spike");
     assert!(s.stale_ratio.unwrap() > 0.05);
-    assert!(
-        s.attempts_per_request.unwrap() > 2.0,
-        "retries amplify the load"
-    );
-    assert!(
-        s.db_wasted_share.unwrap() > 0.5,
-        "the database works for clients that left"
-    );
+    assert!(s.attempts_per_request.unwrap() > 2.0, "retries amplify the load");
+    assert!(s.db_wasted_share.unwrap() > 0.5, "the database works for clients that left");
 }
 
 #[test]
@@ -51,29 +37,11 @@ fn the_fixed_shop_rides_out_the_same_sale() {
     let r = incident("incident-fixed.toml");
     let s = &r.summary;
     eprintln!("fixed: {s:?}");
-    for w in r
-        .windows
-        .iter()
-        .filter(|w| w.t_s >= SALE_START_S && w.t_s < SALE_END_S)
-    {
-        assert!(
-            w.error_rate.unwrap() < 0.01,
-            "window at {} s: {:?}",
-            w.t_s,
-            w.error_rate
-        );
-        assert!(
-            w.p99_ms.unwrap() <= 500.0,
-            "window at {} s: p99 {:?}",
-            w.t_s,
-            w.p99_ms
-        );
+    for w in r.windows.iter().filter(|w| w.t_s >= SALE_START_S && w.t_s < SALE_END_S) {
+        assert!(w.error_rate.unwrap() < 0.01, "window at {} s: {:?}", w.t_s, w.error_rate);
+        assert!(w.p99_ms.unwrap() <= 500.0, "window at {} s: p99 {:?}", w.t_s, w.p99_ms);
     }
     assert!(s.error_rate.unwrap() < 0.01);
-    assert!(
-        s.recovered && s.recovery_s.unwrap() <= 60.0,
-        "recovers within a minute: {:?}",
-        s.recovery_s
-    );
+    assert!(s.recovered && s.recovery_s.unwrap() <= 60.0, "recovers within a minute: {:?}", s.recovery_s);
     assert!(s.stale_ratio.unwrap() < 0.005);
 }

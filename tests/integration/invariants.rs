@@ -36,10 +36,7 @@ fn every_request_ends_exactly_once() {
     let r = crate::support::run(&model(BUSY, &[]));
     let s = &r.summary;
     eprintln!("{s:?}");
-    assert!(
-        s.timeouts > 0 && s.rejected > 0 && s.hits > 0,
-        "the model exercises every path"
-    );
+    assert!(s.timeouts > 0 && s.rejected > 0 && s.hits > 0, "the model exercises every path");
     assert_eq!(s.requests, s.successes + s.errors + s.unfinished);
     assert_eq!(s.errors, s.timeouts + s.rejected + s.cache_down_errors);
     assert!(s.attempts >= s.requests && s.attempts <= 3 * s.requests);
@@ -64,11 +61,7 @@ fn littles_law_holds_on_the_database_queue() {
     let l = s.db_queue_mean;
     eprintln!("L = {l}, λW = {}", lambda * w_s);
     assert!(l > 1.0, "the queue is busy enough to test");
-    assert!(
-        (l / (lambda * w_s) - 1.0).abs() < 0.02,
-        "L = {l}, λW = {}",
-        lambda * w_s
-    );
+    assert!((l / (lambda * w_s) - 1.0).abs() < 0.02, "L = {l}, λW = {}", lambda * w_s);
 }
 
 #[test]
@@ -76,30 +69,16 @@ fn ratios_and_levels_stay_in_range() {
     let r = crate::support::run(&model(BUSY, &["run.warmup_s=20".into()]));
     let unit = |v: Option<f64>| v.is_none_or(|v| (0.0..=1.0).contains(&v));
     let s = &r.summary;
-    assert!(
-        unit(s.hit_ratio) && unit(s.stale_ratio) && unit(s.error_rate) && unit(s.db_wait_share)
-    );
+    assert!(unit(s.hit_ratio) && unit(s.stale_ratio) && unit(s.error_rate) && unit(s.db_wait_share));
     assert!((0.0..=1.0).contains(&s.db_utilization));
     for w in &r.windows {
-        assert!(
-            unit(w.hit_ratio) && unit(w.stale_ratio) && unit(w.error_rate),
-            "{w:?}"
-        );
+        assert!(unit(w.hit_ratio) && unit(w.stale_ratio) && unit(w.error_rate), "{w:?}");
         assert!((0.0..=1.0 + 1e-12).contains(&w.db_utilization), "{w:?}");
-        assert!(
-            w.db_queue <= 20.0 + 1e-9,
-            "the queue limit bounds the queue: {w:?}"
-        );
-        assert!(
-            w.p50_ms <= w.p90_ms && w.p90_ms <= w.p99_ms && w.p99_ms <= w.max_ms,
-            "{w:?}"
-        );
+        assert!(w.db_queue <= 20.0 + 1e-9, "the queue limit bounds the queue: {w:?}");
+        assert!(w.p50_ms <= w.p90_ms && w.p90_ms <= w.p99_ms && w.p99_ms <= w.max_ms, "{w:?}");
     }
     let times: Vec<f64> = r.windows.iter().map(|w| w.t_s).collect();
-    assert!(
-        times.windows(2).all(|t| t[1] > t[0]),
-        "windows move forward in time"
-    );
+    assert!(times.windows(2).all(|t| t[1] > t[0]), "windows move forward in time");
 }
 
 /// The guard: a model whose queue grows without bound stops with status

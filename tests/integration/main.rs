@@ -6,6 +6,7 @@
 mod bad_input;
 mod cache_semantics;
 mod cache_theory;
+mod charts;
 mod cli;
 mod determinism;
 mod eviction;

@@ -59,10 +59,7 @@ fn q5_queue_timeout_abandonment() {
     let j_integral = (decay - 1.0) / (lambda - cmu) + decay / cmu;
     let pi0 = 1.0 / (terms.iter().sum::<f64>() + lambda * terms[c as usize - 1] * j_integral);
     let reference = lambda * pi0 * terms[c as usize - 1] * decay / cmu;
-    let runs = replications(
-        &db_only(c, lambda, 280.0, EXP_10MS, "queue_timeout_ms = 20.0", ""),
-        1..5,
-    );
+    let runs = replications(&db_only(c, lambda, 280.0, EXP_10MS, "queue_timeout_ms = 20.0", ""), 1..5);
     let abandoned = pooled(&runs, |s| s.shed, |s| s.requests - s.unfinished);
     assert_abs("Q5 P(abandon)", abandoned, reference, 0.005);
 }
@@ -76,18 +73,8 @@ fn m2_attempts_per_request_with_retries() {
     let timeout = format!("timeout_ms = {}\nmax_attempts = 4", 10.0 * 2f64.ln());
     let text = db_only(1_000_000, 1000.0, 1020.0, EXP_10MS, "", &timeout);
     let s = run(&model(&text, &[])).summary;
-    assert_rel(
-        "M2 attempts per request",
-        s.attempts_per_request.unwrap(),
-        1.875,
-        0.005,
-    );
-    assert_rel(
-        "M2 failure after 4 attempts",
-        s.error_rate.unwrap(),
-        0.0625,
-        0.03,
-    );
+    assert_rel("M2 attempts per request", s.attempts_per_request.unwrap(), 1.875, 0.005);
+    assert_rel("M2 failure after 4 attempts", s.error_rate.unwrap(), 0.0625, 0.03);
 }
 
 /// M3: one database connection at μ = 500/s, a 100 ms timeout and 4
@@ -98,36 +85,20 @@ fn m2_attempts_per_request_with_retries() {
 #[test]
 fn m3_the_retry_band() {
     let shape = |rate: f64| {
-        db_only(
-            1,
-            rate,
-            200.0,
-            EXP_2MS,
-            "",
-            "timeout_ms = 100.0\nmax_attempts = 5",
-        ) + "[[faults]]\nkind = \"db-pause\"\nat_s = 30.0\nduration_s = 1.0\n"
+        db_only(1, rate, 200.0, EXP_2MS, "", "timeout_ms = 100.0\nmax_attempts = 5")
+            + "[[faults]]\nkind = \"db-pause\"\nat_s = 30.0\nduration_s = 1.0\n"
     };
     for seed in 1..4 {
         let below = run(&model(&shape(90.0), &[format!("run.seed={seed}")])).summary;
         let above = run(&model(&shape(110.0), &[format!("run.seed={seed}")])).summary;
         eprintln!(
             "seed {seed}: λ=90 recovered {} in {:?} s; λ=110 recovered {}, error rate {:?}, wasted {:?}",
-            below.recovered,
-            below.recovery_s,
-            above.recovered,
-            above.error_rate,
-            above.db_wasted_share
+            below.recovered, below.recovery_s, above.recovered, above.error_rate, above.db_wasted_share
         );
         assert!(below.recovered, "λ = 90 < μ/(R+1) recovers (seed {seed})");
-        assert!(
-            !above.recovered,
-            "λ = 110 > μ/(R+1) stays down (seed {seed})"
-        );
+        assert!(!above.recovered, "λ = 110 > μ/(R+1) stays down (seed {seed})");
         assert!(above.error_rate.unwrap() > 0.8);
-        assert!(
-            above.db_wasted_share.unwrap() > 0.8,
-            "the database serves abandoned attempts"
-        );
+        assert!(above.db_wasted_share.unwrap() > 0.8, "the database serves abandoned attempts");
     }
 }
 
@@ -178,28 +149,16 @@ fn m4_the_flushed_cache_stays_cold_above_the_critical_load() {
         let seed = [format!("run.seed={seed}")];
         let below = run(&model(&m4(0.9 * critical, ""), &seed));
         let above = run(&model(&m4(1.1 * critical, ""), &seed));
-        let shed = run(&model(
-            &m4(1.1 * critical, "queue_timeout_ms = 900.0"),
-            &seed,
-        ));
+        let shed = run(&model(&m4(1.1 * critical, "queue_timeout_ms = 900.0"), &seed));
         let (below_end, above_end) = (last_hit(&below), last_hit(&above));
         let (below, above, shed) = (below.summary, above.summary, shed.summary);
         eprintln!(
             "{seed:?}: 0.9x recovered {} ({:?} s, final hit ratio {below_end}); 1.1x recovered {} (final hit ratio {above_end}); 1.1x with queue timeout recovered {} ({:?} s)",
             below.recovered, below.recovery_s, above.recovered, shed.recovered, shed.recovery_s
         );
-        assert!(
-            below.recovered && below_end > 0.9,
-            "refilled: hit ratio {below_end} at the end"
-        );
-        assert!(
-            !above.recovered && above_end < 0.5,
-            "stays cold: hit ratio {above_end} at the end"
-        );
-        assert!(
-            shed.recovered,
-            "a queue timeout under the client timeout removes the failure"
-        );
+        assert!(below.recovered && below_end > 0.9, "refilled: hit ratio {below_end} at the end");
+        assert!(!above.recovered && above_end < 0.5, "stays cold: hit ratio {above_end} at the end");
+        assert!(shed.recovered, "a queue timeout under the client timeout removes the failure");
     }
 }
 
@@ -228,14 +187,8 @@ fn a_retry_budget_caps_retries() {
     "#;
     let budgeted = run(&model(text, &[])).summary;
     let retries = budgeted.attempts - budgeted.requests;
-    assert!(
-        retries as f64 <= 0.1 * budgeted.requests as f64 + 10.0,
-        "{retries} retries"
-    );
-    assert!(
-        retries as f64 >= 0.1 * budgeted.requests as f64 - 1.0,
-        "the budget is spent: {retries}"
-    );
+    assert!(retries as f64 <= 0.1 * budgeted.requests as f64 + 10.0, "{retries} retries");
+    assert!(retries as f64 >= 0.1 * budgeted.requests as f64 - 1.0, "the budget is spent: {retries}");
     let unbudgeted = run(&model(&text.replace("retry_budget_ratio = 0.1\n", ""), &[])).summary;
     assert_eq!(unbudgeted.attempts, 5 * unbudgeted.requests);
     assert_eq!(budgeted.cache_down_errors, budgeted.errors);
@@ -272,17 +225,10 @@ fn backoff_delays_retries() {
     // Errors carry no latency; the time to failure shows in the windows:
     // an arrival at t fails at t + 0.35 s, so the first 1 s window sees the
     // failures of the ~65 arrivals before 0.65 s, not all ~100.
-    assert!(
-        (45..=85).contains(&r.windows[0].errors),
-        "{}",
-        r.windows[0].errors
-    );
+    assert!((45..=85).contains(&r.windows[0].errors), "{}", r.windows[0].errors);
     let s = &r.summary;
     assert!(s.attempts >= 4 * s.errors && s.errors + s.unfinished == s.requests);
-    assert!(
-        s.unfinished <= 50,
-        "only the last 0.35 s of arrivals are still retrying"
-    );
+    assert!(s.unfinished <= 50, "only the last 0.35 s of arrivals are still retrying");
 }
 
 /// A spike is a disturbance: recovery is measured from its end. The
@@ -294,18 +240,8 @@ fn a_spike_ends_and_recovery_is_measured_from_its_end() {
         + "\n[[clients.schedule]]\nat_s = 100.0\nuntil_s = 160.0\nmultiplier = 3.0\n";
     let r = run(&model(&text, &[]));
     let at = |t: f64| r.windows.iter().find(|w| w.t_s == t).unwrap();
-    assert_rel(
-        "requests in a spike window",
-        at(130.0).requests as f64,
-        6000.0,
-        0.05,
-    );
-    assert_rel(
-        "requests after the spike",
-        at(200.0).requests as f64,
-        2000.0,
-        0.06,
-    );
+    assert_rel("requests in a spike window", at(130.0).requests as f64, 6000.0, 0.05);
+    assert_rel("requests after the spike", at(200.0).requests as f64, 2000.0, 0.06);
     assert!(r.summary.recovered);
     assert_eq!(r.summary.recovery_s, Some(0.0));
 }
@@ -319,12 +255,7 @@ fn a_ramp_raises_the_rate_linearly() {
     for t in [30.0, 70.0, 110.0] {
         let w = r.windows.iter().find(|w| w.t_s == t).unwrap();
         let expected = 1000.0 * (1.0 + 2.0 * (t + 0.5 - 20.0) / 100.0);
-        assert_rel(
-            &format!("arrivals in the window at {t} s"),
-            w.requests as f64,
-            expected,
-            0.08,
-        );
+        assert_rel(&format!("arrivals in the window at {t} s"), w.requests as f64, expected, 0.08);
     }
 }
 
@@ -333,8 +264,8 @@ fn a_ramp_raises_the_rate_linearly() {
 /// M/M/4 database: X and R measured independently; ±1 %.
 #[test]
 fn closed_loop_obeys_the_response_time_law() {
-    let text = db_only(4, 1.0, 520.0, EXP_10MS, "", "users = 100\nthink_ms = 50.0")
-        .replace("rate_rps = 1\n", "");
+    let text =
+        db_only(4, 1.0, 520.0, EXP_10MS, "", "users = 100\nthink_ms = 50.0").replace("rate_rps = 1\n", "");
     let s = run(&model(&text, &[])).summary;
     let x = s.successes as f64 / s.measured_s;
     let r_s = s.mean_ms.unwrap() / 1e3;
@@ -354,16 +285,9 @@ fn lifo_and_cancellation_keep_goodput_under_overload() {
     let cancel = run(&model(&text("cancel_on_timeout = true"), &[])).summary;
     eprintln!(
         "goodput: fifo {:.0}, lifo {:.0}, cancel {:.0}; wasted: fifo {:?}, cancel {:?}",
-        fifo.goodput_rps,
-        lifo.goodput_rps,
-        cancel.goodput_rps,
-        fifo.db_wasted_share,
-        cancel.db_wasted_share
+        fifo.goodput_rps, lifo.goodput_rps, cancel.goodput_rps, fifo.db_wasted_share, cancel.db_wasted_share
     );
-    assert!(
-        fifo.goodput_rps < 100.0,
-        "FIFO collapses: every query is served after its client left"
-    );
+    assert!(fifo.goodput_rps < 100.0, "FIFO collapses: every query is served after its client left");
     assert!(lifo.goodput_rps > 600.0);
     assert!(cancel.goodput_rps > fifo.goodput_rps + 100.0);
     assert!(fifo.db_wasted_share.unwrap() > 0.9);
@@ -376,14 +300,8 @@ fn lifo_and_cancellation_keep_goodput_under_overload() {
 /// connections with k = 1 takes 12.5 ms.
 #[test]
 fn contention_stretches_service_with_load() {
-    let text = db_only(
-        4,
-        1.0,
-        1000.0,
-        r#"{ dist = "deterministic", mean_ms = 10.0 }"#,
-        "contention = 1.0",
-        "",
-    );
+    let text =
+        db_only(4, 1.0, 1000.0, r#"{ dist = "deterministic", mean_ms = 10.0 }"#, "contention = 1.0", "");
     let s = run(&model(&text, &[])).summary;
     assert!((s.p50_ms.unwrap() - 12.5).abs() < 0.1, "{:?}", s.p50_ms);
 }
@@ -391,40 +309,18 @@ fn contention_stretches_service_with_load() {
 /// Faults of the database and of invalidation, window by window.
 #[test]
 fn db_slowdown_pause_and_invalidation_outage() {
-    let base = db_only(
-        64,
-        500.0,
-        60.0,
-        r#"{ dist = "deterministic", mean_ms = 10.0 }"#,
-        "",
-        "",
-    );
-    let slow = base.clone()
-        + "[[faults]]\nkind = \"db-slowdown\"\nat_s = 30.0\nduration_s = 10.0\nfactor = 4.0\n";
+    let base = db_only(64, 500.0, 60.0, r#"{ dist = "deterministic", mean_ms = 10.0 }"#, "", "");
+    let slow =
+        base.clone() + "[[faults]]\nkind = \"db-slowdown\"\nat_s = 30.0\nduration_s = 10.0\nfactor = 4.0\n";
     let r = run(&model(&slow, &[]));
-    let p50 = |t: f64| {
-        r.windows
-            .iter()
-            .find(|w| w.t_s == t)
-            .unwrap()
-            .p50_ms
-            .unwrap()
-    };
-    assert!(
-        (p50(25.0) - 10.0).abs() < 0.1 && (p50(35.0) - 40.0).abs() < 0.5,
-        "{} {}",
-        p50(25.0),
-        p50(35.0)
-    );
+    let p50 = |t: f64| r.windows.iter().find(|w| w.t_s == t).unwrap().p50_ms.unwrap();
+    assert!((p50(25.0) - 10.0).abs() < 0.1 && (p50(35.0) - 40.0).abs() < 0.5, "{} {}", p50(25.0), p50(35.0));
 
     let paused = base + "[[faults]]\nkind = \"db-pause\"\nat_s = 30.0\nduration_s = 5.0\n";
     let r = run(&model(&paused, &[]));
     let at = |t: f64| r.windows.iter().find(|w| w.t_s == t).unwrap().clone();
     assert_eq!(at(32.0).successes, 0, "nothing is served during a pause");
-    assert!(
-        at(35.0).successes > 2000,
-        "the backlog is served when it ends"
-    );
+    assert!(at(35.0).successes > 2000, "the backlog is served when it ends");
     assert!(r.summary.recovered);
 
     let race = r#"
@@ -448,27 +344,9 @@ fn db_slowdown_pause_and_invalidation_outage() {
         duration_s = 20.0
     "#;
     let r = run(&model(race, &[]));
-    let stale = |t: f64| {
-        r.windows
-            .iter()
-            .find(|w| w.t_s == t)
-            .unwrap()
-            .stale_ratio
-            .unwrap()
-    };
-    assert_eq!(
-        stale(10.0),
-        0.0,
-        "instant database, prompt deletes: never stale"
-    );
-    assert!(
-        stale(30.0) > 0.3,
-        "without invalidations, stale reads pile up: {}",
-        stale(30.0)
-    );
-    assert!(
-        stale(50.0) < stale(30.0),
-        "once deletes flow again, staleness drains"
-    );
+    let stale = |t: f64| r.windows.iter().find(|w| w.t_s == t).unwrap().stale_ratio.unwrap();
+    assert_eq!(stale(10.0), 0.0, "instant database, prompt deletes: never stale");
+    assert!(stale(30.0) > 0.3, "without invalidations, stale reads pile up: {}", stale(30.0));
+    assert!(stale(50.0) < stale(30.0), "once deletes flow again, staleness drains");
     assert!(r.summary.invalidations_lost > 0);
 }

@@ -42,37 +42,15 @@ const EXP_10MS: &str = r#"{ dist = "exponential", mean_ms = 10.0 }"#;
 /// converges slowly).
 fn check_mmc(servers: u32, lambda: f64, requests: f64, mean_tol: f64, p99_tol: f64) {
     let mu = 100.0;
-    let runs = replications(
-        &queue_model(servers, lambda, requests / 4.0, EXP_10MS, ""),
-        1..5,
-    );
+    let runs = replications(&queue_model(servers, lambda, requests / 4.0, EXP_10MS, ""), 1..5);
     let case = format!("M/M/{servers} λ={lambda}");
     let mean_s = mean_of(&runs, |s| s.mean_ms.unwrap()) / 1e3;
-    assert_rel(
-        &format!("{case} mean response"),
-        mean_s,
-        mmc_mean(servers, lambda, mu),
-        mean_tol,
-    );
+    assert_rel(&format!("{case} mean response"), mean_s, mmc_mean(servers, lambda, mu), mean_tol);
     let p99_s = mean_of(&runs, |s| s.p99_ms.unwrap()) / 1e3;
-    assert_rel(
-        &format!("{case} p99 response"),
-        p99_s,
-        mmc_quantile(servers, lambda, mu, 0.99),
-        p99_tol,
-    );
+    assert_rel(&format!("{case} p99 response"), p99_s, mmc_quantile(servers, lambda, mu, 0.99), p99_tol);
     if servers > 1 {
-        let p_wait = pooled(
-            &runs,
-            |s| (s.db_wait_share.unwrap() * s.db_jobs as f64) as u64,
-            |s| s.db_jobs,
-        );
-        assert_rel(
-            &format!("{case} P(wait)"),
-            p_wait,
-            erlang_c(servers, lambda, mu),
-            mean_tol,
-        );
+        let p_wait = pooled(&runs, |s| (s.db_wait_share.unwrap() * s.db_jobs as f64) as u64, |s| s.db_jobs);
+        assert_rel(&format!("{case} P(wait)"), p_wait, erlang_c(servers, lambda, mu), mean_tol);
     }
 }
 
@@ -115,21 +93,9 @@ fn q2_mm8_high_load() {
 fn q3_mg1_pollaczek_khinchine() {
     let (lambda, mean_s, rho) = (80.0, 0.010, 0.8);
     let cases = [
-        (
-            "deterministic",
-            r#"{ dist = "deterministic", mean_ms = 10.0 }"#,
-            0.0,
-            1e6,
-            0.03,
-        ),
+        ("deterministic", r#"{ dist = "deterministic", mean_ms = 10.0 }"#, 0.0, 1e6, 0.03),
         ("exponential", EXP_10MS, 1.0, 1e6, 0.03),
-        (
-            "lognormal cv 2",
-            r#"{ dist = "lognormal", mean_ms = 10.0, cv = 2.0 }"#,
-            2.0,
-            4e6,
-            0.10,
-        ),
+        ("lognormal cv 2", r#"{ dist = "lognormal", mean_ms = 10.0, cv = 2.0 }"#, 2.0, 4e6, 0.10),
     ];
     for (name, read, cv, requests, tol) in cases {
         let runs = replications(&queue_model(1, lambda, requests / 4.0, read, ""), 1..5);
@@ -141,9 +107,7 @@ fn q3_mg1_pollaczek_khinchine() {
 
 fn pooled_wait_s(runs: &[outage_sim::stack::RunResult]) -> f64 {
     let jobs: f64 = runs.iter().map(|r| r.summary.db_jobs as f64).sum();
-    runs.iter()
-        .map(|r| r.summary.db_wait_mean_ms.unwrap() * r.summary.db_jobs as f64)
-        .sum::<f64>()
+    runs.iter().map(|r| r.summary.db_wait_mean_ms.unwrap() * r.summary.db_jobs as f64).sum::<f64>()
         / jobs
         / 1e3
 }
@@ -155,10 +119,7 @@ fn pooled_wait_s(runs: &[outage_sim::stack::RunResult]) -> f64 {
 #[test]
 fn q4_mm8_with_eight_waiting_slots_blocks_as_mmck() {
     for lambda in [640.0, 800.0, 1200.0] {
-        let runs = replications(
-            &queue_model(8, lambda, 2.5e5, EXP_10MS, "queue_limit = 8"),
-            1..5,
-        );
+        let runs = replications(&queue_model(8, lambda, 2.5e5, EXP_10MS, "queue_limit = 8"), 1..5);
         let blocked = pooled(&runs, |s| s.rejected, |s| s.requests);
         assert_abs(
             &format!("M/M/8/16 λ={lambda} P(block)"),

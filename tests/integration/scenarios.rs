@@ -11,21 +11,12 @@ fn every_model_file_loads_and_runs() {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(
-            text.starts_with('#'),
-            "{} opens with a comment saying what it models",
-            path.display()
-        );
+        assert!(text.starts_with('#'), "{} opens with a comment saying what it models", path.display());
         let loaded = outage_sim::scenario::load_model(&path, &[])
             .unwrap_or_else(|e| panic!("{} is invalid: {e}", path.display()));
         let result = run(&loaded.model);
         assert!(result.summary.requests > 0, "{}", path.display());
-        assert_eq!(
-            result.summary.status,
-            outage_sim::metrics::Status::Ok,
-            "{}",
-            path.display()
-        );
+        assert_eq!(result.summary.status, outage_sim::metrics::Status::Ok, "{}", path.display());
         seen += 1;
     }
     assert!(seen >= 5, "found {seen} models");
@@ -48,11 +39,7 @@ fn every_experiment_file_loads_and_runs() {
                 continue;
             }
             let text = std::fs::read_to_string(&path).unwrap();
-            assert!(
-                text.starts_with('#'),
-                "{} opens with a comment",
-                path.display()
-            );
+            assert!(text.starts_with('#'), "{} opens with a comment", path.display());
             let experiment = outage_sim::scenario::load_experiment(&path)
                 .unwrap_or_else(|e| panic!("{} is invalid: {e}", path.display()));
             let plan = outage_sim::sweep::plan(experiment, &[])

@@ -76,22 +76,12 @@ fn delete_on_write_staleness_comes_only_from_the_race() {
         let r = crate::support::run(&model(&race_model(db_ms), &[]));
         r.summary.stale_ratio.unwrap()
     };
-    let ratios: Vec<(f64, f64)> = [0.0, 0.1, 1.0, 10.0]
-        .iter()
-        .map(|&ms| (ms, stale(ms)))
-        .collect();
+    let ratios: Vec<(f64, f64)> = [0.0, 0.1, 1.0, 10.0].iter().map(|&ms| (ms, stale(ms))).collect();
     eprintln!("stale ratio by database latency [ms]: {ratios:?}");
     assert_eq!(ratios[0].1, 0.0, "no race window, no stale read");
     for pair in ratios.windows(2) {
-        assert!(
-            pair[1].1 > 0.0,
-            "a race window of {} ms produces stale reads",
-            pair[1].0
-        );
-        assert!(
-            pair[1].1 > 2.0 * pair[0].1,
-            "stale reads grow with the race window: {pair:?}"
-        );
+        assert!(pair[1].1 > 0.0, "a race window of {} ms produces stale reads", pair[1].0);
+        assert!(pair[1].1 > 2.0 * pair[0].1, "stale reads grow with the race window: {pair:?}");
     }
 }
 
@@ -100,17 +90,11 @@ fn delete_on_write_staleness_comes_only_from_the_race() {
 #[test]
 fn ttl_only_is_far_staler_than_delete_on_write() {
     let with = |invalidation: &str| {
-        let runs = replications(
-            &race_model(1.0).replace("\"delete\"", &format!("\"{invalidation}\"")),
-            1..2,
-        );
+        let runs = replications(&race_model(1.0).replace("\"delete\"", &format!("\"{invalidation}\"")), 1..2);
         runs[0].summary.stale_ratio.unwrap()
     };
     let (ttl_only, delete) = (with("ttl-only"), with("delete"));
     eprintln!("stale ratio: ttl-only {ttl_only}, delete {delete}");
-    assert!(
-        ttl_only > 0.5,
-        "without TTL or invalidation, most reads after the first write are stale"
-    );
+    assert!(ttl_only > 0.5, "without TTL or invalidation, most reads after the first write are stale");
     assert!(ttl_only > 10.0 * delete);
 }

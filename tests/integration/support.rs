@@ -20,9 +20,7 @@ pub fn run(model: &Model) -> RunResult {
 
 /// Runs `text` once per seed.
 pub fn replications(text: &str, seeds: std::ops::Range<u64>) -> Vec<RunResult> {
-    seeds
-        .map(|seed| run(&model(text, &[format!("run.seed={seed}")])))
-        .collect()
+    seeds.map(|seed| run(&model(text, &[format!("run.seed={seed}")]))).collect()
 }
 
 /// Mean over replications of a summary figure.
@@ -31,11 +29,7 @@ pub fn mean_of(runs: &[RunResult], figure: impl Fn(&Summary) -> f64) -> f64 {
 }
 
 /// Pooled ratio over replications: Σ part / Σ whole.
-pub fn pooled(
-    runs: &[RunResult],
-    part: impl Fn(&Summary) -> u64,
-    whole: impl Fn(&Summary) -> u64,
-) -> f64 {
+pub fn pooled(runs: &[RunResult], part: impl Fn(&Summary) -> u64, whole: impl Fn(&Summary) -> u64) -> f64 {
     let p: u64 = runs.iter().map(|r| part(&r.summary)).sum();
     let w: u64 = runs.iter().map(|r| whole(&r.summary)).sum();
     p as f64 / w as f64
@@ -51,23 +45,14 @@ pub fn assert_rel(what: &str, got: f64, want: f64, rel: f64) {
         err * 100.0,
         rel * 100.0
     );
-    eprintln!(
-        "{what}: simulated {got:.6}, reference {want:.6} ({:+.2} %)",
-        (got / want - 1.0) * 100.0
-    );
+    eprintln!("{what}: simulated {got:.6}, reference {want:.6} ({:+.2} %)", (got / want - 1.0) * 100.0);
 }
 
 /// Asserts `got` is within `abs` of `want`.
 #[track_caller]
 pub fn assert_abs(what: &str, got: f64, want: f64, abs: f64) {
-    assert!(
-        (got - want).abs() <= abs,
-        "{what}: simulated {got:.6}, reference {want:.6}, |error| > {abs}"
-    );
-    eprintln!(
-        "{what}: simulated {got:.6}, reference {want:.6} ({:+.5})",
-        got - want
-    );
+    assert!((got - want).abs() <= abs, "{what}: simulated {got:.6}, reference {want:.6}, |error| > {abs}");
+    eprintln!("{what}: simulated {got:.6}, reference {want:.6} ({:+.5})", got - want);
 }
 
 /// The repository root.

@@ -51,21 +51,11 @@ set = { "db.discipline" = "lifo" }
 "#;
 
 fn sweep(experiment: &Path, out: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
-    cli()
-        .arg("sweep")
-        .arg(experiment)
-        .arg("--out")
-        .arg(out)
-        .arg("--quiet")
-        .args(args)
-        .assert()
+    cli().arg("sweep").arg(experiment).arg("--out").arg(out).arg("--quiet").args(args).assert()
 }
 
 fn outputs(dir: &Path) -> (Vec<u8>, Vec<u8>) {
-    (
-        fs::read(dir.join("runs.csv")).unwrap(),
-        fs::read(dir.join("summary.csv")).unwrap(),
-    )
+    (fs::read(dir.join("runs.csv")).unwrap(), fs::read(dir.join("summary.csv")).unwrap())
 }
 
 #[test]
@@ -77,14 +67,8 @@ fn threads_and_shards_give_the_same_bytes() {
     sweep(&experiment, &two, &["--threads", "2"]).success();
     assert_eq!(outputs(&one), outputs(&two), "1 and 2 threads");
     let runs = String::from_utf8(outputs(&one).0).unwrap();
-    assert_eq!(
-        runs.lines().count(),
-        1 + 2 * 4 * 2 * 3,
-        "a header and 48 jobs"
-    );
-    assert!(runs.starts_with(
-        "job,variant,clients.rate_rps,db.servers,replication,config_hash,seed,status,"
-    ));
+    assert_eq!(runs.lines().count(), 1 + 2 * 4 * 2 * 3, "a header and 48 jobs");
+    assert!(runs.starts_with("job,variant,clients.rate_rps,db.servers,replication,config_hash,seed,status,"));
 
     let mut shards = Vec::new();
     for k in 0..3 {
@@ -93,13 +77,7 @@ fn threads_and_shards_give_the_same_bytes() {
         shards.push(shard);
     }
     let merged = dir.path().join("merged");
-    cli()
-        .arg("merge")
-        .args(&shards)
-        .arg("--out")
-        .arg(&merged)
-        .assert()
-        .success();
+    cli().arg("merge").args(&shards).arg("--out").arg(&merged).assert().success();
     assert_eq!(outputs(&one), outputs(&merged), "three shards merged");
     let manifest = fs::read_to_string(merged.join("experiment.json")).unwrap();
     assert!(manifest.contains("\"shard\": null") && manifest.contains("\"version\""));
@@ -120,11 +98,8 @@ fn slurm_array_variables_pick_the_shard() {
         .assert()
         .success();
     let runs = fs::read_to_string(out.join("runs.csv")).unwrap();
-    let jobs: Vec<usize> = runs
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').next().unwrap().parse().unwrap())
-        .collect();
+    let jobs: Vec<usize> =
+        runs.lines().skip(1).map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
     assert_eq!(jobs, (0..48).filter(|j| j % 4 == 1).collect::<Vec<_>>());
 }
 
@@ -144,11 +119,7 @@ fn confidence_intervals_cover_the_reference_and_shrink() {
         let mut reader = csv::Reader::from_path(out.join("summary.csv")).unwrap();
         let header = reader.headers().unwrap().clone();
         let row = reader.records().next().unwrap().unwrap();
-        let get = |name: &str| {
-            row[header.iter().position(|h| h == name).unwrap()]
-                .parse::<f64>()
-                .unwrap()
-        };
+        let get = |name: &str| row[header.iter().position(|h| h == name).unwrap()].parse::<f64>().unwrap();
         (get("mean_ms_mean"), get("mean_ms_ci95"))
     };
     let t = |df: f64| {
@@ -158,10 +129,7 @@ fn confidence_intervals_cover_the_reference_and_shrink() {
     let reference_ms = mmc_mean(1, 80.0, 100.0) * 1e3;
     let (mean20, half20) = interval(20);
     eprintln!("20 replications: {mean20:.2} ± {half20:.2} ms (reference {reference_ms:.2})");
-    assert!(
-        (mean20 - reference_ms).abs() <= half20,
-        "the interval covers the reference"
-    );
+    assert!((mean20 - reference_ms).abs() <= half20, "the interval covers the reference");
     let (_, half5) = interval(5);
     let ratio = (half5 / t(4.0)) / (half20 / t(19.0));
     eprintln!("standard error ratio n=5 / n=20: {ratio:.2} (1/√n predicts 2)");
@@ -209,10 +177,7 @@ fn an_interrupted_sweep_resumes_to_the_same_outputs() {
     let journal = cut.join(outage_sim::sweep::JOURNAL);
     let started = Instant::now();
     while fs::read_to_string(&journal).map_or(0, |t| t.lines().count()) < 4 {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the sweep makes progress"
-        );
+        assert!(started.elapsed() < Duration::from_secs(60), "the sweep makes progress");
         std::thread::sleep(Duration::from_millis(5));
     }
     child.kill().unwrap();
@@ -220,44 +185,23 @@ fn an_interrupted_sweep_resumes_to_the_same_outputs() {
     assert!(!cut.join("runs.csv").exists() && !cut.join("summary.csv").exists());
     let text = fs::read_to_string(&journal).unwrap();
     let (_, rows) = outage_sim::report::read_runs(&journal).unwrap();
-    assert!(
-        rows.len() >= 3 && rows.len() < 12,
-        "interrupted after {} jobs",
-        rows.len()
-    );
-    assert_eq!(
-        text.lines().count(),
-        1 + rows.len() + usize::from(!text.ends_with('\n'))
-    );
+    assert!(rows.len() >= 3 && rows.len() < 12, "interrupted after {} jobs", rows.len());
+    assert_eq!(text.lines().count(), 1 + rows.len() + usize::from(!text.ends_with('\n')));
 
     let assert = sweep(&experiment, &cut, &["--resume"]).success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
-    assert!(
-        stdout.contains(&format!("{} reused", rows.len())),
-        "{stdout}"
-    );
+    assert!(stdout.contains(&format!("{} reused", rows.len())), "{stdout}");
     assert_eq!(outputs(&whole), outputs(&cut));
-    assert!(
-        !journal.exists(),
-        "the journal is gone once runs.csv is whole"
-    );
+    assert!(!journal.exists(), "the journal is gone once runs.csv is whole");
 }
 
 #[test]
 fn dry_run_lists_the_jobs() {
     let (_dir, experiment) = setup(GRID);
-    let assert = cli()
-        .arg("sweep")
-        .arg(&experiment)
-        .arg("--dry-run")
-        .assert()
-        .success();
+    let assert = cli().arg("sweep").arg(&experiment).arg("--dry-run").assert().success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(
-        lines[0],
-        "job\tvariant\tclients.rate_rps\tdb.servers\treplication\tseed"
-    );
+    assert_eq!(lines[0], "job\tvariant\tclients.rate_rps\tdb.servers\treplication\tseed");
     assert_eq!(lines.len(), 49);
     assert!(lines[1].starts_with("0\tfifo\t20\t1\t0\t"));
 }
@@ -269,10 +213,7 @@ fn rejects(experiment: &str, needles: &[&str]) {
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     for needle in needles {
         let needle = needle.replace("{file}", &path.display().to_string());
-        assert!(
-            stderr.contains(&needle),
-            "stderr lacks {needle:?}:\n{stderr}"
-        );
+        assert!(stderr.contains(&needle), "stderr lacks {needle:?}:\n{stderr}");
     }
     assert!(!out.exists(), "bad input writes nothing");
 }
@@ -308,10 +249,7 @@ fn bad_experiments_are_located() {
     fs::write(&path, "model = \"nowhere.toml\"\n").unwrap();
     let assert = cli().arg("sweep").arg(&path).assert().code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-    assert!(
-        stderr.contains(&format!("{}:1:9: model: cannot read", path.display())),
-        "{stderr}"
-    );
+    assert!(stderr.contains(&format!("{}:1:9: model: cannot read", path.display())), "{stderr}");
 }
 
 #[test]
@@ -322,14 +260,8 @@ fn merge_refuses_outputs_of_different_experiments() {
     let (dir_b, b) = setup("[axes]\n\"db.servers\" = [1, 2]\n");
     let out_b = dir_b.path().join("b");
     sweep(&b, &out_b, &[]).success();
-    let assert = cli()
-        .arg("merge")
-        .arg(&out_a)
-        .arg(&out_b)
-        .arg("--out")
-        .arg(dir.path().join("m"))
-        .assert()
-        .code(2);
+    let assert =
+        cli().arg("merge").arg(&out_a).arg(&out_b).arg("--out").arg(dir.path().join("m")).assert().code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(stderr.contains("not shards of one experiment"), "{stderr}");
 }

@@ -27,8 +27,7 @@ pub fn mmc_tail(c: u32, lambda: f64, mu: f64, t: f64) -> f64 {
         // The limit theta → mu: C·(1 + mu t)e^{-mu t} + (1 − C)e^{-mu t}.
         return (1.0 - pw) * (-mu * t).exp() + pw * (1.0 + mu * t) * (-mu * t).exp();
     }
-    (1.0 - pw) * (-mu * t).exp()
-        + pw * (theta * (-mu * t).exp() - mu * (-theta * t).exp()) / (theta - mu)
+    (1.0 - pw) * (-mu * t).exp() + pw * (theta * (-mu * t).exp() - mu * (-theta * t).exp()) / (theta - mu)
 }
 
 /// M/M/c response-time quantile [s], by bisection on the tail.
@@ -43,11 +42,7 @@ pub fn mmck_blocking(c: u32, k: u32, lambda: f64, mu: f64) -> f64 {
     let mut term = 1.0;
     for n in 0..=k {
         if n > 0 {
-            term *= if n <= c {
-                a / f64::from(n)
-            } else {
-                a / f64::from(c)
-            };
+            term *= if n <= c { a / f64::from(n) } else { a / f64::from(c) };
         }
         terms.push(term);
     }
@@ -78,21 +73,13 @@ pub fn zipf(n: usize, s: f64) -> Vec<f64> {
 
 /// LRU hit ratio by Che's approximation.
 pub fn che_lru(p: &[f64], capacity: f64) -> f64 {
-    let t = bisect(
-        |t| p.iter().map(|pi| 1.0 - (-pi * t).exp()).sum::<f64>() - capacity,
-        0.0,
-        1e12,
-    );
+    let t = bisect(|t| p.iter().map(|pi| 1.0 - (-pi * t).exp()).sum::<f64>() - capacity, 0.0, 1e12);
     p.iter().map(|pi| pi * (1.0 - (-pi * t).exp())).sum()
 }
 
 /// FIFO / RANDOM hit ratio by the TTL approximation.
 pub fn ttl_approx_fifo(p: &[f64], capacity: f64) -> f64 {
-    let t = bisect(
-        |t| p.iter().map(|pi| pi * t / (1.0 + pi * t)).sum::<f64>() - capacity,
-        0.0,
-        1e12,
-    );
+    let t = bisect(|t| p.iter().map(|pi| pi * t / (1.0 + pi * t)).sum::<f64>() - capacity, 0.0, 1e12);
     p.iter().map(|pi| pi * pi * t / (1.0 + pi * t)).sum()
 }
 

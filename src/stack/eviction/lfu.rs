@@ -73,13 +73,7 @@ impl Lfu {
     }
 
     fn new_group(&mut self, count: u64, lower: u32, higher: u32) -> u32 {
-        let group = Group {
-            count,
-            lower,
-            higher,
-            newest: NIL,
-            oldest: NIL,
-        };
+        let group = Group { count, lower, higher, newest: NIL, oldest: NIL };
         let g = match self.free_groups.pop() {
             Some(g) => {
                 self.groups[g as usize] = group;

@@ -160,18 +160,10 @@ mod tests {
             sieve.on_insert(slot, slot);
         }
         sieve.on_access(0);
-        assert_eq!(
-            sieve.victim(),
-            Some(1),
-            "0 was visited: the hand clears it and moves on"
-        );
+        assert_eq!(sieve.victim(), Some(1), "0 was visited: the hand clears it and moves on");
         sieve.on_remove(1);
         sieve.on_insert(1, 1);
-        assert_eq!(
-            sieve.victim(),
-            Some(2),
-            "the hand continues from where it stopped"
-        );
+        assert_eq!(sieve.victim(), Some(2), "the hand continues from where it stopped");
     }
 
     #[test]

@@ -87,8 +87,8 @@ impl S3Fifo {
 
     pub fn victim(&mut self) -> Option<u32> {
         loop {
-            let from_small = self.small.len() > 0
-                && (self.small.len() >= self.small_share || self.main.len() == 0);
+            let from_small =
+                self.small.len() > 0 && (self.small.len() >= self.small_share || self.main.len() == 0);
             if from_small {
                 let slot = self.small.back()?;
                 let s = slot as usize;

@@ -15,11 +15,7 @@ pub struct Sieve {
 
 impl Sieve {
     pub fn new(slots: u32) -> Self {
-        Sieve {
-            queue: SlotList::new(slots),
-            visited: vec![false; slots as usize],
-            hand: NIL,
-        }
+        Sieve { queue: SlotList::new(slots), visited: vec![false; slots as usize], hand: NIL }
     }
 
     pub fn on_insert(&mut self, slot: u32) {

@@ -78,11 +78,7 @@ impl System<'_> {
     fn lookup(&mut self, request: u32, attempt: u32, now: SimTime) {
         let key = self.key_of(request);
         match self.store.lookup(key, now) {
-            Lookup::Hit {
-                version,
-                expires,
-                fetch_time,
-            } => {
+            Lookup::Hit { version, expires, fetch_time } => {
                 self.recorder.lookup(true, now);
                 if let Stampede::EarlyRefresh { beta } = self.model.cache.stampede
                     && xfetch_triggers(now, expires, fetch_time, beta, &mut self.refresh_rng)
@@ -112,14 +108,7 @@ impl System<'_> {
     /// with leases, another reader holds the lease). Returns whether it
     /// started. An early refresh is the reader's own query; a revalidation
     /// runs in the background.
-    fn refresh(
-        &mut self,
-        key: u32,
-        origin: QueryOrigin,
-        request: u32,
-        attempt: u32,
-        now: SimTime,
-    ) -> bool {
+    fn refresh(&mut self, key: u32, origin: QueryOrigin, request: u32, attempt: u32, now: SimTime) -> bool {
         if self.store.mark_refreshing(key, true) {
             return false;
         }
@@ -156,14 +145,11 @@ impl System<'_> {
     fn fetch_missed(&mut self, request: u32, attempt: u32, key: u32, now: SimTime) {
         if let Some(leases) = &mut self.leases {
             match leases.on_miss(key, now) {
-                Grant::Token(token) => {
-                    self.send_client_query(request, attempt, key, Op::Read, token, now)
-                }
+                Grant::Token(token) => self.send_client_query(request, attempt, key, Op::Read, token, now),
                 Grant::Wait => {
                     self.recorder.count(Counter::LeaseWait, now);
                     let at = now + self.model.cache.lease_wait;
-                    self.queue
-                        .schedule(at, Event::LeaseRetry { request, attempt });
+                    self.queue.schedule(at, Event::LeaseRetry { request, attempt });
                 }
             }
             return;

@@ -21,8 +21,8 @@ use rand::RngExt;
 
 use crate::engine::{EventQueue, Lane, RandomStreams, Rng, SimTime, Slab};
 use crate::metrics::{
-    Counter, FailureCause, Gauges, Level, ReadOutcome, Recorder, RecorderConfig, RunEnd, Status,
-    Summary, WindowRow,
+    Counter, FailureCause, Gauges, Level, ReadOutcome, Recorder, RecorderConfig, RunEnd, Status, Summary,
+    WindowRow,
 };
 
 use super::cache::{CacheStore, Invalidation};
@@ -132,15 +132,9 @@ pub fn run(model: &Model) -> Result<RunResult, RunError> {
 /// Where requests come from.
 enum Source {
     /// Open-loop arrivals; keys and operations drawn from the workload.
-    Open {
-        arrivals: Arrivals,
-        workload: Workload,
-    },
+    Open { arrivals: Arrivals, workload: Workload },
     /// Closed-loop users, thinking between requests.
-    Closed {
-        thinking: Thinking,
-        workload: Workload,
-    },
+    Closed { thinking: Thinking, workload: Workload },
     /// An access log, replayed.
     Trace(TraceReader),
 }
@@ -192,10 +186,7 @@ impl<'m> System<'m> {
         let queue_timeouts = queue.add_lane();
         let cache = &model.cache;
         // A slowdown breaks "constant duration": lookups then use the heap.
-        let slowed = model
-            .faults
-            .iter()
-            .any(|f| f.kind == FaultKind::CacheSlowdown);
+        let slowed = model.faults.iter().any(|f| f.kind == FaultKind::CacheSlowdown);
         let lookup_lane = match (cache.lookup, cache.servers, slowed) {
             (ServiceTime::Deterministic { .. }, None, false) => Some(queue.add_lane()),
             _ => None,
@@ -212,13 +203,8 @@ impl<'m> System<'m> {
                 store.store(key, 0, SimTime::ZERO, SimTime::ZERO);
             }
         }
-        let workload = || {
-            Workload::new(
-                &model.workload,
-                streams.stream(stream::KEYS),
-                streams.stream(stream::OPS),
-            )
-        };
+        let workload =
+            || Workload::new(&model.workload, streams.stream(stream::KEYS), streams.stream(stream::OPS));
         let source = match (&model.workload.trace, model.clients.users) {
             (Some(path), _) => Source::Trace(TraceReader::open(path, keys)?),
             (None, Some(_)) => Source::Closed {
@@ -250,17 +236,14 @@ impl<'m> System<'m> {
             lookup_time: cache.lookup.sampler(),
             lookup_rng: streams.stream(stream::CACHE_SERVICE),
             instant_lookup: cache.lookup.is_zero() && cache.servers.is_none(),
-            leases: (cache.invalidation == Invalidation::Lease)
-                .then(|| Leases::new(keys, cache.lease_ttl)),
+            leases: (cache.invalidation == Invalidation::Lease).then(|| Leases::new(keys, cache.lease_ttl)),
             flights: (cache.stampede == Stampede::Coalesce).then(|| Flights::new(keys)),
             refresh_rng: streams.stream(stream::REFRESH),
             invalidation_rng: streams.stream(stream::INVALIDATION),
             faults: FaultState::new(&model.faults),
             fault_rng: streams.stream(stream::FAULTS),
             backoff_rng: streams.stream(stream::BACKOFF),
-            budget: retry
-                .budget_ratio
-                .map(|ratio| RetryBudget::new(ratio, retry.budget_burst)),
+            budget: retry.budget_ratio.map(|ratio| RetryBudget::new(ratio, retry.budget_burst)),
             db: Database::new(&model.db, keys, streams.stream(stream::DB_SERVICE)),
             recorder: Recorder::new(RecorderConfig {
                 window: model.run.window,
@@ -297,23 +280,14 @@ impl<'m> System<'m> {
         if let Some(failure) = self.failure {
             return Err(failure);
         }
-        let end = if self.diverged {
-            self.queue.now()
-        } else {
-            self.end
-        };
+        let end = if self.diverged { self.queue.now() } else { self.end };
         while self.recorder.next_mark() < end {
             self.mark();
         }
-        let disturbance_end =
-            last_fault_end(&self.model.faults).max(self.model.clients.last_surge_end());
+        let disturbance_end = last_fault_end(&self.model.faults).max(self.model.clients.last_surge_end());
         let run_end = RunEnd {
             seed: self.model.run.seed,
-            status: if self.diverged {
-                Status::Diverged
-            } else {
-                Status::Ok
-            },
+            status: if self.diverged { Status::Diverged } else { Status::Ok },
             end,
             gauges: self.gauges(end),
             events: self.queue.popped(),
@@ -460,9 +434,7 @@ impl<'m> System<'m> {
     }
 
     fn is_live(&self, request: u32, attempt: u32) -> bool {
-        self.requests
-            .get(request)
-            .is_some_and(|r| r.is_live(attempt))
+        self.requests.get(request).is_some_and(|r| r.is_live(attempt))
     }
 
     fn key_of(&self, request: u32) -> u32 {
@@ -474,8 +446,8 @@ impl<'m> System<'m> {
     fn attempt_failed(&mut self, request: u32, cause: FailureCause, now: SimTime) {
         let retry = &self.model.clients.retry;
         let r = self.requests.get_mut(request).expect("a live request");
-        let may_retry = r.attempts < retry.max_attempts
-            && self.budget.as_mut().is_none_or(RetryBudget::withdraw);
+        let may_retry =
+            r.attempts < retry.max_attempts && self.budget.as_mut().is_none_or(RetryBudget::withdraw);
         if !may_retry {
             let r = self.finish(request, now);
             self.recorder.failure(cause, r.measured);
@@ -493,13 +465,9 @@ impl<'m> System<'m> {
     /// A read of `key` is answered with `version`.
     fn read_succeeded(&mut self, request: u32, key: u32, version: u32, now: SimTime) {
         let current = self.db.version(key);
-        let outcome = ReadOutcome {
-            stale: version < current,
-            age: self.db.staleness(key, version, now),
-        };
+        let outcome = ReadOutcome { stale: version < current, age: self.db.staleness(key, version, now) };
         let r = self.finish(request, now);
-        self.recorder
-            .success(now - r.arrived, Some(outcome), r.measured);
+        self.recorder.success(now - r.arrived, Some(outcome), r.measured);
     }
 
     fn write_succeeded(&mut self, request: u32, now: SimTime) {
@@ -511,10 +479,7 @@ impl<'m> System<'m> {
     /// closed-loop user (if any) starts thinking about the next one.
     fn finish(&mut self, request: u32, now: SimTime) -> Request {
         self.in_flight.sub(1, now);
-        let r = self
-            .requests
-            .remove(request)
-            .expect("a request ends exactly once");
+        let r = self.requests.remove(request).expect("a request ends exactly once");
         if r.user != NO_USER {
             self.schedule_user(r.user, now);
         }
@@ -528,9 +493,7 @@ impl<'m> System<'m> {
             // The cache process is gone: when it returns, it is empty.
             FaultKind::CacheDown | FaultKind::CacheFlush => self.store.clear(),
             FaultKind::HotSetShift => {
-                if let Source::Open { workload, .. } | Source::Closed { workload, .. } =
-                    &mut self.source
-                {
+                if let Source::Open { workload, .. } | Source::Closed { workload, .. } = &mut self.source {
                     workload.shift_hot_set(self.model.workload.keys, &mut self.fault_rng);
                 }
             }
@@ -548,9 +511,7 @@ impl<'m> System<'m> {
         if self.faults.fault(index).kind == FaultKind::DbPause && !self.faults.db_paused() {
             let cancels = self.model.db.cancel_on_timeout;
             let requests = &self.requests;
-            let (started, cancelled) = self
-                .db
-                .resume(now, |job| cancels && is_abandoned(requests, job));
+            let (started, cancelled) = self.db.resume(now, |job| cancels && is_abandoned(requests, job));
             for _ in cancelled {
                 self.recorder.count(Counter::CancelledQuery, now);
             }
@@ -569,8 +530,5 @@ impl<'m> System<'m> {
 
 /// Whether a client's query has been given up on by its client.
 fn is_abandoned(requests: &Slab<Request>, job: &DbJob) -> bool {
-    job.origin == QueryOrigin::Client
-        && !requests
-            .get(job.request)
-            .is_some_and(|r| r.is_live(job.attempt))
+    job.origin == QueryOrigin::Client && !requests.get(job.request).is_some_and(|r| r.is_live(job.attempt))
 }

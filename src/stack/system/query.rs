@@ -48,8 +48,7 @@ impl System<'_> {
                 self.recorder.db_admitted(now);
                 if let Some(timeout) = self.model.db.queue_timeout {
                     let event = Event::QueueTimeout { ticket };
-                    self.queue
-                        .schedule_on(self.queue_timeouts, now + timeout, event);
+                    self.queue.schedule_on(self.queue_timeouts, now + timeout, event);
                 }
             }
             Admission::Rejected => self.query_failed(job, FailureCause::Rejected, now),
@@ -101,9 +100,8 @@ impl System<'_> {
         }
         let cancels = self.model.db.cancel_on_timeout;
         let requests = &self.requests;
-        let (job, next, cancelled) = self
-            .db
-            .complete(slot, now, |job| cancels && is_abandoned(requests, job));
+        let (job, next, cancelled) =
+            self.db.complete(slot, now, |job| cancels && is_abandoned(requests, job));
         for _ in cancelled {
             self.recorder.count(Counter::CancelledQuery, now);
         }
@@ -208,8 +206,7 @@ impl System<'_> {
                 }
             }
             Invalidation::Update => {
-                self.store
-                    .store(key, self.db.version(key), now, SimTime::ZERO);
+                self.store.store(key, self.db.version(key), now, SimTime::ZERO);
             }
         }
     }

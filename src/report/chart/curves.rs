@@ -1,0 +1,242 @@
+//! Curves against an axis: one line per series, markers at the points,
+//! 95 % confidence error bars, the SLO as a dashed line, log axes where the
+//! data spans decades, and the legend in a panel of its own beside the
+//! plot, so it never covers data.
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::prelude::*;
+
+use super::style::{self, Marker};
+use super::{Chart, DrawError};
+
+/// One point: x, the mean, and the 95 % half-width if known.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CurvePoint {
+    pub x: f64,
+    pub y: f64,
+    pub ci95: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurveSeries {
+    pub name: String,
+    pub points: Vec<CurvePoint>,
+}
+
+/// A chart of curves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurveChart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    /// Log scale on x (a log range axis, or x spanning decades).
+    pub x_log: bool,
+    pub series: Vec<CurveSeries>,
+    /// What tells the lines apart: `variant`, or an axis.
+    pub legend_title: String,
+    /// A horizontal objective: value and label.
+    pub slo: Option<(f64, String)>,
+}
+
+impl CurveChart {
+    fn points(&self) -> impl Iterator<Item = &CurvePoint> {
+        self.series.iter().flat_map(|s| &s.points)
+    }
+
+    /// y spans more than two decades of positive values: log scale.
+    fn y_log(&self) -> bool {
+        let ys: Vec<f64> = self.points().map(|p| p.y).chain(self.slo.iter().map(|s| s.0)).collect();
+        let (min, max) = bounds(ys.iter().copied());
+        min > 0.0 && max / min > 100.0
+    }
+
+    fn x_range(&self) -> (f64, f64) {
+        pad(bounds(self.points().map(|p| p.x)), self.x_log, false)
+    }
+
+    fn y_range(&self, log: bool) -> (f64, f64) {
+        let ys = self
+            .points()
+            .flat_map(|p| {
+                let half = p.ci95.unwrap_or(0.0);
+                [p.y - half, p.y + half]
+            })
+            .filter(|y| !log || *y > 0.0)
+            .chain(self.slo.iter().map(|s| s.0));
+        pad(bounds(ys), log, true)
+    }
+}
+
+/// Ticks at 1, 2 and 5 times the powers of ten within [lo, hi].
+pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let mut ticks = Vec::new();
+    if lo <= 0.0 || hi <= lo {
+        return ticks;
+    }
+    let mut decade = 10f64.powf(lo.log10().floor());
+    while decade <= hi {
+        for m in [1.0, 2.0, 5.0] {
+            let t = m * decade;
+            if t >= lo && t <= hi {
+                ticks.push(t);
+            }
+        }
+        decade *= 10.0;
+    }
+    ticks
+}
+
+fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
+}
+
+/// A little room around the data; ratios keep 0 as their floor.
+fn pad((lo, hi): (f64, f64), log: bool, from_zero: bool) -> (f64, f64) {
+    if !lo.is_finite() {
+        return if log { (1.0, 10.0) } else { (0.0, 1.0) };
+    }
+    if log {
+        return (lo / 1.3, hi * 1.3);
+    }
+    let span = if hi > lo { hi - lo } else { hi.abs().max(1.0) };
+    let low = if from_zero && lo >= 0.0 { 0.0 } else { lo - 0.05 * span };
+    (low, hi + 0.08 * span)
+}
+
+impl Chart for CurveChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
+        let (width, _) = root.dim_in_pixel();
+        let (plot, legend) = root.split_horizontally(width * 78 / 100);
+        let (x0, x1) = self.x_range();
+        let y_log_scale = self.y_log();
+        let (y0, y1) = self.y_range(y_log_scale);
+        // Log axes get explicit 1-2-5 ticks: plotters' own skip decades.
+        let x_log = || (x0..x1).log_scale().with_key_points(log_ticks(x0, x1));
+        let y_log = || (y0..y1).log_scale().with_key_points(log_ticks(y0, y1));
+        match (self.x_log, y_log_scale) {
+            (false, false) => self.plot(&plot, x0..x1, y0..y1)?,
+            (true, false) => self.plot(&plot, x_log(), y0..y1)?,
+            (false, true) => self.plot(&plot, x0..x1, y_log())?,
+            (true, true) => self.plot(&plot, x_log(), y_log())?,
+        }
+        self.legend(&legend)
+    }
+}
+
+impl CurveChart {
+    fn plot<DB: DrawingBackend, X, Y>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        x: X,
+        y: Y,
+    ) -> Result<(), DrawError>
+    where
+        X: AsRangedCoord<Value = f64>,
+        Y: AsRangedCoord<Value = f64>,
+        X::CoordDescType: ValueFormatter<f64>,
+        Y::CoordDescType: ValueFormatter<f64>,
+    {
+        let mut chart = ChartBuilder::on(area)
+            .caption(&self.title, style::title_font())
+            .margin(20)
+            .x_label_area_size(80)
+            .y_label_area_size(110)
+            .build_cartesian_2d(x, y)?;
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .axis_desc_style(style::label_font())
+            .label_style(style::tick_font())
+            .x_labels(14)
+            .y_labels(10)
+            .x_label_formatter(&|v| style::short_number(*v))
+            .y_label_formatter(&|v| style::short_number(*v))
+            .light_line_style(RGBColor(235, 235, 235))
+            .bold_line_style(RGBColor(200, 200, 200))
+            .draw()?;
+        if let Some((value, label)) = &self.slo {
+            let (xa, xb) = self.x_range();
+            let line_style = ShapeStyle::from(&RGBColor(120, 120, 120)).stroke_width(3);
+            chart.draw_series(DashedLineSeries::new([(xa, *value), (xb, *value)], 14, 10, line_style))?;
+            let anchor = chart.backend_coord(&(xa, *value));
+            let base = area.get_base_pixel();
+            area.draw(&Text::new(
+                format!("SLO: {label}"),
+                (anchor.0 - base.0 + 12, anchor.1 - base.1 - 32),
+                style::label_font().color(&RGBColor(90, 90, 90)),
+            ))?;
+        }
+        for (i, series) in self.series.iter().enumerate() {
+            let colour = style::colour(i);
+            let line = ShapeStyle::from(&colour).stroke_width(4);
+            let points: Vec<(f64, f64)> = series.points.iter().map(|p| (p.x, p.y)).collect();
+            if style::dashed(i) {
+                chart.draw_series(DashedLineSeries::new(points.clone(), 16, 8, line))?;
+            } else {
+                chart.draw_series(LineSeries::new(points.clone(), line))?;
+            }
+            chart.draw_series(series.points.iter().filter_map(|p| {
+                let half = p.ci95?;
+                Some(ErrorBar::new_vertical(p.x, p.y - half, p.y, p.y + half, colour.stroke_width(2), 14))
+            }))?;
+            let base = area.get_base_pixel();
+            for &(px, py) in &points {
+                let at = chart.backend_coord(&(px, py));
+                draw_marker(area, style::marker(i), (at.0 - base.0, at.1 - base.1), colour)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn legend<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
+        let top = 110;
+        area.draw(&Text::new(self.legend_title.clone(), (20, top - 50), style::label_font()))?;
+        for (i, series) in self.series.iter().enumerate() {
+            let y = top + i as i32 * 56;
+            let colour = style::colour(i);
+            let line = ShapeStyle::from(&colour).stroke_width(4);
+            if style::dashed(i) {
+                area.draw(&PathElement::new(vec![(20, y), (40, y)], line))?;
+                area.draw(&PathElement::new(vec![(52, y), (72, y)], line))?;
+            } else {
+                area.draw(&PathElement::new(vec![(20, y), (72, y)], line))?;
+            }
+            draw_marker(area, style::marker(i), (46, y), colour)?;
+            area.draw(&Text::new(series.name.clone(), (88, y - 14), style::label_font()))?;
+        }
+        Ok(())
+    }
+}
+
+/// Draws a marker centred at `at` (pixels).
+pub fn draw_marker<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    marker: Marker,
+    at: (i32, i32),
+    colour: RGBColor,
+) -> Result<(), DrawError> {
+    let (x, y) = at;
+    let fill = colour.filled();
+    let r = 9;
+    match marker {
+        Marker::Circle => area.draw(&Circle::new(at, r, fill))?,
+        Marker::Square => area.draw(&Rectangle::new([(x - r, y - r), (x + r, y + r)], fill))?,
+        Marker::Triangle => {
+            area.draw(&Polygon::new(vec![(x, y - r - 2), (x - r - 1, y + r), (x + r + 1, y + r)], fill))?
+        }
+        Marker::Diamond => area.draw(&Polygon::new(
+            vec![(x, y - r - 2), (x + r + 2, y), (x, y + r + 2), (x - r - 2, y)],
+            fill,
+        ))?,
+        Marker::Cross => {
+            let stroke = colour.stroke_width(4);
+            area.draw(&PathElement::new(vec![(x - r, y - r), (x + r, y + r)], stroke))?;
+            area.draw(&PathElement::new(vec![(x - r, y + r), (x + r, y - r)], stroke))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,126 @@
+//! Colours, markers, fonts and labels shared by every chart.
+
+use plotters::prelude::*;
+
+/// The Okabe–Ito palette, reordered so that neighbours differ in lightness
+/// too: distinguishable by colour-blind readers and in greyscale.
+pub const PALETTE: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(86, 180, 233),  // sky blue
+    RGBColor(0, 0, 0),       // black
+];
+
+pub fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// A marker shape per series, so lines differ without colour.
+#[derive(Clone, Copy)]
+pub enum Marker {
+    Circle,
+    Triangle,
+    Square,
+    Diamond,
+    Cross,
+}
+
+pub fn marker(i: usize) -> Marker {
+    [Marker::Circle, Marker::Triangle, Marker::Square, Marker::Diamond, Marker::Cross][i % 5]
+}
+
+/// Every other series is dashed.
+pub fn dashed(i: usize) -> bool {
+    i % 2 == 1
+}
+
+pub const TITLE_PX: u32 = 40;
+pub const LABEL_PX: u32 = 28;
+pub const TICK_PX: u32 = 22;
+
+pub fn title_font() -> TextStyle<'static> {
+    ("sans-serif", TITLE_PX, FontStyle::Bold).into_font().color(&BLACK)
+}
+
+pub fn label_font() -> TextStyle<'static> {
+    ("sans-serif", LABEL_PX).into_font().color(&BLACK)
+}
+
+pub fn tick_font() -> TextStyle<'static> {
+    ("sans-serif", TICK_PX).into_font().color(&BLACK)
+}
+
+/// A column name as an axis label with its unit: `p99_ms` → `p99 [ms]`,
+/// `error_rate` → `error rate (share)`, `clients.rate_rps` → `clients.rate
+/// [requests/s]`.
+pub fn axis_label(column: &str) -> String {
+    let base = column.strip_suffix("_mean").unwrap_or(column);
+    let units = [
+        ("_ms", " [ms]"),
+        ("_rps", " [1/s]"),
+        ("_s", " [s]"),
+        ("_share", ""),
+        ("_ratio", " (share)"),
+        ("_rate", " (share)"),
+        ("_utilization", " (share)"),
+    ];
+    for (suffix, unit) in units {
+        if let Some(stem) = base.strip_suffix(suffix) {
+            let words = if suffix.len() > 3 && !suffix.ends_with('s') {
+                format!("{stem}{}", suffix.replace('_', " "))
+            } else {
+                stem.to_owned()
+            };
+            return format!("{}{unit}", words.replace('_', " "));
+        }
+    }
+    base.replace('_', " ")
+}
+
+/// A number for a tick or an annotation: few digits, no float noise.
+pub fn short_number(x: f64) -> String {
+    let a = x.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if a >= 1e6 {
+        format!("{:.3}M", x / 1e6).trim_end_matches('0').trim_end_matches('.').to_owned().replace(".M", "M")
+    } else if a >= 1e4 {
+        format!("{:.1}k", x / 1e3).replace(".0k", "k")
+    } else if a >= 100.0 {
+        format!("{x:.0}")
+    } else if a >= 1.0 {
+        format!("{x:.2}").trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        format!("{x:.3}").trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_carry_units() {
+        assert_eq!(axis_label("p99_ms"), "p99 [ms]");
+        assert_eq!(axis_label("p99_ms_mean"), "p99 [ms]");
+        assert_eq!(axis_label("error_rate"), "error rate (share)");
+        assert_eq!(axis_label("hit_ratio"), "hit ratio (share)");
+        assert_eq!(axis_label("clients.rate_rps"), "clients.rate [1/s]");
+        assert_eq!(axis_label("recovered_share"), "recovered share");
+        assert_eq!(axis_label("db_utilization"), "db utilization (share)");
+        assert_eq!(axis_label("recovery_s"), "recovery [s]");
+    }
+
+    #[test]
+    fn short_numbers_are_short() {
+        assert_eq!(short_number(16000.0), "16k");
+        assert_eq!(short_number(22627.0), "22.6k");
+        assert_eq!(short_number(500.0), "500");
+        assert_eq!(short_number(17.5), "17.5");
+        assert_eq!(short_number(0.0125), "0.013");
+        assert_eq!(short_number(0.0), "0");
+    }
+}

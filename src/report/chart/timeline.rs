@@ -1,0 +1,273 @@
+//! The run timeline: stacked panels sharing the time axis — latency,
+//! error/hit/stale shares, database utilisation, queues — with faults and
+//! spikes shaded and labelled and the recovery instant marked.
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::style;
+use super::{Chart, DrawError};
+
+/// A shaded interval: a fault or a load spike.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    pub from_s: f64,
+    pub to_s: f64,
+    pub label: String,
+}
+
+/// A line over time: `None` where the window had nothing to measure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub name: String,
+    pub values: Vec<Option<f64>>,
+}
+
+/// Everything a timeline shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    pub title: String,
+    /// Window starts [s].
+    pub t_s: Vec<f64>,
+    pub window_s: f64,
+    pub latency: Vec<Line>,
+    pub shares: Vec<Line>,
+    pub utilization: Vec<Line>,
+    pub queues: Vec<Line>,
+    pub bands: Vec<Band>,
+    pub warmup_s: f64,
+    /// `Some(t)`: recovered at t [s]; `None` with bands: never recovered.
+    pub recovered_at_s: Option<f64>,
+    pub slo_p99_ms: Option<f64>,
+}
+
+const BAND: RGBColor = RGBColor(255, 214, 153);
+const RECOVERED: RGBColor = RGBColor(0, 140, 90);
+const DOWN: RGBColor = RGBColor(200, 40, 20);
+
+impl Chart for Timeline {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
+        let (title, body) = root.split_vertically(80);
+        let (width, _) = title.dim_in_pixel();
+        // A long title shrinks to fit the width.
+        let px = (f64::from(width) * 0.9 / (0.6 * self.title.chars().count() as f64))
+            .min(f64::from(style::TITLE_PX));
+        title.draw(&Text::new(
+            self.title.clone(),
+            (width as i32 / 2, 40),
+            ("sans-serif", px, FontStyle::Bold)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Center)),
+        ))?;
+        let (_, height) = body.dim_in_pixel();
+        let sizes = [height * 30 / 100, height * 24 / 100, height * 20 / 100];
+        let (first, rest) = body.split_vertically(sizes[0]);
+        let (second, rest) = rest.split_vertically(sizes[1]);
+        let (third, fourth) = rest.split_vertically(sizes[2]);
+        let t_end = self.t_s.last().map_or(1.0, |t| t + self.window_s);
+        let x = 0.0..t_end;
+        self.panel(
+            &first,
+            x.clone(),
+            &self.latency,
+            "latency, successes [ms]",
+            true,
+            self.slo_p99_ms,
+            true,
+            false,
+        )?;
+        self.panel(&second, x.clone(), &self.shares, "share", false, None, false, false)?;
+        self.panel(&third, x.clone(), &self.utilization, "db utilisation", false, None, false, false)?;
+        self.panel(&fourth, x, &self.queues, "count", true, None, false, true)?;
+        Ok(())
+    }
+}
+
+impl Timeline {
+    #[allow(clippy::too_many_arguments)]
+    fn panel<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        x: std::ops::Range<f64>,
+        lines: &[Line],
+        y_label: &str,
+        allow_log: bool,
+        slo: Option<f64>,
+        top: bool,
+        bottom: bool,
+    ) -> Result<(), DrawError> {
+        let values: Vec<f64> = lines.iter().flat_map(|l| l.values.iter().flatten().copied()).collect();
+        let max = values.iter().copied().fold(0.0, f64::max).max(slo.unwrap_or(0.0));
+        let positive_min = values.iter().copied().filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
+        let shares = !allow_log;
+        if shares {
+            return self.panel_in(area, x, 0.0..1.05, lines, y_label, slo, top, bottom);
+        }
+        if positive_min.is_finite() && max / positive_min > 100.0 {
+            // Counts below 0.1 (a queue empty most of the time) sit on the
+            // floor rather than stretch the axis over decades of noise.
+            let floor = if y_label == "count" { positive_min.max(0.1) } else { positive_min };
+            let range = (floor / 1.5)..(max * 2.0);
+            return self.panel_in(area, x, range.log_scale(), lines, y_label, slo, top, bottom);
+        }
+        self.panel_in(area, x, 0.0..(max * 1.15).max(1.0), lines, y_label, slo, top, bottom)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn panel_in<DB: DrawingBackend, Y>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        x: std::ops::Range<f64>,
+        y: Y,
+        lines: &[Line],
+        y_label: &str,
+        slo: Option<f64>,
+        top: bool,
+        bottom: bool,
+    ) -> Result<(), DrawError>
+    where
+        Y: AsRangedCoord<Value = f64>,
+        Y::CoordDescType: ValueFormatter<f64>,
+    {
+        let x_end = x.end;
+        let (width, _) = area.dim_in_pixel();
+        let (area, legend) = area.split_horizontally(width * 87 / 100);
+        let area = &area;
+        let mut chart = ChartBuilder::on(area)
+            .margin_left(20)
+            .margin_right(30)
+            .margin_top(if top { 34 } else { 6 })
+            .x_label_area_size(if bottom { 70 } else { 8 })
+            .y_label_area_size(110)
+            .build_cartesian_2d(x, y)?;
+        let (y_low, y_high) = {
+            let r = chart.y_range();
+            (r.start, r.end)
+        };
+        // Labels go by pixels: the top edge of the plotting area.
+        let plot_top = chart.plotting_area().get_pixel_range().1.start;
+        // Text on `area` is placed relative to its own corner.
+        let base = area.get_base_pixel();
+        let mut mesh = chart.configure_mesh();
+        mesh.y_desc(y_label)
+            .axis_desc_style(style::label_font())
+            .label_style(style::tick_font())
+            .y_labels(5)
+            .y_label_formatter(&|v| style::short_number(*v))
+            .x_label_formatter(&|v| style::short_number(*v))
+            .light_line_style(RGBColor(238, 238, 238))
+            .bold_line_style(RGBColor(205, 205, 205));
+        if bottom {
+            mesh.x_desc("time [s]");
+        } else {
+            mesh.x_labels(0);
+        }
+        mesh.draw()?;
+        // Faults and spikes, shaded and (in the top panel) labelled.
+        for band in &self.bands {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(band.from_s, y_low), (band.to_s.min(x_end), y_high)],
+                BAND.mix(0.45).filled(),
+            )))?;
+            if top {
+                let at = (chart.backend_coord(&(band.from_s, y_low)).0 - base.0, plot_top - base.1);
+                area.draw(&Text::new(band.label.clone(), (at.0 + 6, at.1 - 30), style::tick_font()))?;
+            }
+        }
+        if self.warmup_s > 0.0 && top {
+            let at = (chart.backend_coord(&(0.0, y_low)).0 - base.0, plot_top - base.1);
+            area.draw(&Text::new(
+                "warm-up",
+                (at.0 + 6, at.1 - 30),
+                style::tick_font().color(&RGBColor(130, 130, 130)),
+            ))?;
+        }
+        if self.warmup_s > 0.0 {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(0.0, y_low), (self.warmup_s, y_high)],
+                RGBColor(200, 200, 200).mix(0.25).filled(),
+            )))?;
+        }
+        if let Some(value) = slo {
+            let style = ShapeStyle::from(&RGBColor(120, 120, 120)).stroke_width(2);
+            chart.draw_series(DashedLineSeries::new([(0.0, value), (x_end, value)], 12, 8, style))?;
+            let y = 50 + lines.len() as i32 * 34;
+            legend.draw(&PathElement::new(vec![(4, y), (14, y)], style))?;
+            legend.draw(&PathElement::new(vec![(22, y), (32, y)], style))?;
+            legend.draw(&Text::new(
+                format!("SLO {} ms", style::short_number(value)),
+                (44, y - 11),
+                style::tick_font(),
+            ))?;
+        }
+        match (self.recovered_at_s, self.bands.is_empty()) {
+            (Some(t), false) => {
+                let style = ShapeStyle::from(&RECOVERED).stroke_width(3);
+                chart.draw_series(LineSeries::new([(t, y_low), (t, y_high)], style))?;
+                if top {
+                    let at = (chart.backend_coord(&(t, y_low)).0 - base.0, plot_top - base.1);
+                    area.draw(&Text::new(
+                        format!("recovered at {} s", style::short_number(t)),
+                        (at.0 + 8, at.1 + 6),
+                        style::tick_font().color(&RECOVERED),
+                    ))?;
+                }
+            }
+            (None, false) if top => {
+                let end = self.bands.iter().map(|b| b.to_s).fold(0.0, f64::max);
+                let at = (chart.backend_coord(&(end, y_low)).0 - base.0, plot_top - base.1);
+                area.draw(&Text::new(
+                    "NOT recovered",
+                    (at.0 + 8, at.1 + 6),
+                    ("sans-serif", 26, FontStyle::Bold).into_font().color(&DOWN),
+                ))?;
+            }
+            _ => {}
+        }
+        for (i, line) in lines.iter().enumerate() {
+            let colour = style::colour(i);
+            let line_style = ShapeStyle::from(&colour).stroke_width(3);
+            for segment in segments(&self.t_s, self.window_s, &line.values) {
+                if style::dashed(i) {
+                    chart.draw_series(DashedLineSeries::new(segment, 12, 6, line_style))?;
+                } else {
+                    chart.draw_series(LineSeries::new(segment, line_style))?;
+                }
+            }
+            // The legend sits beside the panel, never over its data.
+            let y = if top { 50 } else { 22 } + i as i32 * 34;
+            let sample = ShapeStyle::from(&colour).stroke_width(4);
+            if style::dashed(i) {
+                legend.draw(&PathElement::new(vec![(4, y), (16, y)], sample))?;
+                legend.draw(&PathElement::new(vec![(24, y), (36, y)], sample))?;
+            } else {
+                legend.draw(&PathElement::new(vec![(4, y), (36, y)], sample))?;
+            }
+            legend.draw(&Text::new(line.name.clone(), (44, y - 11), style::tick_font()))?;
+        }
+        Ok(())
+    }
+}
+
+/// The defined stretches of a line, each point at its window's middle.
+fn segments(t_s: &[f64], window_s: f64, values: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
+    let mut out = Vec::new();
+    let mut current = Vec::new();
+    for (t, v) in t_s.iter().zip(values) {
+        match v {
+            Some(v) if v.is_finite() => current.push((t + window_s / 2.0, *v)),
+            _ => {
+                if !current.is_empty() {
+                    out.push(std::mem::take(&mut current));
+                }
+            }
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
