@@ -82,6 +82,25 @@ enum Command {
         #[arg(long, default_value = "png", value_parser = Format::parse)]
         format: Format,
     },
+    /// Find each variant's largest load within the SLO (and the largest spike
+    /// it recovers from): the experiment's [plan]; write plan.csv,
+    /// probes.csv, capacity.png and report.md.
+    Plan {
+        /// The experiment file (TOML) with a [plan] section.
+        experiment: PathBuf,
+        /// Output directory [default: out/<experiment name>].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Worker threads [default: one per core].
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Override a key of the base model.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+        /// Chart files: png, svg or both.
+        #[arg(long, default_value = "png", value_parser = Format::parse)]
+        format: Format,
+    },
     /// Combine the outputs of sharded sweeps into those of one run.
     Merge {
         /// The shards' output directories.
@@ -121,6 +140,9 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Run { model, sets, seed, out, format } => run(&model, sets, seed, out, format),
         Command::Plot { dir, format } => plot(&dir, format),
+        Command::Plan { experiment, out, threads, sets, format } => {
+            cli::plan::command(&experiment, out, threads, &sets, format)
+        }
         Command::Check { model, sets } => check(&model, &sets),
         Command::Sweep { experiment, out, threads, resume, dry_run, shard, quiet, sets, format } => {
             cli::sweep::command(

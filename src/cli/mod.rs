@@ -1,3 +1,4 @@
 //! Subcommands of the command line too long to sit in `main.rs`.
 
+pub mod plan;
 pub mod sweep;

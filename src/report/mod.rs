@@ -2,6 +2,7 @@
 //! structs and never the engine.
 
 mod atomic;
+mod capacity;
 pub mod chart;
 mod csv;
 mod figures;
@@ -16,6 +17,7 @@ use std::path::Path;
 use crate::stack::RunResult;
 
 pub use atomic::write_atomically;
+pub use capacity::write_plan;
 pub use csv::{write_csv, write_table};
 pub use figures::{PlotError, file_name, plot_dir, plot_run, plot_sweep};
 pub use manifest::{GIT_COMMIT, merged_manifest, write_json, write_manifest};

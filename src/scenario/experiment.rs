@@ -60,6 +60,72 @@ struct RawExperiment {
     variants: Vec<RawVariant>,
     #[serde(default)]
     charts: Vec<ChartSpec>,
+    #[serde(default)]
+    plan: Option<Spanned<PlanSpec>>,
+}
+
+/// `[plan]`: the capacity search of `outage-sim plan`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanSpec {
+    /// The model key searched, e.g. `clients.rate_rps`.
+    pub search: String,
+    /// The search range: `low` should hold the SLO, `high` should not.
+    pub low: f64,
+    pub high: f64,
+    /// Relative width of the final bracket (default 2 %).
+    #[serde(default = "plan_tolerance")]
+    pub tolerance: f64,
+    /// The objective to hold; absent: the model's `[slo]` p99 and error rate.
+    #[serde(default)]
+    pub slo: Option<PlanSlo>,
+    /// Hold the SLO at the upper 95 % bound over replications, not just the
+    /// mean (default true).
+    #[serde(default = "yes")]
+    pub confidence: bool,
+    /// Today's value of the searched key, for headroom.
+    #[serde(default)]
+    pub current: Option<f64>,
+    /// Also find the largest load spike the stack recovers from.
+    #[serde(default)]
+    pub spike: Option<SpikeSpec>,
+}
+
+/// Limits a plan holds; each is optional.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanSlo {
+    pub p99_ms: Option<f64>,
+    pub mean_ms: Option<f64>,
+    pub error_rate: Option<f64>,
+    pub stale_ratio: Option<f64>,
+}
+
+/// The spike search: a multiplier of the load over `duration_s`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpikeSpec {
+    pub multiplier_low: f64,
+    pub multiplier_high: f64,
+    pub duration_s: f64,
+    /// When the spike starts [s]; default: at the end of warm-up.
+    #[serde(default)]
+    pub at_s: Option<f64>,
+    /// Share of replications that must recover (default 1: all).
+    #[serde(default = "all")]
+    pub recovered_share: f64,
+}
+
+fn plan_tolerance() -> f64 {
+    0.02
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn all() -> f64 {
+    1.0
 }
 
 fn one() -> Spanned<u64> {
@@ -161,6 +227,8 @@ pub struct Experiment {
     /// At least one: an experiment without variants has one named `base`.
     pub variants: Vec<Variant>,
     pub charts: Vec<ChartSpec>,
+    /// The capacity search, if the file has a `[plan]`.
+    pub plan: Option<PlanSpec>,
 }
 
 /// Most jobs one experiment may expand to.
@@ -308,6 +376,13 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
         }
     }
 
+    if let Some(plan) = &raw.plan {
+        let span = plan.span();
+        for message in plan_problems(plan.get_ref()) {
+            problems.push(problem(span.clone(), "plan", message));
+        }
+    }
+
     let jobs =
         axes.iter().map(|a| a.values.len() as u64).product::<u64>() * variants.len() as u64 * replications;
     if jobs > MAX_JOBS {
@@ -326,7 +401,52 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
         timeline,
         variants,
         charts: raw.charts,
+        plan: raw.plan.map(Spanned::into_inner),
     })
+}
+
+/// What is wrong with a `[plan]`, if anything.
+fn plan_problems(plan: &PlanSpec) -> Vec<String> {
+    let mut out = Vec::new();
+    let finite = |x: f64| x.is_finite();
+    if !(finite(plan.low) && finite(plan.high) && plan.low < plan.high) {
+        out.push(format!("needs finite low < high, got low = {} and high = {}", plan.low, plan.high));
+    }
+    if !(plan.tolerance > 0.0 && plan.tolerance < 1.0) {
+        out.push(format!("tolerance is relative and must be in (0, 1), got {}", plan.tolerance));
+    }
+    if let Some(slo) = &plan.slo {
+        let limits = [slo.p99_ms, slo.mean_ms, slo.error_rate, slo.stale_ratio];
+        if limits.iter().all(Option::is_none) {
+            out.push("slo needs at least one of p99_ms, mean_ms, error_rate, stale_ratio".into());
+        }
+        if limits.iter().flatten().any(|v| !(v.is_finite() && *v >= 0.0)) {
+            out.push("slo limits must be finite and >= 0".into());
+        }
+    }
+    if let Some(spike) = &plan.spike {
+        if !(spike.multiplier_low > 0.0
+            && spike.multiplier_low < spike.multiplier_high
+            && spike.multiplier_high.is_finite())
+        {
+            out.push(format!(
+                "spike needs 0 < multiplier_low < multiplier_high, got {} and {}",
+                spike.multiplier_low, spike.multiplier_high
+            ));
+        }
+        if !(spike.duration_s > 0.0 && spike.duration_s.is_finite()) {
+            out.push(format!("spike.duration_s must be > 0, got {}", spike.duration_s));
+        }
+        if !(0.0..=1.0).contains(&spike.recovered_share) {
+            out.push(format!("spike.recovered_share must be in [0, 1], got {}", spike.recovered_share));
+        }
+        if plan.search != "clients.rate_rps" && plan.current.is_none() {
+            out.push(
+                "a spike multiplies the load: with search other than clients.rate_rps, set current".into(),
+            );
+        }
+    }
+    out
 }
 
 /// The values of one axis, each with the place it comes from.

@@ -16,7 +16,9 @@ mod validate;
 use std::path::Path;
 
 pub use document::Document;
-pub use experiment::{Axis, AxisValue, ChartSpec, Experiment, Scale, Variant, load_experiment};
+pub use experiment::{
+    Axis, AxisValue, ChartSpec, Experiment, PlanSlo, PlanSpec, Scale, SpikeSpec, Variant, load_experiment,
+};
 pub use raw::RawModel;
 pub use source::{Location, Origin, Problem, ScenarioError, SourceMap};
 

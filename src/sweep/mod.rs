@@ -3,12 +3,14 @@
 //! (`aggregate.rs`), and sharded runs merged back (`merge.rs`).
 
 mod aggregate;
+mod capacity;
 mod execute;
 mod merge;
 mod outputs;
 mod plan;
 
 pub use aggregate::{mean_ci95, summarize, summary_header};
+pub use capacity::{PlanError, Probe, Search, VariantPlan, VariantSettings, Verdict, key_settings, run_plan};
 pub use execute::{JOURNAL, Shard, SweepError, SweepOptions, SweepOutcome, run_sweep};
 pub use merge::{MergeError, merge_rows};
 pub use outputs::{MergeFailure, merge_dirs, write_summary, write_sweep_files};

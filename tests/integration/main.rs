@@ -13,6 +13,7 @@ mod eviction;
 mod incident;
 mod invariants;
 mod overload;
+mod plan;
 mod queue_theory;
 mod scenarios;
 mod staleness;

@@ -3,9 +3,10 @@
 //! no fonts installed. Each chart kind reads plain data (parsed from the
 //! CSV files), never the engine.
 
+mod bars;
 pub(crate) mod curves;
 mod phase;
-pub(crate) mod style;
+pub mod style;
 pub mod timeline;
 
 use std::io;
@@ -15,6 +16,7 @@ use std::sync::Once;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+pub use bars::{Bar, BarChart};
 pub use curves::{CurveChart, CurvePoint, CurveSeries};
 pub use phase::PhaseChart;
 pub use timeline::{Band, Timeline};

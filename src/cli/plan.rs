@@ -1,0 +1,61 @@
+//! `outage-sim plan`: the capacity search and the review's report.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::anyhow;
+
+use outage_sim::report::{self, chart::Format};
+use outage_sim::scenario::load_experiment;
+use outage_sim::sweep::{self, PlanError};
+
+use crate::{Failure, default_out_dir};
+
+pub fn command(
+    path: &Path,
+    out: Option<PathBuf>,
+    threads: Option<usize>,
+    sets: &[String],
+    format: Format,
+) -> Result<(), Failure> {
+    if threads == Some(0) {
+        return Err(Failure::BadInput(anyhow!("--threads must be at least 1")));
+    }
+    let experiment = load_experiment(path)?;
+    let started = Instant::now();
+    let plans = sweep::run_plan(&experiment, sets, threads).map_err(|e| match e {
+        PlanError::Threads(_) => Failure::Run(e.into()),
+        _ => Failure::BadInput(e.into()),
+    })?;
+    let settings = sweep::key_settings(&experiment, sets)?;
+    let out = out.unwrap_or_else(|| default_out_dir(path));
+    let command_line: Vec<String> = std::env::args().collect();
+    let written = report::write_plan(&out, &experiment, &plans, &settings, &command_line, format)
+        .map_err(|e| Failure::Run(anyhow!("cannot write the plan to {}: {e}", out.display())))?;
+    let runs: usize = plans.iter().map(|p| p.runs).sum();
+    let mut o = std::io::stdout().lock();
+    let result = (|| {
+        writeln!(
+            o,
+            "{}: {} variants, {runs} runs in {:.1} s",
+            path.display(),
+            plans.len(),
+            started.elapsed().as_secs_f64()
+        )?;
+        for p in &plans {
+            writeln!(
+                o,
+                "  {:<16} {:<12} holds at {:>10}  fails at {:>10}  limit: {}",
+                p.variant,
+                p.load.verdict.name(),
+                p.load.holds_at.map_or_else(|| "-".into(), |v| format!("{v:.1}")),
+                p.load.fails_at.map_or_else(|| "-".into(), |v| format!("{v:.1}")),
+                p.load.limiting.clone().unwrap_or_else(|| "-".into()),
+            )?;
+        }
+        let names: Vec<String> = written.iter().map(|w| crate::file_name(w)).collect();
+        writeln!(o, "wrote {}/{}", out.display(), names.join(", "))
+    })();
+    result.map_err(|e| Failure::Run(e.into()))
+}

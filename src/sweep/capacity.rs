@@ -1,0 +1,439 @@
+//! Capacity planning: for each variant, the largest value of a model key
+//! (usually the load) at which the SLO still holds, and the largest load
+//! spike the stack still recovers from.
+//!
+//! Both are bisections. A probe runs every replication at one value; the
+//! replications use the sweep's seeds, so every probe of a search sees the
+//! same random numbers and the outcome is monotone in practice. A search
+//! first checks its ends: if `low` already fails, or `high` still holds,
+//! it says so instead of returning a bound as if it were the answer.
+//! Variants are searched in parallel, each search single-file, so results
+//! do not depend on the number of threads.
+
+use rayon::prelude::*;
+
+use crate::engine::RandomStreams;
+use crate::metrics::Summary;
+use crate::scenario::{Experiment, Override, PlanSlo, PlanSpec, ScenarioError, load_model_with};
+use crate::stack::{self, Model, RunError};
+
+use super::aggregate::mean_ci95;
+
+/// One probe: a value, the figures that decide it, and its verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probe {
+    pub variant: String,
+    /// `load` (the searched key) or `spike` (a load multiplier).
+    pub kind: &'static str,
+    pub value: f64,
+    pub holds: bool,
+    /// Per limit: name, mean, the value compared (upper 95 % bound or
+    /// mean), the limit.
+    pub figures: Vec<(String, Option<f64>, Option<f64>, f64)>,
+    pub recovered_share: f64,
+    pub runs: usize,
+}
+
+/// How a search ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The answer lies in the final bracket.
+    Found,
+    /// Even `low` fails: the answer is below the range.
+    BelowRange,
+    /// Even `high` holds: the answer is at least `high`.
+    AboveRange,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Found => "found",
+            Verdict::BelowRange => "below-range",
+            Verdict::AboveRange => "above-range",
+        }
+    }
+}
+
+/// The outcome of one search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Search {
+    pub verdict: Verdict,
+    /// The largest value known to hold, and the smallest known to fail.
+    pub holds_at: Option<f64>,
+    pub fails_at: Option<f64>,
+    /// For `Found` and `AboveRange`, what failed at `fails_at`: the limit
+    /// closest to (or furthest past) its bound.
+    pub limiting: Option<String>,
+    pub probes: usize,
+}
+
+/// One variant's plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantPlan {
+    pub variant: String,
+    pub load: Search,
+    pub spike: Option<Search>,
+    pub probes: Vec<Probe>,
+    pub runs: usize,
+}
+
+/// Why a plan failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("{}: no [plan] section: `outage-sim plan` needs one", .0.display())]
+    NoPlan(std::path::PathBuf),
+    #[error(transparent)]
+    Model(#[from] ScenarioError),
+    #[error("{0}")]
+    Run(#[from] RunError),
+    #[error("cannot start the worker threads: {0}")]
+    Threads(String),
+}
+
+/// What the probes compare against: the plan's limits, or the model's SLO.
+fn limits(plan: &PlanSpec, model: &Model) -> PlanSlo {
+    plan.slo.clone().unwrap_or(PlanSlo {
+        p99_ms: Some(model.slo.p99_ms),
+        error_rate: Some(model.slo.error_rate),
+        ..PlanSlo::default()
+    })
+}
+
+/// Builds the model of `variant` with `extra` overrides and a seed.
+struct ModelSource {
+    path: std::path::PathBuf,
+    text: String,
+    base: Vec<Override>,
+    seeds: RandomStreams,
+}
+
+impl ModelSource {
+    fn model(
+        &self,
+        experiment: &Experiment,
+        variant: usize,
+        extra: &[String],
+        replication: u32,
+    ) -> Result<Model, ScenarioError> {
+        let mut overrides = self.base.clone();
+        overrides.extend(experiment.set.iter().cloned());
+        overrides.extend(experiment.variants[variant].set.iter().cloned());
+        overrides.extend(extra.iter().map(Override::argument));
+        let mut model = load_model_with(&self.path, &self.text, &overrides)?.model;
+        model.run.seed = self.seeds.derive(u64::from(replication));
+        Ok(model)
+    }
+}
+
+/// Runs the plan of `experiment` (which must have a `[plan]`) with
+/// `threads` workers; `base` are `--set` overrides of the model.
+pub fn run_plan(
+    experiment: &Experiment,
+    base: &[String],
+    threads: Option<usize>,
+) -> Result<Vec<VariantPlan>, PlanError> {
+    let plan = experiment.plan.as_ref().ok_or_else(|| PlanError::NoPlan(experiment.path.clone()))?;
+    let text =
+        std::fs::read_to_string(&experiment.model).map_err(|e| ScenarioError::read(&experiment.model, e))?;
+    let source = ModelSource {
+        path: experiment.model.clone(),
+        text,
+        base: base.iter().map(Override::argument).collect(),
+        seeds: RandomStreams::new(experiment.seed),
+    };
+    // Every variant's model must load at both ends before anything runs.
+    for v in 0..experiment.variants.len() {
+        for value in [plan.low, plan.high] {
+            source.model(experiment, v, &[assignment(&plan.search, value, integer(plan))], 0)?;
+        }
+        if let Some(spike) = &plan.spike {
+            source.model(
+                experiment,
+                v,
+                &spike_overrides(plan, spike.multiplier_high, &source, experiment, v)?,
+                0,
+            )?;
+        }
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())))
+        .build()
+        .map_err(|e| PlanError::Threads(e.to_string()))?;
+    pool.install(|| {
+        (0..experiment.variants.len())
+            .into_par_iter()
+            .map(|v| plan_variant(experiment, plan, &source, v))
+            .collect()
+    })
+}
+
+fn integer(plan: &PlanSpec) -> bool {
+    plan.low.fract() == 0.0
+        && plan.high.fract() == 0.0
+        && !plan.search.ends_with("_rps")
+        && !plan.search.ends_with("_ms")
+        && !plan.search.ends_with("_s")
+}
+
+fn assignment(path: &str, value: f64, integer: bool) -> String {
+    if integer { format!("{path}={}", value.round() as i64) } else { format!("{path}={value}") }
+}
+
+/// The overrides of a spike probe: the base load, and one schedule entry.
+fn spike_overrides(
+    plan: &PlanSpec,
+    multiplier: f64,
+    source: &ModelSource,
+    experiment: &Experiment,
+    variant: usize,
+) -> Result<Vec<String>, ScenarioError> {
+    let spike = plan.spike.as_ref().expect("a spike search");
+    let mut extra = Vec::new();
+    if let Some(current) = plan.current {
+        extra.push(assignment(&plan.search, current, integer(plan)));
+    }
+    let model = source.model(experiment, variant, &extra, 0)?;
+    let at = spike.at_s.unwrap_or(model.run.warmup.as_secs());
+    extra.push(format!(
+        "clients.schedule=[{{ at_s = {at:?}, until_s = {:?}, multiplier = {multiplier:?} }}]",
+        at + spike.duration_s
+    ));
+    Ok(extra)
+}
+
+fn plan_variant(
+    experiment: &Experiment,
+    plan: &PlanSpec,
+    source: &ModelSource,
+    v: usize,
+) -> Result<VariantPlan, PlanError> {
+    let name = experiment.variants[v].name.clone();
+    let mut probes = Vec::new();
+    let load = bisect(plan.low, plan.high, plan.tolerance, integer(plan), |value| {
+        let extra = [assignment(&plan.search, value, integer(plan))];
+        let probe = probe(experiment, plan, source, v, &extra, "load", value, None)?;
+        probes.push(probe.clone());
+        Ok(probe)
+    })?;
+    let spike = match &plan.spike {
+        None => None,
+        Some(spike) => {
+            Some(bisect(spike.multiplier_low, spike.multiplier_high, plan.tolerance, false, |m| {
+                let extra = spike_overrides(plan, m, source, experiment, v)?;
+                let probe =
+                    probe(experiment, plan, source, v, &extra, "spike", m, Some(spike.recovered_share))?;
+                probes.push(probe.clone());
+                Ok(probe)
+            })?)
+        }
+    };
+    let runs = probes.iter().map(|p| p.runs).sum();
+    Ok(VariantPlan { variant: name, load, spike, probes, runs })
+}
+
+/// Runs every replication at one value and decides it. A load probe holds
+/// if every limit holds (at the upper 95 % bound with `confidence`) and no
+/// run diverged; a spike probe holds if enough replications recovered.
+#[allow(clippy::too_many_arguments)]
+fn probe(
+    experiment: &Experiment,
+    plan: &PlanSpec,
+    source: &ModelSource,
+    v: usize,
+    extra: &[String],
+    kind: &'static str,
+    value: f64,
+    recovered_needed: Option<f64>,
+) -> Result<Probe, PlanError> {
+    let models = (0..experiment.replications)
+        .map(|r| source.model(experiment, v, extra, r))
+        .collect::<Result<Vec<Model>, _>>()?;
+    let slo = limits(plan, &models[0]);
+    // Replications run in parallel; `collect` keeps their order.
+    let summaries: Vec<Summary> =
+        models.par_iter().map(|m| stack::run(m).map(|r| r.summary)).collect::<Result<_, _>>()?;
+    let n = summaries.len();
+    let recovered_share = summaries.iter().filter(|s| s.recovered).count() as f64 / n as f64;
+    let diverged = summaries.iter().any(|s| s.status == crate::metrics::Status::Diverged);
+    let mut figures = Vec::new();
+    let mut within = !diverged;
+    let checks: [(&str, Option<f64>, Figure); 4] = [
+        ("p99_ms", slo.p99_ms, |s| s.p99_ms),
+        ("mean_ms", slo.mean_ms, |s| s.mean_ms),
+        ("error_rate", slo.error_rate, |s| s.error_rate),
+        ("stale_ratio", slo.stale_ratio, |s| s.stale_ratio),
+    ];
+    for (name, limit, figure) in checks {
+        let Some(limit) = limit else { continue };
+        let values: Vec<Option<f64>> = summaries.iter().map(figure).collect();
+        // A replication with nothing to measure (no success) fails the limit.
+        let (mean, compared) = if values.iter().any(Option::is_none) {
+            (None, None)
+        } else {
+            let values: Vec<f64> = values.into_iter().flatten().collect();
+            let (mean, half) = mean_ci95(&values);
+            let compared = if plan.confidence { mean.map(|m| m + half.unwrap_or(0.0)) } else { mean };
+            (mean, compared)
+        };
+        within &= compared.is_some_and(|c| c <= limit);
+        figures.push((name.to_owned(), mean, compared, limit));
+    }
+    let holds = match recovered_needed {
+        Some(needed) => recovered_share >= needed && !diverged,
+        None => within,
+    };
+    Ok(Probe {
+        variant: experiment.variants[v].name.clone(),
+        kind,
+        value,
+        holds,
+        figures,
+        recovered_share,
+        runs: n,
+    })
+}
+
+/// Bisection between `low` (should hold) and `high` (should fail), to a
+/// bracket `hi/lo − 1 ≤ tolerance` (geometric midpoints for positive
+/// ranges; unit steps for integer keys).
+fn bisect(
+    low: f64,
+    high: f64,
+    tolerance: f64,
+    integer: bool,
+    mut probe: impl FnMut(f64) -> Result<Probe, PlanError>,
+) -> Result<Search, PlanError> {
+    let limiting = |p: &Probe| -> Option<String> {
+        if p.kind == "spike" {
+            return Some(format!("recovery ({:.0} % of runs recovered)", p.recovered_share * 100.0));
+        }
+        p.figures.iter().max_by(|a, b| ratio(a).total_cmp(&ratio(b))).map(|(name, ..)| name.clone())
+    };
+    let first = probe(low)?;
+    if !first.holds {
+        return Ok(Search {
+            verdict: Verdict::BelowRange,
+            holds_at: None,
+            fails_at: Some(low),
+            limiting: limiting(&first),
+            probes: 1,
+        });
+    }
+    let last = probe(high)?;
+    if last.holds {
+        return Ok(Search {
+            verdict: Verdict::AboveRange,
+            holds_at: Some(high),
+            fails_at: None,
+            limiting: None,
+            probes: 2,
+        });
+    }
+    let (mut lo, mut hi, mut failing) = (low, high, last);
+    let mut probes = 2;
+    let done = |lo: f64, hi: f64| {
+        if integer {
+            hi - lo <= 1.0
+        } else {
+            hi <= lo * (1.0 + tolerance) || hi - lo <= f64::EPSILON * hi.abs()
+        }
+    };
+    while !done(lo, hi) {
+        let mid = if integer {
+            ((lo + hi) / 2.0).floor().max(lo + 1.0).min(hi - 1.0)
+        } else if lo > 0.0 {
+            (lo * hi).sqrt()
+        } else {
+            (lo + hi) / 2.0
+        };
+        let p = probe(mid)?;
+        probes += 1;
+        if p.holds {
+            lo = mid;
+        } else {
+            hi = mid;
+            failing = p;
+        }
+    }
+    Ok(Search {
+        verdict: Verdict::Found,
+        holds_at: Some(lo),
+        fails_at: Some(hi),
+        limiting: limiting(&failing),
+        probes,
+    })
+}
+
+/// How far a figure is past (or toward) its limit; missing = infinitely far.
+fn ratio(figure: &(String, Option<f64>, Option<f64>, f64)) -> f64 {
+    match figure.2 {
+        Some(value) if figure.3 > 0.0 => value / figure.3,
+        Some(value) => value,
+        None => f64::INFINITY,
+    }
+}
+
+/// Reads one figure of a run's summary.
+type Figure = fn(&Summary) -> Option<f64>;
+
+/// A variant's name and its key settings as `(path, value)`.
+pub type VariantSettings = (String, Vec<(String, String)>);
+
+/// The model keys a capacity review looks at first.
+const KEY_SETTINGS: [&str; 16] = [
+    "clients.rate_rps",
+    "clients.timeout_ms",
+    "clients.max_attempts",
+    "clients.retry_budget_ratio",
+    "workload.keys",
+    "workload.zipf_s",
+    "workload.read_fraction",
+    "cache.capacity",
+    "cache.eviction",
+    "cache.ttl_s",
+    "cache.invalidation",
+    "cache.stampede",
+    "db.servers",
+    "db.queue_limit",
+    "db.queue_timeout_ms",
+    "db.read",
+];
+
+/// Each variant's key settings as `(path, value)`, as resolved at the
+/// search's low end (for the report).
+pub fn key_settings(experiment: &Experiment, base: &[String]) -> Result<Vec<VariantSettings>, ScenarioError> {
+    let text =
+        std::fs::read_to_string(&experiment.model).map_err(|e| ScenarioError::read(&experiment.model, e))?;
+    let mut out = Vec::new();
+    for variant in &experiment.variants {
+        let mut overrides: Vec<Override> = base.iter().map(Override::argument).collect();
+        overrides.extend(experiment.set.iter().cloned());
+        overrides.extend(variant.set.iter().cloned());
+        if let Some(plan) = &experiment.plan {
+            overrides.push(Override::argument(assignment(
+                &plan.search,
+                plan.current.unwrap_or(plan.low),
+                integer(plan),
+            )));
+        }
+        let loaded = load_model_with(&experiment.model, &text, &overrides)?;
+        let tree: toml::Table = toml::from_str(&loaded.resolved_toml()).expect("the resolved model is TOML");
+        let settings = KEY_SETTINGS
+            .iter()
+            .filter_map(|path| {
+                let mut value = toml::Value::Table(tree.clone());
+                for part in path.split('.') {
+                    value = value.get(part)?.clone();
+                }
+                let shown = match value {
+                    toml::Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                Some(((*path).to_owned(), shown))
+            })
+            .collect();
+        out.push((variant.name.clone(), settings));
+    }
+    Ok(out)
+}
