@@ -38,12 +38,12 @@ fn sentence(s: &Search, what: &str, low: f64, high: f64) -> String {
             s.limiting.as_ref().map_or_else(String::new, |l| format!("; the first limit to break is {l}")),
         ),
         Verdict::BelowRange => format!(
-            "{what} fails already at the search's low end, {}{}: the answer is below the searched range — lower `low`",
+            "{what} fails already at the search's low end, {}{}: the answer is below the searched range — lower the range's low end",
             n(low),
             s.limiting.as_ref().map_or_else(String::new, |l| format!(" ({l})")),
         ),
         Verdict::AboveRange => format!(
-            "{what} still holds at the search's high end, {}: the answer is at least that — raise `high`",
+            "{what} still holds at the search's high end, {}: the answer is at least that — raise the range's upper end",
             n(high)
         ),
     }
@@ -72,7 +72,7 @@ pub fn write_plan(
         "holds_at",
         "fails_at",
         "current",
-        "headroom",
+        "headroom_ratio",
         "limiting",
         "spike_verdict",
         "spike_multiplier",
@@ -87,7 +87,7 @@ pub fn write_plan(
         .map(|p| {
             let max = max_value(&p.load);
             let headroom = match (max, plan.current) {
-                (Some(m), Some(c)) if c > 0.0 => Some(m / c - 1.0),
+                (Some(m), Some(c)) if c > 0.0 => Some(m / c),
                 _ => None,
             };
             let spike = p.spike.as_ref();
@@ -294,7 +294,7 @@ fn report(
             sentence(&p.load, &format!("The SLO on `{}`", plan.search), plan.low, plan.high)
         );
         if let (Some(s), Some(spec)) = (&p.spike, &plan.spike) {
-            let _ = writeln!(
+            let _ = write!(
                 md,
                 " {}.",
                 sentence(
