@@ -14,6 +14,7 @@ use crate::sweep::{Search, VariantPlan, VariantSettings, Verdict};
 use super::chart::{Bar, BarChart, Format, style, write_chart};
 use super::csv::write_table;
 use super::manifest::GIT_COMMIT;
+use super::table::Table;
 
 fn number(x: Option<f64>) -> String {
     x.map(|v| format!("{v}")).unwrap_or_default()
@@ -165,25 +166,7 @@ pub fn write_plan(
     write_table(&path, &probe_header, &probe_rows)?;
     written.push(path);
 
-    let chart = BarChart {
-        title: format!("largest {} within the SLO", plan.search),
-        y_label: style::axis_label(&plan.search),
-        bars: plans
-            .iter()
-            .map(|p| Bar {
-                name: p.variant.clone(),
-                value: max_value(&p.load),
-                fails_at: p.load.fails_at,
-                note: match p.load.verdict {
-                    Verdict::Found => String::new(),
-                    Verdict::BelowRange => format!("< {}", style::short_number(plan.low)),
-                    Verdict::AboveRange => format!("≥ {}", style::short_number(plan.high)),
-                },
-            })
-            .collect(),
-        reference: plan.current.map(|c| (c, format!("today: {}", style::short_number(c)))),
-    };
-    written.extend(write_chart(&chart, &out.join("capacity"), format)?);
+    written.extend(capacity_chart(out, format)?);
 
     let path = out.join("report.md");
     let report = report(experiment, plans, settings, command_line);
@@ -324,4 +307,39 @@ fn report(
         experiment.seed
     );
     md
+}
+
+/// Draws `capacity.png` from the `plan.csv` in `dir` (so `plot` can redraw it).
+pub fn capacity_chart(dir: &Path, format: Format) -> io::Result<Vec<PathBuf>> {
+    let table =
+        Table::read(&dir.join("plan.csv")).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    let bad = |e: super::table::TableError| io::Error::new(io::ErrorKind::InvalidData, e);
+    let texts = |c: &str| table.texts(c).map_err(bad);
+    let numbers = |c: &str| table.numbers(c).map_err(bad);
+    let (variants, verdicts, search) = (texts("variant")?, texts("verdict")?, texts("search")?);
+    let (max, fails, low, high, current) =
+        (numbers("max_value")?, numbers("fails_at")?, numbers("low")?, numbers("high")?, numbers("current")?);
+    let search = search.first().cloned().unwrap_or_default();
+    let chart = BarChart {
+        title: format!("largest {search} within the SLO"),
+        y_label: style::axis_label(&search),
+        bars: (0..variants.len())
+            .map(|i| Bar {
+                name: variants[i].clone(),
+                value: max[i],
+                fails_at: fails[i],
+                note: match verdicts[i].as_str() {
+                    "below-range" => format!("< {}", low[i].map(style::short_number).unwrap_or_default()),
+                    "above-range" => format!("≥ {}", high[i].map(style::short_number).unwrap_or_default()),
+                    _ => String::new(),
+                },
+            })
+            .collect(),
+        reference: current
+            .first()
+            .copied()
+            .flatten()
+            .map(|c| (c, format!("today: {}", style::short_number(c)))),
+    };
+    write_chart(&chart, &dir.join("capacity"), format)
 }

@@ -170,13 +170,15 @@ pub fn plot_sweep(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError>
 
 /// Redraws whatever `dir` holds: a run's timeline or a sweep's charts.
 pub fn plot_dir(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError> {
-    if dir.join("experiment.json").exists() {
+    if dir.join("plan.csv").exists() {
+        Ok(super::capacity::capacity_chart(dir, format)?)
+    } else if dir.join("experiment.json").exists() {
         plot_sweep(dir, format)
     } else if dir.join("run.json").exists() {
         plot_run(dir, format)
     } else {
         Err(PlotError::Input(format!(
-            "{}: neither a run (run.json) nor a sweep (experiment.json) output folder",
+            "{}: neither a run (run.json), a sweep (experiment.json) nor a plan (plan.csv) output folder",
             dir.display()
         )))
     }
