@@ -22,6 +22,9 @@ pub struct Gauges {
     pub db_queue: u128,
     pub cache_queue: u128,
     pub in_flight: u128,
+    /// Busy lookup servers, and time with every database connection busy.
+    pub cache_busy: u128,
+    pub db_saturated: u128,
     pub cache_entries: u64,
     pub evictions: u64,
     pub expirations: u64,
@@ -42,6 +45,8 @@ pub struct RecorderConfig {
     pub warmup: SimTime,
     pub duration: SimTime,
     pub db_servers: u32,
+    /// Lookup servers; `None`: unlimited (no utilisation to report).
+    pub cache_servers: Option<u32>,
 }
 
 /// Facts about the run that only the model knows at its end.
@@ -66,6 +71,9 @@ pub struct Recorder {
     window_gauges: Gauges,
     window: Tally,
     window_latency: LatencyHistogram,
+    /// Every finished request, failures included: the response times a
+    /// web tier's dashboard shows.
+    window_all: LatencyHistogram,
     rows: Vec<WindowRow>,
     warmup_gauges: Option<Gauges>,
     total: Tally,
@@ -86,6 +94,7 @@ impl Recorder {
             window_gauges: Gauges::default(),
             window: Tally::default(),
             window_latency: LatencyHistogram::new(highest),
+            window_all: LatencyHistogram::new(highest),
             rows: Vec::new(),
             warmup_gauges: (config.warmup == SimTime::ZERO).then(Gauges::default),
             total: Tally::default(),
@@ -150,15 +159,23 @@ impl Recorder {
             p90_ms: h.quantile_ms(0.90),
             p99_ms: h.quantile_ms(0.99),
             max_ms: h.max_ms(),
+            mean_all_ms: self.window_all.mean_ms(),
+            p99_all_ms: self.window_all.quantile_ms(0.99),
             db_queries: w.db_queries,
             db_queue: avg(g0.db_queue, gauges.db_queue),
             db_utilization: avg(g0.db_busy, gauges.db_busy) / f64::from(self.config.db_servers),
+            db_saturation: avg(g0.db_saturated, gauges.db_saturated),
             db_wasted_share: wasted_share(w.db_wasted_ns, busy_area),
+            cache_utilization: self
+                .config
+                .cache_servers
+                .map(|c| avg(g0.cache_busy, gauges.cache_busy) / f64::from(c)),
             cache_queue: avg(g0.cache_queue, gauges.cache_queue),
             in_flight: avg(g0.in_flight, gauges.in_flight),
             cache_entries: gauges.cache_entries,
             evictions: gauges.evictions - g0.evictions,
             expirations: gauges.expirations - g0.expirations,
+            stale_reads: w.stale_reads,
             stale_fills: w.counters.get(Counter::StaleFill),
             invalidations: w.counters.get(Counter::Invalidation),
             invalidations_lost: w.counters.get(Counter::LostInvalidation),
@@ -167,6 +184,7 @@ impl Recorder {
         self.window_gauges = gauges;
         self.window = Tally::default();
         self.window_latency.reset();
+        self.window_all.reset();
     }
 
     /// A new request arrived; `measured` if it arrived after warm-up.
@@ -191,6 +209,7 @@ impl Recorder {
         if measured && let Some(ReadOutcome { stale: true, age }) = read {
             self.stale_age.record(age);
         }
+        self.window_all.record(latency);
         for (tally, hist, counts) in [
             (&mut self.window, &mut self.window_latency, true),
             (&mut self.total, &mut self.total_latency, measured),
@@ -208,8 +227,9 @@ impl Recorder {
     }
 
     /// A request failed for good.
-    pub fn failure(&mut self, cause: FailureCause, measured: bool) {
+    pub fn failure(&mut self, cause: FailureCause, latency: SimTime, measured: bool) {
         self.window.fail(cause);
+        self.window_all.record(latency);
         if measured {
             self.total.fail(cause);
         }

@@ -30,14 +30,22 @@ pub struct WindowRow {
     pub p90_ms: Option<f64>,
     pub p99_ms: Option<f64>,
     pub max_ms: Option<f64>,
+    /// Mean and p99 response time of every request that finished in the
+    /// window, failures included (at the time they failed).
+    pub mean_all_ms: Option<f64>,
+    pub p99_all_ms: Option<f64>,
     /// Queries the database admitted (its offered load).
     pub db_queries: u64,
     /// Mean queries waiting for a database connection.
     pub db_queue: f64,
     /// Mean share of database connections busy, in [0, 1].
     pub db_utilization: f64,
+    /// Share of time with every connection busy: pool saturation.
+    pub db_saturation: f64,
     /// Share of busy time spent on reads nobody waited for any more.
     pub db_wasted_share: Option<f64>,
+    /// Mean share of lookup servers busy (empty when unlimited).
+    pub cache_utilization: Option<f64>,
     /// Mean lookups waiting for a cache server.
     pub cache_queue: f64,
     /// Mean requests in flight.
@@ -46,6 +54,8 @@ pub struct WindowRow {
     pub cache_entries: u64,
     pub evictions: u64,
     pub expirations: u64,
+    /// Stale reads served in the window.
+    pub stale_reads: u64,
     pub stale_fills: u64,
     pub invalidations: u64,
     pub invalidations_lost: u64,

@@ -60,6 +60,8 @@ pub struct Station<J> {
     paused: bool,
     busy: Level,
     queued: Level,
+    /// 1 while every server is busy.
+    saturated: Level,
 }
 
 impl<J> Station<J> {
@@ -74,6 +76,7 @@ impl<J> Station<J> {
             paused: false,
             busy: Level::default(),
             queued: Level::default(),
+            saturated: Level::default(),
         }
     }
 
@@ -85,6 +88,20 @@ impl<J> Station<J> {
     /// Waiting jobs over time.
     pub fn queued(&self) -> &Level {
         &self.queued
+    }
+
+    /// Whether every server is busy, over time (0 or 1).
+    pub fn saturated(&self) -> &Level {
+        &self.saturated
+    }
+
+    /// Records the busy level at `now`, and with it saturation.
+    fn set_busy(&mut self, busy: u64, now: SimTime) {
+        self.busy.set(busy, now);
+        let full = self.servers.is_some_and(|c| busy >= u64::from(c));
+        if u64::from(full) != self.saturated.value() {
+            self.saturated.set(u64::from(full), now);
+        }
     }
 
     pub fn queue_len(&self) -> usize {
@@ -99,7 +116,7 @@ impl<J> Station<J> {
     /// A job arrives at `now`.
     pub fn arrive(&mut self, job: J, now: SimTime) -> Admission {
         if !self.paused && self.has_free_server() {
-            self.busy.add(1, now);
+            self.set_busy(self.busy.value() + 1, now);
             return Admission::Started(self.in_service.insert(job));
         }
         if self.queue_limit.is_some_and(|limit| self.waiting.len() as u64 >= limit) {
@@ -131,7 +148,7 @@ impl<J> Station<J> {
             let Some(next) = self.start_next(now, &dropped, &mut discarded) else {
                 break;
             };
-            self.busy.add(1, now);
+            self.set_busy(self.busy.value() + 1, now);
             started.push(next);
         }
         (started, discarded)
@@ -177,7 +194,7 @@ impl<J> Station<J> {
         let mut discarded = Vec::new();
         let next = if self.paused { None } else { self.start_next(now, &dropped, &mut discarded) };
         if next.is_none() {
-            self.busy.sub(1, now);
+            self.set_busy(self.busy.value() - 1, now);
         }
         (job, next, discarded)
     }

@@ -250,6 +250,7 @@ impl<'m> System<'m> {
                 warmup: model.run.warmup,
                 duration: model.run.duration,
                 db_servers: model.db.servers,
+                cache_servers: cache.servers,
             }),
             end: model.run.duration,
             diverged: false,
@@ -335,6 +336,8 @@ impl<'m> System<'m> {
             db_queue: self.db.station().queued().area_at(at),
             cache_queue: self.lookups.queued().area_at(at),
             in_flight: self.in_flight.area_at(at),
+            cache_busy: self.lookups.busy().area_at(at),
+            db_saturated: self.db.station().saturated().area_at(at),
             cache_entries: self.store.len() as u64,
             evictions: store.evictions,
             expirations: store.expirations,
@@ -450,7 +453,7 @@ impl<'m> System<'m> {
             r.attempts < retry.max_attempts && self.budget.as_mut().is_none_or(RetryBudget::withdraw);
         if !may_retry {
             let r = self.finish(request, now);
-            self.recorder.failure(cause, r.measured);
+            self.recorder.failure(cause, now - r.arrived, r.measured);
             return;
         }
         let delay = backoff(retry, r.attempts, r.backoff, &mut self.backoff_rng);
