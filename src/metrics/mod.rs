@@ -1,6 +1,7 @@
 //! Measurements: latency histograms, time-averaged levels, per-window rows,
 //! the run summary and recovery detection. Nothing here formats output.
 
+mod alerts;
 mod histogram;
 mod level;
 mod recorder;
@@ -9,6 +10,7 @@ mod summary;
 mod tally;
 mod timeseries;
 
+pub use alerts::{AlertRule, Comparison, Firing, alert_metrics, evaluate};
 pub use histogram::LatencyHistogram;
 pub use level::{Level, time_average};
 pub use recorder::{Gauges, ReadOutcome, Recorder, RecorderConfig, RunEnd};

@@ -319,6 +319,8 @@ impl Recorder {
             recovery_s,
             events: end.events,
             cache_down_errors: t.cache_down,
+            first_alert: None,
+            time_to_detect_s: None,
             shed: t.shed,
             shed_queries: c(Counter::ShedQuery),
             cancelled_queries: c(Counter::CancelledQuery),

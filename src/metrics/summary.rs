@@ -62,6 +62,10 @@ pub struct Summary {
     /// Share of the database's busy time spent on reads nobody waited for
     /// any more: the work an overloaded database wastes.
     pub db_wasted_share: Option<f64>,
+    /// The first alert to fire, and how long after the first disturbance
+    /// started (empty without alerts or disturbances).
+    pub first_alert: Option<String>,
+    pub time_to_detect_s: Option<f64>,
     /// Requests still in flight when the run ended.
     pub unfinished: u64,
     /// Successful requests per second of measured time.

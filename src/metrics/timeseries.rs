@@ -5,7 +5,7 @@ use serde::Serialize;
 /// A window's figures. Request outcomes and latencies count in the window
 /// the request *ended* in; `requests` counts arrivals; levels (queues,
 /// utilisation, in flight) are time averages over the window.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct WindowRow {
     /// Window start [s].
     pub t_s: f64,

@@ -75,8 +75,28 @@ pub fn plot_run(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError> {
         warmup_s: meta.warmup_s,
         recovered_at_s: if recovered { recovery_s.map(|r| last_end + r) } else { None },
         slo_p99_ms: Some(meta.slo_p99_ms),
+        alerts: alert_bands(dir, meta.duration_s)?,
     };
     Ok(write_chart(&timeline, &dir.join("timeline"), format)?)
+}
+
+/// The firings in `alerts.csv`, if the run has one.
+fn alert_bands(dir: &Path, end_s: f64) -> Result<Vec<Band>, PlotError> {
+    let path = dir.join("alerts.csv");
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let table = Table::read(&path)?;
+    let names = table.texts("name")?;
+    let fired = table.numbers("fired_at_s")?;
+    let resolved = table.numbers("resolved_at_s")?;
+    Ok((0..names.len())
+        .map(|i| Band {
+            from_s: fired[i].unwrap_or(0.0),
+            to_s: resolved[i].unwrap_or(end_s),
+            label: names[i].clone(),
+        })
+        .collect())
 }
 
 /// What the charts of a sweep need from `experiment.json`.

@@ -31,5 +31,32 @@ pub fn write_run(dir: &Path, result: &RunResult, meta: &RunMeta) -> io::Result<(
     std::fs::create_dir_all(dir)?;
     write_csv(&dir.join("summary.csv"), std::slice::from_ref(&result.summary))?;
     write_csv(&dir.join("timeseries.csv"), &result.windows)?;
+    write_alerts(&dir.join("alerts.csv"), &result.alerts)?;
     meta.write(&dir.join("run.json"))
+}
+
+/// `alerts.csv`: one row per firing (a header alone when none fired).
+fn write_alerts(path: &Path, alerts: &[crate::metrics::Firing]) -> io::Result<()> {
+    let header: ::csv::StringRecord =
+        ["name", "severity", "points_at", "metric", "fired_at_s", "resolved_at_s", "after_disturbance_s"]
+            .into_iter()
+            .collect();
+    let cell = |x: Option<f64>| x.map(|v| format!("{v}")).unwrap_or_default();
+    let rows: Vec<::csv::StringRecord> = alerts
+        .iter()
+        .map(|a| {
+            [
+                a.name.clone(),
+                a.severity.clone(),
+                a.points_at.clone().unwrap_or_default(),
+                a.metric.clone(),
+                format!("{}", a.fired_at_s),
+                cell(a.resolved_at_s),
+                cell(a.after_disturbance_s),
+            ]
+            .into_iter()
+            .collect()
+        })
+        .collect();
+    write_table(path, &header, &rows)
 }

@@ -29,6 +29,8 @@ pub struct RawModel {
     pub db: RawDb,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<Spanned<RawFault>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<Spanned<RawAlert>>,
     #[serde(default)]
     pub slo: RawSlo,
 }
@@ -279,6 +281,30 @@ pub struct RawFault {
     pub factor: Option<Num<f64>>,
 }
 
+/// `[[alerts]]`: a rule on a time-series column.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlert {
+    pub name: String,
+    pub metric: Spanned<String>,
+    pub op: Spanned<String>,
+    pub threshold: Num<f64>,
+    #[serde(default = "defaults::for_s")]
+    pub for_s: Num<f64>,
+    #[serde(default = "defaults::severity")]
+    pub severity: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points_at: Option<RawPointsAt>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawPointsAt {
+    Cache,
+    Db,
+    Clients,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSlo {
@@ -344,6 +370,12 @@ mod defaults {
     }
     pub fn contention() -> Num<f64> {
         num(0.0)
+    }
+    pub fn for_s() -> Num<f64> {
+        num(0.0)
+    }
+    pub fn severity() -> String {
+        "page".into()
     }
     pub fn capacity() -> Num<u64> {
         num(5000)

@@ -5,7 +5,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use crate::engine::SimTime;
-use crate::metrics::Slo;
+use crate::metrics::{AlertRule, Comparison, Slo, alert_metrics};
 use crate::stack::{
     CacheConfig, ClientsConfig, DbConfig, Discipline, EvictionKind, Fault, FaultKind, Invalidation, Jitter,
     LoadStep, Model, Popularity, RetryConfig, RunConfig, ServiceTime, Stampede, TtlMode, WorkloadConfig,
@@ -33,6 +33,7 @@ pub fn validate(raw: &RawModel, sources: &SourceMap) -> Result<Model, Vec<Proble
         cache: cache(&mut c, &raw.cache),
         db: db(&mut c, &raw.db),
         faults: faults(&mut c, &raw.faults, &run, &workload),
+        alerts: alerts(&mut c, &raw.alerts),
         slo: slo(&mut c, &raw.slo),
         run,
         workload,
@@ -432,6 +433,48 @@ fn faults(
                 );
             }
             Fault { kind, at: SimTime::from_secs(at_s), duration: SimTime::from_secs(duration), factor }
+        })
+        .collect()
+}
+
+fn alerts(c: &mut Checker, raw: &[Spanned<RawAlert>]) -> Vec<AlertRule> {
+    let known = alert_metrics();
+    raw.iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let a = a.get_ref();
+            let key = |name: &str| format!("alerts.{i}.{name}");
+            if !known.contains(a.metric.get_ref()) {
+                c.report(
+                    &key("metric"),
+                    a.metric.span(),
+                    format!("`{}` is not a time-series column; one of: {}", a.metric.get_ref(), known.join(", ")),
+                );
+            }
+            let comparison = match a.op.get_ref().as_str() {
+                ">" => Comparison::Above,
+                "<" => Comparison::Below,
+                other => {
+                    c.report(&key("op"), a.op.span(), format!("must be \">\" or \"<\", got {other:?}"));
+                    Comparison::Above
+                }
+            };
+            AlertRule {
+                name: a.name.clone(),
+                metric: a.metric.get_ref().clone(),
+                comparison,
+                threshold: c.real_in(&key("threshold"), &a.threshold, Bound::AtLeast(-1e12), Bound::AtMost(1e12)),
+                for_s: c.real_in(&key("for_s"), &a.for_s, Bound::AtLeast(0.0), Bound::AtMost(MAX_DURATION_S)),
+                severity: a.severity.clone(),
+                points_at: a.points_at.map(|p| {
+                    match p {
+                        RawPointsAt::Cache => "cache",
+                        RawPointsAt::Db => "db",
+                        RawPointsAt::Clients => "clients",
+                    }
+                    .to_owned()
+                }),
+            }
         })
         .collect()
 }

@@ -1,7 +1,7 @@
 //! The validated model: everything a run needs, in domain types.
 
 use crate::engine::SimTime;
-use crate::metrics::Slo;
+use crate::metrics::{AlertRule, Slo};
 
 use super::cache::CacheConfig;
 use super::clients::ClientsConfig;
@@ -44,6 +44,8 @@ pub struct Model {
     pub cache: CacheConfig,
     pub db: DbConfig,
     pub faults: Vec<Fault>,
+    /// Alert rules evaluated on the run's windows.
+    pub alerts: Vec<AlertRule>,
     pub slo: Slo,
 }
 

@@ -7,7 +7,7 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 use crate::report::{RunRow, fields, summary_columns};
 
 /// Columns of the summary that are not averaged.
-const NOT_AVERAGED: [&str; 2] = ["seed", "status"];
+const NOT_AVERAGED: [&str; 3] = ["seed", "status", "first_alert"];
 
 /// The header of `summary.csv` for these axes.
 pub fn summary_header(axes: &[String]) -> StringRecord {

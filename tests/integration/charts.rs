@@ -70,6 +70,7 @@ fn timelines_render_with_bands_and_legends() {
         warmup_s: 5.0,
         recovered_at_s: Some(35.0),
         slo_p99_ms: Some(500.0),
+        alerts: vec![Band { from_s: 22.0, to_s: 31.0, label: "hit ratio low".into() }],
     };
     let rgb = render_rgb(&timeline, SIZE).unwrap();
     assert!(ink(&rgb, (500, 0), (1100, 70)) > 500, "the title is drawn");

@@ -55,7 +55,7 @@ fn run_writes_summary_and_timeseries_and_prints_a_summary() {
     files.sort();
     assert_eq!(
         files,
-        ["run.json", "summary.csv", "timeline.png", "timeseries.csv"],
+        ["alerts.csv", "run.json", "summary.csv", "timeline.png", "timeseries.csv"],
         "no temporary files left"
     );
 }

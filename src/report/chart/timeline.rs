@@ -41,6 +41,8 @@ pub struct Timeline {
     /// `Some(t)`: recovered at t [s]; `None` with bands: never recovered.
     pub recovered_at_s: Option<f64>,
     pub slo_p99_ms: Option<f64>,
+    /// Alert firings: from firing to resolution (or the end), labelled.
+    pub alerts: Vec<Band>,
 }
 
 const BAND: RGBColor = RGBColor(255, 214, 153);
@@ -62,6 +64,20 @@ impl Chart for Timeline {
                 .color(&BLACK)
                 .pos(Pos::new(HPos::Center, VPos::Center)),
         ))?;
+        let names: Vec<&str> = self.alerts.iter().fold(Vec::new(), |mut names, a| {
+            if !names.contains(&a.label.as_str()) {
+                names.push(a.label.as_str());
+            }
+            names
+        });
+        let body = if names.is_empty() {
+            body
+        } else {
+            let (_, height) = body.dim_in_pixel();
+            let (panels, alerts) = body.split_vertically(height - 30 - 30 * names.len() as u32);
+            self.alert_panel(&alerts, &names)?;
+            panels
+        };
         let (_, height) = body.dim_in_pixel();
         let sizes = [height * 30 / 100, height * 24 / 100, height * 20 / 100];
         let (first, rest) = body.split_vertically(sizes[0]);
@@ -87,6 +103,38 @@ impl Chart for Timeline {
 }
 
 impl Timeline {
+    /// One row per alert rule, a red bar while it fires.
+    fn alert_panel<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, names: &[&str]) -> Result<(), DrawError> {
+        let t_end = self.t_s.last().map_or(1.0, |t| t + self.window_s);
+        let (width, _) = area.dim_in_pixel();
+        let (area, _) = area.split_horizontally(width * 87 / 100);
+        let mut chart = ChartBuilder::on(&area)
+            .margin_left(20)
+            .margin_right(30)
+            .margin_top(6)
+            .y_label_area_size(110)
+            .build_cartesian_2d(0.0..t_end, 0.0..names.len() as f64)?;
+        chart.configure_mesh().disable_mesh().x_labels(0).y_labels(0).draw()?;
+        let red = RGBColor(200, 40, 20);
+        let base = area.get_base_pixel();
+        for (row, name) in names.iter().enumerate() {
+            let y = (names.len() - row - 1) as f64;
+            for alert in self.alerts.iter().filter(|a| a.label == *name) {
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(alert.from_s, y + 0.2), (alert.to_s.min(t_end), y + 0.8)],
+                    red.mix(0.8).filled(),
+                )))?;
+            }
+            let at = chart.backend_coord(&(0.0, y + 0.5));
+            area.draw(&Text::new(
+                format!("alert: {name}"),
+                (at.0 - base.0 - 104, at.1 - base.1 - 9),
+                style::tick_font().color(&red),
+            ))?;
+        }
+        Ok(())
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn panel<DB: DrawingBackend>(
         &self,

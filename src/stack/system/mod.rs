@@ -21,7 +21,7 @@ use rand::RngExt;
 
 use crate::engine::{EventQueue, Lane, RandomStreams, Rng, SimTime, Slab};
 use crate::metrics::{
-    Counter, FailureCause, Gauges, Level, ReadOutcome, Recorder, RecorderConfig, RunEnd, Status, Summary,
+    Counter, FailureCause, Firing, Gauges, Level, ReadOutcome, Recorder, RecorderConfig, RunEnd, Status, Summary,
     WindowRow,
 };
 
@@ -31,6 +31,7 @@ use super::database::{Database, DbJob, QueryOrigin};
 use super::faults::{FaultKind, FaultState, last_fault_end};
 use super::lease::Leases;
 use super::model::Model;
+use crate::metrics::evaluate;
 use super::request::{NO_ATTEMPT, NO_USER, Request};
 use super::retry::{RetryBudget, backoff};
 use super::service_time::{ServiceSampler, ServiceTime};
@@ -115,6 +116,8 @@ struct LookupJob {
 pub struct RunResult {
     pub summary: Summary,
     pub windows: Vec<WindowRow>,
+    /// The firings of the model's alert rules, in time order.
+    pub alerts: Vec<Firing>,
 }
 
 /// Why a run could not complete.
@@ -296,8 +299,14 @@ impl<'m> System<'m> {
             in_flight_max: self.in_flight.max(),
             disturbance_end,
         };
-        let (summary, windows) = self.recorder.finish(run_end, &self.model.slo);
-        Ok(RunResult { summary, windows })
+        let (mut summary, windows) = self.recorder.finish(run_end, &self.model.slo);
+        let disturbance_start = self.model.disturbances().first().map(|d| d.from.as_secs());
+        let alerts = evaluate(&self.model.alerts, &windows, disturbance_start);
+        if let Some(first) = alerts.first() {
+            summary.first_alert = Some(first.name.clone());
+            summary.time_to_detect_s = first.after_disturbance_s;
+        }
+        Ok(RunResult { summary, windows, alerts })
     }
 
     fn handle(&mut self, event: Event, now: SimTime) {
