@@ -90,7 +90,9 @@ pub fn evaluate(rules: &[AlertRule], windows: &[WindowRow], disturbance_s: Optio
                 continue;
             }
             let since = *pending.get_or_insert(w.t_s);
-            if firing.is_none() && w.t_s + width >= since + rule.for_s - 1e-9 {
+            // Fires once the condition has held through the instant
+            // `since + for_s`: the window containing it must hold too.
+            if firing.is_none() && w.t_s + width > since + rule.for_s + 1e-9 {
                 let fired_at_s = since + rule.for_s;
                 firing = Some(firings.len());
                 firings.push((
@@ -146,7 +148,7 @@ mod tests {
         assert_eq!(f[0].resolved_at_s, Some(50.0));
         assert_eq!(f[0].after_disturbance_s, Some(25.0));
         assert_eq!(evaluate(&[rule(0.0)], &w, None)[0].fired_at_s, 20.0);
-        assert_eq!(evaluate(&[rule(30.0)], &w, None)[0].fired_at_s, 50.0, "three windows cover 30 s");
+        assert!(evaluate(&[rule(30.0)], &w, None).is_empty(), "met for 30 s, not through 50 s: never fires");
         assert!(evaluate(&[rule(40.0)], &w, None).is_empty(), "met for less than for_s: never fires");
     }
 
@@ -156,9 +158,9 @@ mod tests {
         w[1].error_rate = None;
         let mut early = rule(0.0);
         early.name = "early".into();
-        let f = evaluate(&[rule(10.0), early], &w, None);
+        let f = evaluate(&[rule(5.0), early], &w, None);
         let names: Vec<_> = f.iter().map(|f| (f.name.as_str(), f.fired_at_s)).collect();
-        assert_eq!(names, [("early", 0.0), ("errors", 10.0), ("early", 20.0), ("errors", 30.0)]);
+        assert_eq!(names, [("early", 0.0), ("errors", 5.0), ("early", 20.0), ("errors", 25.0)]);
         assert!(alert_metrics().contains(&"hit_ratio".to_owned()));
     }
 }

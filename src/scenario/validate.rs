@@ -448,7 +448,11 @@ fn alerts(c: &mut Checker, raw: &[Spanned<RawAlert>]) -> Vec<AlertRule> {
                 c.report(
                     &key("metric"),
                     a.metric.span(),
-                    format!("`{}` is not a time-series column; one of: {}", a.metric.get_ref(), known.join(", ")),
+                    format!(
+                        "`{}` is not a time-series column; one of: {}",
+                        a.metric.get_ref(),
+                        known.join(", ")
+                    ),
                 );
             }
             let comparison = match a.op.get_ref().as_str() {
@@ -463,7 +467,12 @@ fn alerts(c: &mut Checker, raw: &[Spanned<RawAlert>]) -> Vec<AlertRule> {
                 name: a.name.clone(),
                 metric: a.metric.get_ref().clone(),
                 comparison,
-                threshold: c.real_in(&key("threshold"), &a.threshold, Bound::AtLeast(-1e12), Bound::AtMost(1e12)),
+                threshold: c.real_in(
+                    &key("threshold"),
+                    &a.threshold,
+                    Bound::AtLeast(-1e12),
+                    Bound::AtMost(1e12),
+                ),
                 for_s: c.real_in(&key("for_s"), &a.for_s, Bound::AtLeast(0.0), Bound::AtMost(MAX_DURATION_S)),
                 severity: a.severity.clone(),
                 points_at: a.points_at.map(|p| {

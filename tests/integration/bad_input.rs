@@ -294,3 +294,24 @@ fn retry_settings_are_checked() {
     rejects("[db]\ndiscipline = \"random\"\n", &[], &["{file}:2:14", "unknown variant `random`", "`lifo`"]);
     rejects("[db]\nqueue_timeout_ms = 0.0\n", &[], &["{file}:2:20", "db.queue_timeout_ms", "> 0"]);
 }
+
+#[test]
+fn alert_rules_are_checked() {
+    let rule = |body: &str| format!("[[alerts]]\nname = \"x\"\n{body}");
+    rejects(
+        &rule("metric = \"latency\"\nop = \">\"\nthreshold = 1.0\n"),
+        &[],
+        &["{file}:3:10", "alerts.0.metric", "not a time-series column", "p99_ms"],
+    );
+    rejects(&rule("metric = \"p99_ms\"\nop = \">\"\n"), &[], &["{file}:1:1", "missing field `threshold`"]);
+    rejects(
+        &rule("metric = \"p99_ms\"\nop = \">\"\nthreshold = 1.0\nfor_s = -5.0\n"),
+        &[],
+        &["{file}:6:9", "alerts.0.for_s", ">= 0"],
+    );
+    rejects(
+        &rule("metric = \"p99_ms\"\nop = \">=\"\nthreshold = 1.0\n"),
+        &[],
+        &["{file}:4:6", "alerts.0.op", "\">\" or \"<\""],
+    );
+}

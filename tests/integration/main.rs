@@ -3,6 +3,7 @@
 //! Statistical tests state their tolerance and why next to the assertion.
 //! Simulations are built optimised (`[profile.test] opt-level = 3`).
 
+mod alerts;
 mod bad_input;
 mod cache_semantics;
 mod cache_theory;

@@ -104,7 +104,11 @@ impl Chart for Timeline {
 
 impl Timeline {
     /// One row per alert rule, a red bar while it fires.
-    fn alert_panel<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, names: &[&str]) -> Result<(), DrawError> {
+    fn alert_panel<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        names: &[&str],
+    ) -> Result<(), DrawError> {
         let t_end = self.t_s.last().map_or(1.0, |t| t + self.window_s);
         let (width, _) = area.dim_in_pixel();
         let (area, _) = area.split_horizontally(width * 87 / 100);

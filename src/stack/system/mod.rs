@@ -21,8 +21,8 @@ use rand::RngExt;
 
 use crate::engine::{EventQueue, Lane, RandomStreams, Rng, SimTime, Slab};
 use crate::metrics::{
-    Counter, FailureCause, Firing, Gauges, Level, ReadOutcome, Recorder, RecorderConfig, RunEnd, Status, Summary,
-    WindowRow,
+    Counter, FailureCause, Firing, Gauges, Level, ReadOutcome, Recorder, RecorderConfig, RunEnd, Status,
+    Summary, WindowRow,
 };
 
 use super::cache::{CacheStore, Invalidation};
@@ -31,7 +31,6 @@ use super::database::{Database, DbJob, QueryOrigin};
 use super::faults::{FaultKind, FaultState, last_fault_end};
 use super::lease::Leases;
 use super::model::Model;
-use crate::metrics::evaluate;
 use super::request::{NO_ATTEMPT, NO_USER, Request};
 use super::retry::{RetryBudget, backoff};
 use super::service_time::{ServiceSampler, ServiceTime};
@@ -39,6 +38,7 @@ use super::stampede::{Flights, Stampede};
 use super::station::{Discipline, Station};
 use super::trace::{TraceError, TraceReader};
 use super::workload::{Op, Workload};
+use crate::metrics::evaluate;
 
 /// The random stream of each purpose. Fixed forever: changing one changes
 /// every published result.
@@ -302,7 +302,8 @@ impl<'m> System<'m> {
         let (mut summary, windows) = self.recorder.finish(run_end, &self.model.slo);
         let disturbance_start = self.model.disturbances().first().map(|d| d.from.as_secs());
         let alerts = evaluate(&self.model.alerts, &windows, disturbance_start);
-        if let Some(first) = alerts.first() {
+        // Alerts before the first disturbance are false alarms, not detection.
+        if let Some(first) = alerts.iter().find(|a| a.after_disturbance_s.is_none_or(|d| d >= 0.0)) {
             summary.first_alert = Some(first.name.clone());
             summary.time_to_detect_s = first.after_disturbance_s;
         }
