@@ -101,6 +101,24 @@ enum Command {
         #[arg(long, default_value = "png", value_parser = Format::parse)]
         format: Format,
     },
+    /// Run an experiment and check its [[assert]] release gates: exit 0 when
+    /// all hold, 1 with a table of what failed.
+    Assert {
+        /// The experiment file (TOML) with [[assert]] entries.
+        experiment: PathBuf,
+        /// Output directory [default: out/<experiment name>].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Also write a JUnit XML report here, one test case per assertion.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Worker threads [default: one per core].
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Override a key of the base model.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+    },
     /// Combine the outputs of sharded sweeps into those of one run.
     Merge {
         /// The shards' output directories.
@@ -140,6 +158,9 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Run { model, sets, seed, out, format } => run(&model, sets, seed, out, format),
         Command::Plot { dir, format } => plot(&dir, format),
+        Command::Assert { experiment, out, junit, threads, sets } => {
+            cli::gate::command(&experiment, out, junit, threads, &sets)
+        }
         Command::Plan { experiment, out, threads, sets, format } => {
             cli::plan::command(&experiment, out, threads, &sets, format)
         }

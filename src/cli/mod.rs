@@ -1,4 +1,5 @@
 //! Subcommands of the command line too long to sit in `main.rs`.
 
+pub mod gate;
 pub mod plan;
 pub mod sweep;

@@ -114,3 +114,14 @@ pub struct Summary {
     /// When the run ended [s]: the duration, or earlier if it diverged.
     pub end_s: f64,
 }
+
+impl Summary {
+    /// The column names of the summary, in order.
+    pub fn columns() -> Vec<String> {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.serialize(Summary::default()).expect("a summary is flat");
+        let bytes = writer.into_inner().expect("writing to memory");
+        let text = String::from_utf8(bytes).expect("ASCII");
+        text.lines().next().unwrap_or_default().split(',').map(str::to_owned).collect()
+    }
+}

@@ -62,6 +62,26 @@ struct RawExperiment {
     charts: Vec<ChartSpec>,
     #[serde(default)]
     plan: Option<Spanned<PlanSpec>>,
+    #[serde(default, rename = "assert")]
+    asserts: Vec<Spanned<AssertSpec>>,
+}
+
+/// `[[assert]]`: a release gate on a summary metric.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssertSpec {
+    /// The variant it applies to; absent: every variant.
+    #[serde(default)]
+    pub variant: Option<String>,
+    /// A summary metric (`p99_ms`, `error_rate`, …), or `recovered`.
+    pub metric: String,
+    /// `<`, `<=`, `>` or `>=`; for `recovered`, default `>=`.
+    #[serde(default)]
+    pub op: Option<String>,
+    /// The bound; for `recovered` (the share of runs that recovered),
+    /// default 1: every run.
+    #[serde(default)]
+    pub value: Option<f64>,
 }
 
 /// `[plan]`: the capacity search of `outage-sim plan`.
@@ -229,6 +249,8 @@ pub struct Experiment {
     pub charts: Vec<ChartSpec>,
     /// The capacity search, if the file has a `[plan]`.
     pub plan: Option<PlanSpec>,
+    /// Release gates checked by `outage-sim assert`.
+    pub asserts: Vec<AssertSpec>,
 }
 
 /// Most jobs one experiment may expand to.
@@ -376,6 +398,39 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
         }
     }
 
+    let metrics = crate::metrics::Summary::columns();
+    for (i, a) in raw.asserts.iter().enumerate() {
+        let span = a.span();
+        let a = a.get_ref();
+        let key = format!("assert.{i}");
+        let known = a.metric == "recovered" || metrics.iter().any(|m| *m == a.metric);
+        if !known {
+            problems.push(problem(
+                span.clone(),
+                &key,
+                format!("`{}` is not a summary metric (or `recovered`)", a.metric),
+            ));
+        }
+        if let Some(op) = &a.op
+            && !["<", "<=", ">", ">="].contains(&op.as_str())
+        {
+            problems.push(problem(span.clone(), &key, format!("op must be <, <=, > or >=, got {op:?}")));
+        }
+        if a.metric != "recovered" && (a.op.is_none() || a.value.is_none()) {
+            problems.push(problem(
+                span.clone(),
+                &key,
+                "needs op and value (only `recovered` has defaults)".into(),
+            ));
+        }
+        if let Some(v) = &a.variant
+            && !raw.variants.is_empty()
+            && !raw.variants.iter().any(|rv| &rv.name == v)
+        {
+            problems.push(problem(span, &key, format!("no variant named `{v}`")));
+        }
+    }
+
     if let Some(plan) = &raw.plan {
         let span = plan.span();
         for message in plan_problems(plan.get_ref()) {
@@ -402,6 +457,7 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
         variants,
         charts: raw.charts,
         plan: raw.plan.map(Spanned::into_inner),
+        asserts: raw.asserts.into_iter().map(Spanned::into_inner).collect(),
     })
 }
 

@@ -17,7 +17,8 @@ use std::path::Path;
 
 pub use document::Document;
 pub use experiment::{
-    Axis, AxisValue, ChartSpec, Experiment, PlanSlo, PlanSpec, Scale, SpikeSpec, Variant, load_experiment,
+    AssertSpec, Axis, AxisValue, ChartSpec, Experiment, PlanSlo, PlanSpec, Scale, SpikeSpec, Variant,
+    load_experiment,
 };
 pub use raw::RawModel;
 pub use source::{Location, Origin, Problem, ScenarioError, SourceMap};

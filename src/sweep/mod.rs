@@ -5,6 +5,7 @@
 mod aggregate;
 mod capacity;
 mod execute;
+mod gate;
 mod merge;
 mod outputs;
 mod plan;
@@ -12,6 +13,7 @@ mod plan;
 pub use aggregate::{mean_ci95, summarize, summary_header};
 pub use capacity::{PlanError, Probe, Search, VariantPlan, VariantSettings, Verdict, key_settings, run_plan};
 pub use execute::{JOURNAL, Shard, SweepError, SweepOptions, SweepOutcome, run_sweep};
+pub use gate::{GateResult, check};
 pub use merge::{MergeError, merge_rows};
 pub use outputs::{MergeFailure, merge_dirs, write_summary, write_sweep_files};
 pub use plan::{Job, Plan, plan};
