@@ -403,7 +403,7 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
         let span = a.span();
         let a = a.get_ref();
         let key = format!("assert.{i}");
-        let known = a.metric == "recovered" || metrics.iter().any(|m| *m == a.metric);
+        let known = a.metric == "recovered" || metrics.contains(&a.metric);
         if !known {
             problems.push(problem(
                 span.clone(),
