@@ -123,6 +123,12 @@ impl<E: Copy> EventQueue<E> {
 
     /// Removes the earliest event and advances the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        self.pop_before(SimTime::MAX)
+    }
+
+    /// Removes the earliest event if it is due before `limit` (and advances
+    /// the clock to its time); `None` if there is none that early.
+    pub fn pop_before(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
         let mut best_key = self.heap.peek().map_or(u128::MAX, |e| e.key);
         let mut best_lane = None;
         for (i, lane) in self.lanes.iter().enumerate() {
@@ -132,6 +138,9 @@ impl<E: Copy> EventQueue<E> {
                 best_key = front.key;
                 best_lane = Some(i);
             }
+        }
+        if best_key == u128::MAX || (best_key >> 64) as u64 >= limit.as_nanos() {
+            return None;
         }
         let entry = match best_lane {
             Some(i) => self.lanes[i].pop_front(),

@@ -66,6 +66,15 @@ impl LoadShape {
     /// The time of the next arrival after `now_s`, given a unit-exponential
     /// draw `e`; `None` if the rate stays zero for ever.
     pub fn next_arrival(&self, now_s: f64, mut e: f64) -> Option<f64> {
+        if let [only] = self.pieces.as_slice() {
+            // No schedule: one constant piece. The same arithmetic as the
+            // general case below, without its search.
+            let start = self.rate_rps * only.from;
+            if start <= 0.0 {
+                return None;
+            }
+            return Some(now_s + 2.0 * e / (start + (start * start).max(0.0).sqrt()));
+        }
         let mut t = now_s;
         for p in &self.pieces[self.piece_at(now_s)..] {
             let start = self.rate_rps * multiplier(p, t);

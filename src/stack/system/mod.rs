@@ -270,11 +270,7 @@ impl<'m> System<'m> {
             }
             _ => self.schedule_arrival(SimTime::ZERO),
         }
-        while let Some(at) = self.queue.peek_time() {
-            if at >= self.end {
-                break;
-            }
-            let (now, event) = self.queue.pop().expect("an event was peeked");
+        while let Some((now, event)) = self.queue.pop_before(self.end) {
             self.pass_marks(now);
             self.handle(event, now);
             if self.diverged || self.failure.is_some() {
