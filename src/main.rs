@@ -270,6 +270,9 @@ fn print_summary(
         wall_s,
         s.events as f64 / wall_s.max(1e-9) / 1e6,
     )?;
+    if let Some(reason) = &s.diverged_reason {
+        writeln!(o, "diverged  {reason}")?;
+    }
     writeln!(
         o,
         "requests  {}  ok {}  errors {} ({})  [timeouts {}, rejected {}, shed {}, cache down {}]  attempts/request {}",

@@ -319,6 +319,7 @@ impl Recorder {
             recovery_s,
             events: end.events,
             cache_down_errors: t.cache_down,
+            diverged_reason: None,
             first_alert: None,
             time_to_detect_s: None,
             shed: t.shed,

@@ -62,6 +62,9 @@ pub struct Summary {
     /// Share of the database's busy time spent on reads nobody waited for
     /// any more: the work an overloaded database wastes.
     pub db_wasted_share: Option<f64>,
+    /// Why a guard stopped the run (status `diverged`), and how to bound
+    /// what grew.
+    pub diverged_reason: Option<String>,
     /// The first alert to fire, and how long after the first disturbance
     /// started (empty without alerts or disturbances).
     pub first_alert: Option<String>,

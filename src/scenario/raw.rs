@@ -48,6 +48,8 @@ pub struct RawRun {
     pub seed: Num<u64>,
     #[serde(default = "defaults::max_in_flight")]
     pub max_in_flight: Num<u64>,
+    #[serde(default = "defaults::max_events")]
+    pub max_events: Num<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -332,6 +334,9 @@ mod defaults {
     pub fn seed() -> Num<u64> {
         num(42)
     }
+    pub fn max_events() -> Num<u64> {
+        num(10_000_000_000)
+    }
     pub fn max_in_flight() -> Num<u64> {
         num(1_000_000)
     }
@@ -438,6 +443,7 @@ impl Default for RawRun {
             window_s: defaults::window_s(),
             seed: defaults::seed(),
             max_in_flight: defaults::max_in_flight(),
+            max_events: defaults::max_events(),
         }
     }
 }

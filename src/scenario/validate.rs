@@ -71,6 +71,7 @@ fn run(c: &mut Checker, r: &RawRun) -> RunConfig {
         window: SimTime::from_secs(window_s.unwrap_or(1.0)),
         seed: *r.seed.get_ref(),
         max_in_flight: c.integer_in("run.max_in_flight", &r.max_in_flight, 1, u64::from(u32::MAX)),
+        max_events: c.integer_in("run.max_events", &r.max_events, 1, u64::MAX),
     }
 }
 

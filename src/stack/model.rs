@@ -22,6 +22,8 @@ pub struct RunConfig {
     /// Guard: more requests in flight, or more queued work, than this ends
     /// the run with status `diverged`.
     pub max_in_flight: u64,
+    /// Guard: more events than this ends the run as `diverged`.
+    pub max_events: u64,
 }
 
 /// An interval in which the model is disturbed: a fault or a load surge.

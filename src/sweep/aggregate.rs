@@ -7,7 +7,7 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 use crate::report::{RunRow, fields, summary_columns};
 
 /// Columns of the summary that are not averaged.
-const NOT_AVERAGED: [&str; 3] = ["seed", "status", "first_alert"];
+const NOT_AVERAGED: [&str; 4] = ["seed", "status", "first_alert", "diverged_reason"];
 
 /// The header of `summary.csv` for these axes.
 pub fn summary_header(axes: &[String]) -> StringRecord {

@@ -101,4 +101,25 @@ fn a_runaway_model_stops_as_diverged() {
     assert_eq!(s.status, outage_sim::metrics::Status::Diverged);
     assert!(s.end_s < 10.0, "stopped early, at {} s", s.end_s);
     assert!(s.in_flight_max <= 10_000);
+    let reason = s.diverged_reason.expect("a diverged run says why");
+    assert!(reason.contains("run.max_in_flight") && reason.contains("db.queue_limit"), "{reason}");
+}
+
+/// The event guard stops a run that would otherwise go on far longer than
+/// asked for, and says which guard fired.
+#[test]
+fn the_event_guard_stops_a_long_run() {
+    let text = r#"
+        [run]
+        duration_s = 1000.0
+        max_events = 50000
+        [clients]
+        rate_rps = 1000.0
+        [db]
+        read = { dist = "exponential", mean_ms = 1.0 }
+    "#;
+    let s = crate::support::run(&model(text, &[])).summary;
+    assert_eq!(s.status, outage_sim::metrics::Status::Diverged);
+    assert!(s.events >= 50_000 && s.events < 60_000, "stopped near the guard: {} events", s.events);
+    assert!(s.diverged_reason.expect("a reason").contains("run.max_events"));
 }

@@ -176,7 +176,8 @@ struct System<'m> {
     db: Database,
     recorder: Recorder,
     end: SimTime,
-    diverged: bool,
+    /// Why a guard stopped the run, if one did.
+    diverged: Option<String>,
     failure: Option<RunError>,
 }
 
@@ -256,7 +257,7 @@ impl<'m> System<'m> {
                 cache_servers: cache.servers,
             }),
             end: model.run.duration,
-            diverged: false,
+            diverged: None,
             failure: None,
         })
     }
@@ -273,21 +274,21 @@ impl<'m> System<'m> {
         while let Some((now, event)) = self.queue.pop_before(self.end) {
             self.pass_marks(now);
             self.handle(event, now);
-            if self.diverged || self.failure.is_some() {
+            if self.diverged.is_some() || self.failure.is_some() {
                 break;
             }
         }
         if let Some(failure) = self.failure {
             return Err(failure);
         }
-        let end = if self.diverged { self.queue.now() } else { self.end };
+        let end = if self.diverged.is_some() { self.queue.now() } else { self.end };
         while self.recorder.next_mark() < end {
             self.mark();
         }
         let disturbance_end = last_fault_end(&self.model.faults).max(self.model.clients.last_surge_end());
         let run_end = RunEnd {
             seed: self.model.run.seed,
-            status: if self.diverged { Status::Diverged } else { Status::Ok },
+            status: if self.diverged.is_some() { Status::Diverged } else { Status::Ok },
             end,
             gauges: self.gauges(end),
             events: self.queue.popped(),
@@ -303,6 +304,7 @@ impl<'m> System<'m> {
             summary.first_alert = Some(first.name.clone());
             summary.time_to_detect_s = first.after_disturbance_s;
         }
+        summary.diverged_reason = self.diverged.take();
         Ok(RunResult { summary, windows, alerts })
     }
 
@@ -392,10 +394,27 @@ impl<'m> System<'m> {
         if user == NO_USER {
             self.schedule_arrival(now);
         }
-        let queued = (self.db.station().queue_len() + self.lookups.queue_len()) as u64;
         let limit = self.model.run.max_in_flight;
-        if self.requests.len() as u64 >= limit || queued >= limit {
-            self.diverged = true;
+        let (db_queue, cache_queue) = (self.db.station().queue_len() as u64, self.lookups.queue_len() as u64);
+        let reason = if self.requests.len() as u64 >= limit {
+            Some(format!(
+                "requests in flight reached run.max_in_flight = {limit}: bound them with clients.timeout_ms \
+                 (and db.queue_limit or db.queue_timeout_ms), or lower the load"
+            ))
+        } else if db_queue + cache_queue >= limit {
+            let which =
+                if db_queue >= cache_queue { "the database's queue" } else { "the cache's lookup queue" };
+            Some(format!(
+                "{which} reached run.max_in_flight = {limit} waiting jobs: bound it with db.queue_limit or \
+                 db.queue_timeout_ms (abandoned work piles up unless db.cancel_on_timeout = true)"
+            ))
+        } else if self.queue.popped() >= self.model.run.max_events {
+            Some(format!("the run processed run.max_events = {} events", self.model.run.max_events))
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            self.diverged = Some(reason);
             return;
         }
         let measured = self.recorder.measures(now);
