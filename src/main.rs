@@ -55,8 +55,11 @@ enum Command {
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
         /// Keep the finished jobs of an earlier, interrupted run in DIR.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "force")]
         resume: bool,
+        /// Write into DIR even if it holds another experiment's results.
+        #[arg(long)]
+        force: bool,
         /// Print the jobs and exit.
         #[arg(long)]
         dry_run: bool,
@@ -145,6 +148,8 @@ enum Command {
 pub(crate) enum Failure {
     BadInput(anyhow::Error),
     Run(anyhow::Error),
+    /// Stopped by a signal; what was done is kept.
+    Interrupted(anyhow::Error),
 }
 
 impl From<ScenarioError> for Failure {
@@ -165,10 +170,10 @@ fn main() -> ExitCode {
             cli::plan::command(&experiment, out, threads, &sets, format)
         }
         Command::Check { model, sets } => check(&model, &sets),
-        Command::Sweep { experiment, out, threads, resume, dry_run, shard, quiet, sets, format } => {
+        Command::Sweep { experiment, out, threads, resume, force, dry_run, shard, quiet, sets, format } => {
             cli::sweep::command(
                 &experiment,
-                cli::sweep::Flags { out, threads, resume, dry_run, shard, quiet, sets, format },
+                cli::sweep::Flags { out, threads, resume, force, dry_run, shard, quiet, sets, format },
             )
         }
         Command::Merge { dirs, out, format } => cli::sweep::merge(&dirs, &out, format),
@@ -183,6 +188,10 @@ fn main() -> ExitCode {
         Err(Failure::Run(e)) => {
             eprintln!("Error: {e:#}");
             ExitCode::from(1)
+        }
+        Err(Failure::Interrupted(e)) => {
+            eprintln!("{e:#}");
+            ExitCode::from(cli::interrupt::EXIT_CODE)
         }
     }
 }

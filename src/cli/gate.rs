@@ -28,7 +28,8 @@ pub fn command(
     }
     let plan = sweep::plan(experiment, sets)?;
     let out = out.unwrap_or_else(|| default_out_dir(path));
-    let options = SweepOptions { out: out.clone(), threads, resume: false, shard: None };
+    let options =
+        SweepOptions { out: out.clone(), threads, resume: false, force: false, shard: None, stop: None };
     let outcome = sweep::run_sweep(&plan, &options, |_, _, _| {}).map_err(|e| Failure::Run(e.into()))?;
     let command_line: Vec<String> = std::env::args().collect();
     sweep::write_sweep_files(&out, &plan, &outcome.rows, &command_line, None)

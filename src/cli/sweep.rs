@@ -9,7 +9,7 @@ use anyhow::anyhow;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use outage_sim::scenario::load_experiment;
-use outage_sim::sweep::{self, Plan, Shard, SweepError, SweepOptions};
+use outage_sim::sweep::{self, OutDirError, Plan, Shard, SweepError, SweepOptions};
 
 use outage_sim::report::{self, chart::Format};
 
@@ -20,6 +20,7 @@ pub struct Flags {
     pub out: Option<PathBuf>,
     pub threads: Option<usize>,
     pub resume: bool,
+    pub force: bool,
     pub dry_run: bool,
     pub shard: Option<String>,
     pub quiet: bool,
@@ -38,7 +39,14 @@ pub fn command(path: &Path, flags: Flags) -> Result<(), Failure> {
         return Err(Failure::BadInput(anyhow!("--threads must be at least 1")));
     }
     let out = flags.out.unwrap_or_else(|| default_out_dir(path));
-    let options = SweepOptions { out: out.clone(), threads: flags.threads, resume: flags.resume, shard };
+    let options = SweepOptions {
+        out: out.clone(),
+        threads: flags.threads,
+        resume: flags.resume,
+        force: flags.force,
+        shard,
+        stop: Some(super::interrupt::stop_flag()?),
+    };
     let bar = progress_bar(flags.quiet);
     let started = Instant::now();
     let outcome = sweep::run_sweep(&plan, &options, |done, total, events| {
@@ -141,7 +149,12 @@ fn print_jobs(plan: &Plan, shard: Option<Shard>) -> std::io::Result<()> {
 
 fn sweep_failure(e: SweepError) -> Failure {
     match e {
-        SweepError::Rows(_) | SweepError::Run { .. } => Failure::BadInput(e.into()),
-        SweepError::Write { .. } | SweepError::Threads { .. } => Failure::Run(e.into()),
+        SweepError::Rows(_) | SweepError::Run { .. } | SweepError::OutDir(OutDirError::Taken { .. }) => {
+            Failure::BadInput(e.into())
+        }
+        SweepError::Interrupted { .. } => Failure::Interrupted(e.into()),
+        SweepError::Write { .. } | SweepError::Threads { .. } | SweepError::OutDir(_) => {
+            Failure::Run(e.into())
+        }
     }
 }

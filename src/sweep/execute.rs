@@ -9,6 +9,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use rayon::prelude::*;
@@ -16,6 +17,7 @@ use rayon::prelude::*;
 use crate::report::{Journal, RowsError, RunMeta, RunRow, file_name, read_runs, write_run, write_runs};
 use crate::stack::{self, RunError};
 
+use super::out_dir::{OutDirError, prepare_out_dir};
 use super::plan::{Job, Plan};
 
 /// `--shard K/N`: run the jobs whose index ≡ K (mod N).
@@ -50,7 +52,12 @@ pub struct SweepOptions {
     pub threads: Option<usize>,
     /// Keep rows of an earlier run whose configuration still matches.
     pub resume: bool,
+    /// Write into a directory that holds another experiment's results.
+    pub force: bool,
     pub shard: Option<Shard>,
+    /// Once set (by a signal handler), no new job starts; the sweep ends
+    /// with [`SweepError::Interrupted`] after the running ones finish.
+    pub stop: Option<&'static AtomicBool>,
 }
 
 /// What a sweep did.
@@ -77,6 +84,14 @@ pub enum SweepError {
     Run { job: usize, source: RunError },
     #[error("cannot start {threads} worker threads: {message}")]
     Threads { threads: usize, message: String },
+    #[error(transparent)]
+    OutDir(#[from] OutDirError),
+    #[error(
+        "interrupted: {done} of {total} jobs finished and kept in {}; run the same command with --resume to \
+         finish the rest",
+        journal.display()
+    )]
+    Interrupted { done: usize, total: usize, journal: PathBuf },
 }
 
 /// The journal of finished rows while a sweep runs.
@@ -94,7 +109,7 @@ pub fn run_sweep(
         let path = path.to_owned();
         move |source| SweepError::Write { path, source }
     };
-    fs::create_dir_all(out).map_err(write_err(out))?;
+    prepare_out_dir(out, &plan.experiment.path, options.resume, options.force)?;
     let axes = plan.axis_names();
     let journal_path = out.join(JOURNAL);
     let runs_path = out.join("runs.csv");
@@ -152,6 +167,9 @@ pub fn run_sweep(
         scope.spawn(|| {
             pool.install(|| {
                 todo.par_iter().for_each_with(sender, |sender, job| {
+                    if stopped(options) {
+                        return;
+                    }
                     let result = stack::run(&job.model)
                         .map_err(|source| SweepError::Run { job: job.index, source })
                         .and_then(|r| {
@@ -187,10 +205,17 @@ pub fn run_sweep(
     if let Some(e) = failure {
         return Err(e);
     }
+    if finished < total && stopped(options) {
+        return Err(SweepError::Interrupted { done: finished, total, journal: journal_path });
+    }
     let rows: Vec<RunRow> = done.into_iter().flatten().collect();
     write_runs(&runs_path, &axes, &rows).map_err(write_err(&runs_path))?;
     fs::remove_file(&journal_path).map_err(write_err(&journal_path))?;
     Ok(SweepOutcome { jobs: total, ran: todo.len(), reused, rows, events })
+}
+
+fn stopped(options: &SweepOptions) -> bool {
+    options.stop.is_some_and(|s| s.load(Ordering::Relaxed))
 }
 
 /// The files of a variant's timeline job: `timelines/<variant>/`.

@@ -1,12 +1,14 @@
 //! Sweeps: an experiment expanded into jobs (`plan.rs`), run in parallel
 //! and resumably (`execute.rs`), aggregated across replications
-//! (`aggregate.rs`), and sharded runs merged back (`merge.rs`).
+//! (`aggregate.rs`), and sharded runs merged back (`merge.rs`); the
+//! output directory is checked before any job runs (`out_dir.rs`).
 
 mod aggregate;
 mod capacity;
 mod execute;
 mod gate;
 mod merge;
+mod out_dir;
 mod outputs;
 mod plan;
 
@@ -15,5 +17,6 @@ pub use capacity::{PlanError, Probe, Search, VariantPlan, VariantSettings, Verdi
 pub use execute::{JOURNAL, Shard, SweepError, SweepOptions, SweepOutcome, run_sweep};
 pub use gate::{GateResult, check};
 pub use merge::{MergeError, merge_rows};
+pub use out_dir::{OutDirError, prepare_out_dir};
 pub use outputs::{MergeFailure, merge_dirs, write_summary, write_sweep_files};
 pub use plan::{Job, Plan, plan};

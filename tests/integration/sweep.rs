@@ -155,32 +155,50 @@ fn common_random_numbers_make_identical_variants_identical() {
     }
 }
 
-/// A sweep killed mid-way leaves only complete files (finished rows in the
-/// journal, nothing else); `--resume` then produces the same outputs as a
-/// run never interrupted.
+/// Jobs slow enough (≈ 0.1 s each) to interrupt a sweep between them.
+const SLOW: &str = "replications = 4\nseed = 5\nset = { \"run.duration_s\" = 1500.0 }\n[axes]\n\"clients.rate_rps\" = [30, 60, 90]\n";
+
+/// A sweep in the background, its stderr captured.
+fn spawn_sweep(experiment: &Path, out: &Path, threads: &str) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("outage-sim"))
+        .arg("sweep")
+        .arg(experiment)
+        .args(["--threads", threads, "--quiet", "--out"])
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Sends `signal` (a `kill` option such as `-TERM`) to `child` once its
+/// journal holds `rows` rows, `times` times.
+fn signal_after(child: &std::process::Child, journal: &Path, rows: usize, signal: &str, times: usize) {
+    let started = Instant::now();
+    while fs::read_to_string(journal).map_or(0, |t| t.lines().count()) < rows + 1 {
+        assert!(started.elapsed() < Duration::from_secs(60), "the sweep makes progress");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    for _ in 0..times {
+        let status = std::process::Command::new("kill").arg(signal).arg(child.id().to_string()).status();
+        assert!(status.unwrap().success());
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// A sweep killed mid-way (SIGKILL: no chance to tidy up) leaves only
+/// complete files (finished rows in the journal, nothing else); `--resume`
+/// then produces the same outputs as a run never interrupted.
 #[test]
-fn an_interrupted_sweep_resumes_to_the_same_outputs() {
-    let slow = "replications = 4\nseed = 5\nset = { \"run.duration_s\" = 2000.0 }\n[axes]\n\"clients.rate_rps\" = [30, 60, 90]\n";
-    let (dir, experiment) = setup(slow);
+fn a_killed_sweep_resumes_to_the_same_outputs() {
+    let (dir, experiment) = setup(SLOW);
     let whole = dir.path().join("whole");
     sweep(&experiment, &whole, &["--threads", "1"]).success();
 
     let cut = dir.path().join("cut");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("outage-sim"))
-        .arg("sweep")
-        .arg(&experiment)
-        .args(["--threads", "1", "--quiet", "--out"])
-        .arg(&cut)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
     let journal = cut.join(outage_sim::sweep::JOURNAL);
-    let started = Instant::now();
-    while fs::read_to_string(&journal).map_or(0, |t| t.lines().count()) < 4 {
-        assert!(started.elapsed() < Duration::from_secs(60), "the sweep makes progress");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    child.kill().unwrap();
+    let mut child = spawn_sweep(&experiment, &cut, "1");
+    signal_after(&child, &journal, 3, "-KILL", 1);
     child.wait().unwrap();
     assert!(!cut.join("runs.csv").exists() && !cut.join("summary.csv").exists());
     let text = fs::read_to_string(&journal).unwrap();
@@ -193,6 +211,85 @@ fn an_interrupted_sweep_resumes_to_the_same_outputs() {
     assert!(stdout.contains(&format!("{} reused", rows.len())), "{stdout}");
     assert_eq!(outputs(&whole), outputs(&cut));
     assert!(!journal.exists(), "the journal is gone once runs.csv is whole");
+}
+
+/// SIGTERM (once: stop starting jobs; twice: quit at once) at several
+/// points of a sweep: it exits with 130 and a hint to resume, leaves only
+/// whole files, and `--resume` gives the bytes of an uninterrupted run.
+#[test]
+fn a_terminated_sweep_resumes_to_the_same_outputs() {
+    let (dir, experiment) = setup(SLOW);
+    let whole = dir.path().join("whole");
+    sweep(&experiment, &whole, &["--threads", "2"]).success();
+    for (k, (rows, times)) in [(1, 1), (4, 1), (7, 1), (3, 2)].into_iter().enumerate() {
+        let cut = dir.path().join(format!("cut{k}"));
+        let journal = cut.join(outage_sim::sweep::JOURNAL);
+        let child = spawn_sweep(&experiment, &cut, "2");
+        signal_after(&child, &journal, rows, "-TERM", times);
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(130), "{stderr}");
+        if times == 1 {
+            assert!(stderr.contains("--resume"), "says how to resume: {stderr}");
+        }
+        assert!(!cut.join("runs.csv").exists(), "no results before every job is done");
+        let (_, kept) = outage_sim::report::read_runs(&journal).unwrap();
+        assert!(kept.len() >= rows && kept.len() < 12, "stopped after {} jobs", kept.len());
+        sweep(&experiment, &cut, &["--resume", "--threads", "1"]).success();
+        assert_eq!(outputs(&whole), outputs(&cut), "kill point {rows} rows, {times} signal(s)");
+    }
+}
+
+/// The output directory is checked before any job runs.
+#[test]
+fn output_directory_problems_are_reported_up_front() {
+    let (dir, experiment) = setup(GRID);
+    let err = |assert: assert_cmd::assert::Assert| {
+        String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+    };
+
+    let file = dir.path().join("a-file");
+    fs::write(&file, "x").unwrap();
+    let e = err(sweep(&experiment, &file, &[]).code(2));
+    assert!(e.contains("a-file: is a file, not a directory"), "{e}");
+    let e = err(sweep(&experiment, &file.join("sub"), &[]).code(1));
+    assert!(e.contains("cannot write to") && e.contains("a-file/sub"), "{e}");
+
+    let stranger = dir.path().join("stranger");
+    fs::create_dir(&stranger).unwrap();
+    fs::write(stranger.join("notes.txt"), "mine").unwrap();
+    let e = err(sweep(&experiment, &stranger, &[]).code(2));
+    assert!(e.contains("holds no outage-sim results") && e.contains("--force"), "{e}");
+
+    // Another experiment's results: refused unless --force.
+    let other = dir.path().join("other.toml");
+    fs::write(&other, "model = \"model.toml\"\nreplications = 1\n").unwrap();
+    let theirs = dir.path().join("theirs");
+    sweep(&other, &theirs, &[]).success();
+    let e = err(sweep(&experiment, &theirs, &[]).code(2));
+    assert!(e.contains("holds the results of") && e.contains("other.toml") && e.contains("--force"), "{e}");
+    sweep(&other, &theirs, &[]).success();
+    sweep(&experiment, &theirs, &["--force"]).success();
+
+    // An interrupted sweep: refused unless --resume (or --force).
+    let cut = dir.path().join("cut");
+    fs::create_dir(&cut).unwrap();
+    fs::write(cut.join(outage_sim::sweep::JOURNAL), "").unwrap();
+    let e = err(sweep(&experiment, &cut, &[]).code(2));
+    assert!(e.contains("interrupted sweep") && e.contains("--resume"), "{e}");
+
+    // Unwritable: found before simulating (root ignores permissions).
+    let locked = dir.path().join("locked");
+    fs::create_dir(&locked).unwrap();
+    let mut permissions = fs::metadata(&locked).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o555);
+    fs::set_permissions(&locked, permissions).unwrap();
+    if fs::write(locked.join("probe"), "").is_err() {
+        let started = Instant::now();
+        let e = err(sweep(&experiment, &locked.join("out"), &[]).code(1));
+        assert!(e.contains("cannot write to") && e.contains("locked"), "{e}");
+        assert!(started.elapsed() < Duration::from_secs(5), "before the simulations");
+    }
 }
 
 #[test]

@@ -1,0 +1,76 @@
+//! The output directory of a sweep, checked before any job runs: a sweep
+//! must not mix its files into another experiment's results, nor spend
+//! an hour simulating only to find it cannot write.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::execute::JOURNAL;
+
+/// Why a sweep may not write into its output directory.
+#[derive(Debug, thiserror::Error)]
+pub enum OutDirError {
+    /// A usage problem: the directory is taken.
+    #[error("{}: {message}", path.display())]
+    Taken { path: PathBuf, message: String },
+    /// The directory cannot be created or written.
+    #[error("cannot write to {}: {source}", path.display())]
+    Unwritable { path: PathBuf, source: std::io::Error },
+}
+
+/// Creates `out` if needed and checks that a sweep of `experiment` may
+/// write there: it is a directory, writable, and empty or holding this
+/// experiment's results. `--resume` and `--force` accept a directory
+/// whose results are another's.
+pub fn prepare_out_dir(out: &Path, experiment: &Path, resume: bool, force: bool) -> Result<(), OutDirError> {
+    let taken = |message: String| OutDirError::Taken { path: out.to_owned(), message };
+    if out.exists() && !out.is_dir() {
+        return Err(taken("is a file, not a directory; choose another --out".into()));
+    }
+    if out.is_dir() && !(resume || force) {
+        if let Some(theirs) = recorded_experiment(out) {
+            if !same_file(&theirs, experiment) {
+                return Err(taken(format!(
+                    "holds the results of {} (per its experiment.json), not of {}; choose another --out, \
+                     or pass --force to replace them",
+                    theirs.display(),
+                    experiment.display()
+                )));
+            }
+        } else if out.join(JOURNAL).exists() {
+            return Err(taken(format!(
+                "holds an interrupted sweep ({JOURNAL}); pass --resume to continue it or --force to start over"
+            )));
+        } else if fs::read_dir(out).map_err(unwritable(out))?.next().is_some() {
+            return Err(taken(
+                "is not empty and holds no outage-sim results; choose another --out, or pass --force to \
+                 write into it anyway"
+                    .into(),
+            ));
+        }
+    }
+    fs::create_dir_all(out).map_err(unwritable(out))?;
+    // Find out now, not after the simulations, whether files can be made.
+    let probe = out.join(".outage-sim-write-test");
+    fs::write(&probe, b"").and_then(|()| fs::remove_file(&probe)).map_err(unwritable(out))
+}
+
+fn unwritable(out: &Path) -> impl Fn(std::io::Error) -> OutDirError + '_ {
+    move |source| OutDirError::Unwritable { path: out.to_owned(), source }
+}
+
+/// The experiment file named in `out/experiment.json`, if there is one.
+fn recorded_experiment(out: &Path) -> Option<PathBuf> {
+    let text = fs::read_to_string(out.join("experiment.json")).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    value.pointer("/experiment/path")?.as_str().map(PathBuf::from)
+}
+
+/// Whether two paths name the same file: by location when both resolve
+/// (the same file reached from another folder), else by name.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a.file_name() == b.file_name(),
+    }
+}
