@@ -148,22 +148,21 @@ fn shifted(value: Spanned<DeValue<'_>>, by: usize) -> Spanned<DeValue<'_>> {
 
 /// A TOML error as a located problem; `base` shifts its span into the
 /// shared offset space.
-fn toml_problem(
+pub(super) fn toml_problem(
     sources: &SourceMap,
     root: Option<&DeTable<'_>>,
     base: usize,
     error: &toml::de::Error,
 ) -> Problem {
-    let span = error.span().map(|s| s.start + base..s.end + base);
-    let key = match (&span, root) {
-        (Some(span), Some(root)) => key_path_at(root, span.start),
-        _ => None,
-    };
-    Problem {
-        location: span.as_ref().map_or(super::source::Location::Default, |s| sources.locate(s)),
-        key,
-        message: error.message().trim().to_owned(),
-    }
+    let message = error.message().trim().to_owned();
+    // A required key missing from the top-level table comes without a
+    // span, or an empty one: point at the file's start, never at "default".
+    let start = error.span().map_or(0, |s| s.start) + base;
+    let span = start..error.span().map_or(0, |s| s.end).max(start + 1);
+    let missing =
+        || message.strip_prefix("missing field `").and_then(|m| m.split('`').next()).map(str::to_owned);
+    let key = root.and_then(|root| key_path_at(root, span.start)).or_else(missing);
+    Problem { location: sources.locate(&span), key, message }
 }
 
 /// The dotted key path of the innermost key or value at `offset`.

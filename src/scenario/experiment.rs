@@ -31,6 +31,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::Override;
+use super::document::toml_problem;
 use super::source::{Location, Origin, Problem, ScenarioError, SourceMap};
 
 /// How a range axis spaces its points.
@@ -268,18 +269,37 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
         key: Some(key.to_owned()),
         message,
     };
-    let tree = DeTable::parse(&text).map_err(|e| toml_error(&sources, &e))?.into_inner();
-    let raw: RawExperiment = toml::from_str(&text).map_err(|e| toml_error(&sources, &e))?;
+    let toml_error =
+        |root, e: &toml::de::Error| ScenarioError::Invalid(vec![toml_problem(&sources, root, 0, e)]);
+    let tree = DeTable::parse(&text).map_err(|e| toml_error(None, &e))?.into_inner();
+    let mut raw: RawExperiment = toml::from_str(&text).map_err(|e| toml_error(Some(&tree), &e))?;
     let mut problems = Vec::new();
+    let mut tables: Vec<(Vec<String>, &mut IndexMap<String, toml::Value>)> =
+        vec![(vec!["set".into()], &mut raw.set), (vec!["timeline".into()], &mut raw.timeline)];
+    for (i, v) in raw.variants.iter_mut().enumerate() {
+        tables.push((vec!["variants".into(), i.to_string(), "set".into()], &mut v.set));
+    }
+    for (path, map) in tables {
+        let path: Vec<&str> = path.iter().map(String::as_str).collect();
+        if let Some((span, message)) = not_a_table(&tree, &path) {
+            problems.push(problem(span, &path.join("."), message));
+            map.clear();
+        }
+    }
 
     let model = {
         let written = Path::new(raw.model.get_ref());
         let resolved = path.parent().unwrap_or(Path::new("")).join(written);
-        if let Err(e) = std::fs::metadata(&resolved) {
+        let unreadable = match std::fs::metadata(&resolved) {
+            Err(e) => Some(e.to_string()),
+            Ok(m) if !m.is_file() => Some("not a file".to_owned()),
+            Ok(_) => None,
+        };
+        if let Some(why) = unreadable {
             problems.push(problem(
                 raw.model.span(),
                 "model",
-                format!("cannot read {}: {e}", resolved.display()),
+                format!("cannot read {}: {why}", resolved.display()),
             ));
         }
         resolved
@@ -594,26 +614,32 @@ fn axis_values(
 
 /// The span of the value at `path` (table keys and array indices).
 fn span_of(tree: &DeTable<'_>, path: &[&str]) -> Option<Range<usize>> {
-    let (first, rest) = path.split_first()?;
-    let value = tree.iter().find(|(k, _)| k.get_ref() == first).map(|(_, v)| v)?;
-    span_in(value, rest)
+    value_of(tree, path).map(Spanned::span)
 }
 
-fn span_in(value: &Spanned<DeValue<'_>>, path: &[&str]) -> Option<Range<usize>> {
+fn value_of<'a, 'i>(tree: &'a DeTable<'i>, path: &[&str]) -> Option<&'a Spanned<DeValue<'i>>> {
+    let (first, rest) = path.split_first()?;
+    let value = tree.iter().find(|(k, _)| k.get_ref() == first).map(|(_, v)| v)?;
+    value_in(value, rest)
+}
+
+fn value_in<'a, 'i>(value: &'a Spanned<DeValue<'i>>, path: &[&str]) -> Option<&'a Spanned<DeValue<'i>>> {
     let Some((first, rest)) = path.split_first() else {
-        return Some(value.span());
+        return Some(value);
     };
     match value.get_ref() {
-        DeValue::Table(t) => span_of(t, path),
-        DeValue::Array(items) => span_in(items.get(first.parse::<usize>().ok()?)?, rest),
+        DeValue::Table(t) => value_of(t, path),
+        DeValue::Array(items) => value_in(items.get(first.parse::<usize>().ok()?)?, rest),
         _ => None,
     }
 }
 
-fn toml_error(sources: &SourceMap, e: &toml::de::Error) -> ScenarioError {
-    ScenarioError::Invalid(vec![Problem {
-        location: e.span().map_or(Location::Default, |s| sources.locate(&s)),
-        key: None,
-        message: e.message().trim().to_owned(),
-    }])
+/// A problem if the value at `path` is there but not a table. Needed for
+/// the maps of overrides: TOML's datetime reaches serde as a one-key map,
+/// which would otherwise pass for a table.
+fn not_a_table(tree: &DeTable<'_>, path: &[&str]) -> Option<(Range<usize>, String)> {
+    let value = value_of(tree, path)?;
+    (!matches!(value.get_ref(), DeValue::Table(_))).then(|| {
+        (value.span(), "must be a table of PATH = VALUE, such as { \"cache.ttl_s\" = 60 }".to_owned())
+    })
 }

@@ -85,7 +85,9 @@ pub fn plan(experiment: Experiment, base: &[String]) -> Result<Plan, ScenarioErr
                 Ok(loaded) => loaded,
                 Err(e) => {
                     for p in e.problems() {
-                        if !problems.contains(p) {
+                        // Once per key and message: an unknown axis key is
+                        // one problem, not one per axis value.
+                        if !problems.iter().any(|q| q.key == p.key && q.message == p.message) {
                             problems.push(p.clone());
                         }
                     }
