@@ -270,7 +270,7 @@ fn print_summary(
     let mut o = io::stdout().lock();
     writeln!(
         o,
-        "{}  seed {}  status {}  ({} s simulated after {} s warm-up; {:.2} s wall, {:.1} M events/s)",
+        "{}  seed {}  status {}  ({:.1} s simulated after {} s warm-up; {:.2} s wall, {:.1} M events/s)",
         model.display(),
         s.seed,
         s.status,

@@ -315,3 +315,34 @@ fn alert_rules_are_checked() {
         &["{file}:4:6", "alerts.0.op", "\">\" or \"<\""],
     );
 }
+
+/// The corpus under `tests/fixtures/bad/`: each `NAME.toml` (a model, or an
+/// experiment when its name starts with `experiment-`) must fail with exit
+/// code 2, print nothing on stdout, and print exactly `NAME.stderr`.
+#[test]
+fn the_bad_file_corpus_gives_its_exact_messages() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let folder = root.join("tests/fixtures/bad");
+    let mut checked = 0;
+    for entry in fs::read_dir(&folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let relative = format!("tests/fixtures/bad/{name}");
+        let mut command = cli();
+        command.current_dir(root);
+        if name.starts_with("experiment-") {
+            command.args(["sweep", &relative, "--dry-run"]);
+        } else {
+            command.args(["check", &relative]);
+        }
+        let output = command.assert().code(2).get_output().clone();
+        let expected = fs::read_to_string(path.with_extension("stderr")).unwrap();
+        assert_eq!(String::from_utf8_lossy(&output.stderr), expected, "{name}");
+        assert!(output.stdout.is_empty(), "{name}: nothing on stdout");
+        checked += 1;
+    }
+    assert!(checked >= 10, "the corpus is there: {checked} files");
+}

@@ -105,6 +105,31 @@ fn a_runaway_model_stops_as_diverged() {
     assert!(reason.contains("run.max_in_flight") && reason.contains("db.queue_limit"), "{reason}");
 }
 
+/// At 100× the database's capacity with no timeout and an unbounded queue,
+/// the default guard ends the run within seconds of wall time (≈ 0.3 s and
+/// ≈ 105 MB peak measured) and says which queue grew.
+#[test]
+fn a_model_at_a_hundred_times_capacity_ends_promptly() {
+    let text = r#"
+        [run]
+        duration_s = 3600.0
+        [clients]
+        rate_rps = 10000.0
+        [cache]
+        capacity = 0
+        [db]
+        servers = 1
+        read = { dist = "exponential", mean_ms = 10.0 }
+        write = { dist = "exponential", mean_ms = 10.0 }
+    "#;
+    let started = std::time::Instant::now();
+    let s = crate::support::run(&model(text, &[])).summary;
+    assert!(started.elapsed().as_secs_f64() < 10.0, "took {:?}", started.elapsed());
+    assert_eq!(s.status, outage_sim::metrics::Status::Diverged);
+    assert!(s.in_flight_max <= 1_000_000, "the guard bounds memory: {}", s.in_flight_max);
+    assert!(s.diverged_reason.expect("a reason").contains("clients.timeout_ms"));
+}
+
 /// The event guard stops a run that would otherwise go on far longer than
 /// asked for, and says which guard fired.
 #[test]

@@ -11,6 +11,7 @@ mod charts;
 mod cli;
 mod determinism;
 mod eviction;
+mod fuzz;
 mod gate;
 mod incident;
 mod invariants;

@@ -1,0 +1,222 @@
+//! Fuzzing the input path: the shipped model and experiment files, mutated
+//! at random (values swapped for huge, tiny, NaN, infinite, negative,
+//! mistyped or unicode ones; lines deleted, duplicated, inserted, keys
+//! renamed, text cut short), must load or fail with located problems —
+//! never panic. A model that loads is also run, capped at a few thousand
+//! events, so that odd but valid values reach the engine too.
+
+use std::fs;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+
+use outage_sim::scenario::{Location, ScenarioError, load_experiment, load_model_text};
+use outage_sim::stack;
+
+/// Values a hand-edited file might hold where a number, word or table
+/// belongs.
+const VALUES: &[&str] = &[
+    "0",
+    "-1",
+    "1",
+    "0.0",
+    "-0.0",
+    "1e308",
+    "-1e308",
+    "1e-320",
+    "nan",
+    "inf",
+    "-inf",
+    "18446744073709551616",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "4294967295",
+    "1e9",
+    "0.5",
+    "\"\"",
+    "\"zipf\"",
+    "\"ünïcødé 🚀\"",
+    "true",
+    "[]",
+    "[1, -2, 1e400]",
+    "{}",
+    "{ dist = \"exponential\", mean_ms = -1 }",
+    "{ dist = \"lognormal\", mean_ms = 1e300, cv = nan }",
+    "{ dist = \"pareto\" }",
+    "1979-05-27T07:32:00Z",
+];
+
+/// Keys and sections to insert: real ones (so the validator sees them) and
+/// made-up ones.
+const KEYS: &[&str] = &[
+    "duration_s",
+    "warmup_s",
+    "window_s",
+    "max_in_flight",
+    "rate_rps",
+    "users",
+    "timeout_ms",
+    "keys",
+    "zipf_s",
+    "capacity",
+    "ttl_s",
+    "servers",
+    "queue_limit",
+    "read",
+    "start_s",
+    "[run]",
+    "[[faults]]",
+    "[[surges]]",
+    "[cache]",
+    "[db]",
+    "clé",
+    "a.b.c",
+];
+
+/// One edit of a file's text; the numbers pick lines, values and keys.
+#[derive(Debug, Clone)]
+enum Edit {
+    ReplaceValue(usize, usize),
+    ReplaceValueWith(usize, String),
+    DeleteLine(usize),
+    DuplicateLine(usize),
+    InsertLine(usize, usize, usize),
+    RenameKey(usize, String),
+    Truncate(usize),
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    let index = any::<u16>().prop_map(usize::from);
+    prop_oneof![
+        4 => (index.clone(), index.clone()).prop_map(|(l, v)| Edit::ReplaceValue(l, v)),
+        1 => (index.clone(), "\\PC{0,12}").prop_map(|(l, s)| Edit::ReplaceValueWith(l, s)),
+        1 => index.clone().prop_map(Edit::DeleteLine),
+        1 => index.clone().prop_map(Edit::DuplicateLine),
+        2 => (index.clone(), index.clone(), index.clone()).prop_map(|(l, k, v)| Edit::InsertLine(l, k, v)),
+        1 => (index.clone(), "\\PC{0,8}").prop_map(|(l, s)| Edit::RenameKey(l, s)),
+        1 => index.prop_map(Edit::Truncate),
+    ]
+}
+
+fn apply(text: &str, edits: &[Edit]) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    for edit in edits {
+        if lines.is_empty() {
+            lines.push(String::new());
+        }
+        let n = lines.len();
+        match edit {
+            Edit::ReplaceValue(l, v) => set_value(&mut lines[l % n], VALUES[v % VALUES.len()]),
+            Edit::ReplaceValueWith(l, s) => set_value(&mut lines[l % n], s),
+            Edit::DeleteLine(l) => {
+                lines.remove(l % n);
+            }
+            Edit::DuplicateLine(l) => lines.insert(l % n, lines[l % n].clone()),
+            Edit::InsertLine(l, k, v) => {
+                let key = KEYS[k % KEYS.len()];
+                let line = if key.starts_with('[') {
+                    key.to_owned()
+                } else {
+                    format!("{key} = {}", VALUES[v % VALUES.len()])
+                };
+                lines.insert(l % (n + 1), line);
+            }
+            Edit::RenameKey(l, s) => {
+                if let Some((_, value)) = lines[l % n].split_once('=') {
+                    lines[l % n] = format!("{s} ={value}");
+                }
+            }
+            Edit::Truncate(at) => {
+                let text = lines.join("\n");
+                let cut =
+                    text.char_indices().nth(at % (text.chars().count() + 1)).map_or(text.len(), |(i, _)| i);
+                lines = text[..cut].lines().map(str::to_owned).collect();
+            }
+        }
+    }
+    lines.join("\n")
+}
+
+/// Replaces what follows the first `=` of `line` (if any) by `value`.
+fn set_value(line: &mut String, value: &str) {
+    if let Some((key, _)) = line.split_once('=') {
+        *line = format!("{key}= {value}");
+    }
+}
+
+/// The files a user starts from.
+fn shipped(folder: &str) -> Vec<(PathBuf, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
+    let mut files: Vec<PathBuf> = fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files.into_iter().map(|p| (p.clone(), fs::read_to_string(&p).unwrap())).collect()
+}
+
+/// Every problem points into `path` (or at a default, naming its key) and
+/// says something.
+fn assert_located(e: &ScenarioError, path: &Path) {
+    assert!(!e.problems().is_empty(), "an error with no problems: {e}");
+    for p in e.problems() {
+        match &p.location {
+            Location::File { path: at, line, column } => {
+                assert!(at == path && *line >= 1 && *column >= 1, "badly located: {p}");
+            }
+            Location::Default => assert!(p.key.is_some(), "a default problem names its key: {p}"),
+            Location::Argument(_) => panic!("no arguments were given: {p}"),
+        }
+        assert!(!p.message.trim().is_empty(), "an empty message: {p}");
+    }
+}
+
+/// Model cases per run: 4000 by default, bounded so CI stays fast (each case
+/// is a load and at most a few thousand events, ≈ 1 ms); set
+/// `OUTAGE_SIM_FUZZ_CASES` for a longer hunt. Experiments get a fifth.
+fn cases() -> u32 {
+    std::env::var("OUTAGE_SIM_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(4000)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_models_load_or_fail_located(file in any::<u16>(), edits in prop::collection::vec(edit(), 1..5)) {
+        let models = shipped("models");
+        let (path, text) = &models[usize::from(file) % models.len()];
+        let mutated = apply(text, &edits);
+        let outcome = catch_unwind(AssertUnwindSafe(|| match load_model_text(path, &mutated, &[]) {
+            Ok(mut loaded) => {
+                loaded.model.run.max_events = 5_000;
+                // A run may fail (a trace that ends too soon, say) but not panic.
+                let _ = stack::run(&loaded.model);
+            }
+            Err(e) => assert_located(&e, path),
+        }));
+        prop_assert!(outcome.is_ok(), "panicked on {}:\n{mutated}", path.display());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases() / 5, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_experiments_load_or_fail_located(file in any::<u16>(), edits in prop::collection::vec(edit(), 1..5)) {
+        let experiments = shipped("experiments");
+        let (path, text) = &experiments[usize::from(file) % experiments.len()];
+        let mutated = apply(text, &edits);
+        // Beside the original, so that its relative model path resolves.
+        let copy = path.with_file_name(format!(".fuzz-{}.toml", std::process::id()));
+        fs::write(&copy, &mutated).unwrap();
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            if let Err(e) = load_experiment(&copy).and_then(|x| outage_sim::sweep::plan(x, &[]).map(drop)) {
+                assert_located(&e, &copy);
+            }
+        }));
+        fs::remove_file(&copy).unwrap();
+        prop_assert!(outcome.is_ok(), "panicked on {}:\n{mutated}", path.display());
+    }
+}
