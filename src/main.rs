@@ -207,6 +207,7 @@ fn run(
         sets.push(format!("run.seed={seed}"));
     }
     let loaded = scenario::load_model(path, &sets)?;
+    print_notes(&loaded);
     let out = out.unwrap_or_else(|| default_out_dir(path));
     let started = Instant::now();
     let result = stack::run(&loaded.model).map_err(|e| Failure::BadInput(e.into()))?;
@@ -244,10 +245,18 @@ pub(crate) fn file_name(path: &Path) -> String {
 
 fn check(path: &Path, sets: &[String]) -> Result<(), Failure> {
     let loaded = scenario::load_model(path, sets)?;
+    print_notes(&loaded);
     let mut stdout = io::stdout().lock();
     writeln!(stdout, "# {}: valid. Resolved model, defaults included:\n", path.display())
         .and_then(|()| write!(stdout, "{}", loaded.resolved_toml()))
         .map_err(|e| Failure::Run(e.into()))
+}
+
+/// Valid but suspicious settings, on stderr so that stdout stays data.
+fn print_notes(loaded: &LoadedModel) {
+    for note in &loaded.notes {
+        eprintln!("note: {note}");
+    }
 }
 
 /// `out/<file name without extension>`.

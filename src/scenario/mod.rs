@@ -31,6 +31,8 @@ pub struct LoadedModel {
     pub model: Model,
     /// Every key with its value, defaults filled in.
     pub raw: RawModel,
+    /// Settings that are valid but probably not what was meant.
+    pub notes: Vec<Problem>,
 }
 
 impl LoadedModel {
@@ -86,6 +88,6 @@ pub fn load_model_with(
         return Err(ScenarioError::Invalid(problems));
     }
     let raw: RawModel = document.deserialize().map_err(invalid)?;
-    let model = validate::validate(&raw, document.sources()).map_err(ScenarioError::Invalid)?;
-    Ok(LoadedModel { model, raw })
+    let (model, notes) = validate::validate(&raw, document.sources()).map_err(ScenarioError::Invalid)?;
+    Ok(LoadedModel { model, raw, notes })
 }

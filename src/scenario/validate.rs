@@ -26,8 +26,8 @@ const MAX_MS: f64 = MAX_DURATION_S * 1e3;
 const MAX_WINDOWS: f64 = 1e7;
 
 /// Checks `raw` and converts it, or returns every problem found.
-pub fn validate(raw: &RawModel, sources: &SourceMap) -> Result<Model, Vec<Problem>> {
-    let mut c = Checker { sources, problems: Vec::new() };
+pub fn validate(raw: &RawModel, sources: &SourceMap) -> Result<(Model, Vec<Problem>), Vec<Problem>> {
+    let mut c = Checker { sources, problems: Vec::new(), notes: Vec::new() };
     let run = run(&mut c, &raw.run);
     let workload = workload(&mut c, &raw.workload);
     let model = Model {
@@ -40,7 +40,17 @@ pub fn validate(raw: &RawModel, sources: &SourceMap) -> Result<Model, Vec<Proble
         run,
         workload,
     };
-    if c.problems.is_empty() { Ok(model) } else { Err(c.problems) }
+    if model.cache.capacity > model.workload.keys {
+        c.notes.push(Problem {
+            location: sources.locate(&raw.cache.capacity.span()),
+            key: Some("cache.capacity".into()),
+            message: format!(
+                "{} entries is more than workload.keys ({}): every key fits, so nothing is ever evicted",
+                model.cache.capacity, model.workload.keys
+            ),
+        });
+    }
+    if c.problems.is_empty() { Ok((model, c.notes)) } else { Err(c.problems) }
 }
 
 fn run(c: &mut Checker, r: &RawRun) -> RunConfig {
@@ -591,6 +601,8 @@ impl Bound {
 struct Checker<'a> {
     sources: &'a SourceMap,
     problems: Vec<Problem>,
+    /// Allowed but likely unintended: shown, not refused.
+    notes: Vec<Problem>,
 }
 
 impl Checker<'_> {

@@ -346,3 +346,19 @@ fn the_bad_file_corpus_gives_its_exact_messages() {
     }
     assert!(checked >= 10, "the corpus is there: {checked} files");
 }
+
+/// Valid but suspicious: a cache larger than the key space is accepted,
+/// with a located note on stderr.
+#[test]
+fn a_cache_larger_than_the_key_space_is_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.toml");
+    fs::write(&path, "[workload]\nkeys = 100\n[cache]\ncapacity = 500\n").unwrap();
+    let assert = cli().arg("check").arg(&path).assert().success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    let expected = format!(
+        "note: {}:4:12: cache.capacity: 500 entries is more than workload.keys (100)",
+        path.display()
+    );
+    assert!(stderr.starts_with(&expected), "{stderr}");
+}
