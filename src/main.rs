@@ -209,8 +209,16 @@ fn run(
     let loaded = scenario::load_model(path, &sets)?;
     print_notes(&loaded);
     let out = out.unwrap_or_else(|| default_out_dir(path));
+    let created = !out.exists();
+    writable_out_dir(&out)?;
     let started = Instant::now();
-    let result = stack::run(&loaded.model).map_err(|e| Failure::BadInput(e.into()))?;
+    let result = stack::run(&loaded.model).map_err(|e| {
+        // Bad input found while running (a trace row) leaves nothing behind.
+        if created {
+            let _ = std::fs::remove_dir(&out);
+        }
+        Failure::BadInput(e.into())
+    })?;
     let wall_s = started.elapsed().as_secs_f64();
     let meta = report::RunMeta::of(&file_name(path), &loaded.model);
     report::write_run(&out, &result, &meta)
@@ -250,6 +258,14 @@ fn check(path: &Path, sets: &[String]) -> Result<(), Failure> {
     writeln!(stdout, "# {}: valid. Resolved model, defaults included:\n", path.display())
         .and_then(|()| write!(stdout, "{}", loaded.resolved_toml()))
         .map_err(|e| Failure::Run(e.into()))
+}
+
+/// Checks, before any simulation, that results can be written to `out`.
+pub(crate) fn writable_out_dir(out: &Path) -> Result<(), Failure> {
+    outage_sim::sweep::ensure_writable_dir(out).map_err(|e| match e {
+        outage_sim::sweep::OutDirError::Taken { .. } => Failure::BadInput(e.into()),
+        outage_sim::sweep::OutDirError::Unwritable { .. } => Failure::Run(e.into()),
+    })
 }
 
 /// Valid but suspicious settings, on stderr so that stdout stays data.

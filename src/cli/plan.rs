@@ -23,13 +23,14 @@ pub fn command(
         return Err(Failure::BadInput(anyhow!("--threads must be at least 1")));
     }
     let experiment = load_experiment(path)?;
+    let out = out.unwrap_or_else(|| default_out_dir(path));
+    crate::writable_out_dir(&out)?;
     let started = Instant::now();
     let plans = sweep::run_plan(&experiment, sets, threads).map_err(|e| match e {
         PlanError::Threads(_) => Failure::Run(e.into()),
         _ => Failure::BadInput(e.into()),
     })?;
     let settings = sweep::key_settings(&experiment, sets)?;
-    let out = out.unwrap_or_else(|| default_out_dir(path));
     let command_line: Vec<String> = std::env::args().collect();
     let written = report::write_plan(&out, &experiment, &plans, &settings, &command_line, format)
         .map_err(|e| Failure::Run(anyhow!("cannot write the plan to {}: {e}", out.display())))?;

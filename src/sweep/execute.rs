@@ -76,11 +76,11 @@ pub struct SweepOutcome {
 /// Why a sweep failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}", path.display())]
     Write { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Rows(#[from] RowsError),
-    #[error("job {job}: {source}")]
+    #[error("job {job}")]
     Run { job: usize, source: RunError },
     #[error("cannot start {threads} worker threads: {message}")]
     Threads { threads: usize, message: String },

@@ -14,7 +14,7 @@ pub enum OutDirError {
     #[error("{}: {message}", path.display())]
     Taken { path: PathBuf, message: String },
     /// The directory cannot be created or written.
-    #[error("cannot write to {}: {source}", path.display())]
+    #[error("cannot write to {}", path.display())]
     Unwritable { path: PathBuf, source: std::io::Error },
 }
 
@@ -24,9 +24,6 @@ pub enum OutDirError {
 /// whose results are another's.
 pub fn prepare_out_dir(out: &Path, experiment: &Path, resume: bool, force: bool) -> Result<(), OutDirError> {
     let taken = |message: String| OutDirError::Taken { path: out.to_owned(), message };
-    if out.exists() && !out.is_dir() {
-        return Err(taken("is a file, not a directory; choose another --out".into()));
-    }
     if out.is_dir() && !(resume || force) {
         if let Some(theirs) = recorded_experiment(out) {
             if !same_file(&theirs, experiment) {
@@ -49,8 +46,17 @@ pub fn prepare_out_dir(out: &Path, experiment: &Path, resume: bool, force: bool)
             ));
         }
     }
+    ensure_writable_dir(out)
+}
+
+/// Creates `out` if needed and checks that files can be made in it: found
+/// out now, not after the simulations.
+pub fn ensure_writable_dir(out: &Path) -> Result<(), OutDirError> {
+    if out.exists() && !out.is_dir() {
+        let message = "is a file, not a directory; choose another --out".into();
+        return Err(OutDirError::Taken { path: out.to_owned(), message });
+    }
     fs::create_dir_all(out).map_err(unwritable(out))?;
-    // Find out now, not after the simulations, whether files can be made.
     let probe = out.join(".outage-sim-write-test");
     fs::write(&probe, b"").and_then(|()| fs::remove_file(&probe)).map_err(unwritable(out))
 }

@@ -54,7 +54,7 @@ pub enum MergeFailure {
     Merge(#[from] MergeError),
     #[error(transparent)]
     Write(#[from] SweepError),
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Manifest { path: PathBuf, source: std::io::Error },
     #[error("nothing to merge: give the output directories of the shards")]
     Nothing,

@@ -107,17 +107,25 @@ fn usage_errors_exit_2() {
     cli().args(["frobnicate"]).assert().code(2);
 }
 
+/// `run` and `plan` check their output directory before simulating: a file
+/// is bad input (2), a directory that cannot be made a failed run (1).
 #[test]
-fn an_unwritable_output_is_a_run_failure() {
-    let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("a-file");
-    fs::write(&file, "").unwrap();
-    let assert = cli()
-        .args(["run", "models/webshop.toml", "--set", "run.duration_s=2", "--set", "run.warmup_s=1", "--out"])
-        .arg(&file)
-        .current_dir(root())
-        .assert()
-        .code(1);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-    assert!(stderr.contains("cannot write results to"), "{stderr}");
+fn run_and_plan_check_the_output_directory_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let root = root();
+    for (command, input) in [("run", "models/webshop.toml"), ("plan", "experiments/capacity-plan.toml")] {
+        let stderr = |out: &std::path::Path, code: i32| {
+            let assert =
+                cli().current_dir(&root).args([command, input]).arg("--out").arg(out).assert().code(code);
+            String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+        };
+        let started = std::time::Instant::now();
+        let e = stderr(&file, 2);
+        assert!(e.contains("a-file: is a file, not a directory"), "{command}: {e}");
+        let e = stderr(&file.join("sub"), 1);
+        assert!(e.contains("cannot write to") && e.contains("Not a directory"), "{command}: {e}");
+        assert!(started.elapsed().as_secs_f64() < 2.0, "{command}: before simulating");
+    }
 }
