@@ -40,7 +40,7 @@ pub fn prepare_out_dir(out: &Path, experiment: &Path, resume: bool, force: bool)
             )));
         } else if fs::read_dir(out).map_err(unwritable(out))?.next().is_some() {
             return Err(taken(
-                "is not empty and holds no outage-sim results; choose another --out, or pass --force to \
+                "is not empty and holds no sweep results; choose another --out, or pass --force to \
                  write into it anyway"
                     .into(),
             ));

@@ -259,7 +259,7 @@ fn output_directory_problems_are_reported_up_front() {
     fs::create_dir(&stranger).unwrap();
     fs::write(stranger.join("notes.txt"), "mine").unwrap();
     let e = err(sweep(&experiment, &stranger, &[]).code(2));
-    assert!(e.contains("holds no outage-sim results") && e.contains("--force"), "{e}");
+    assert!(e.contains("holds no sweep results") && e.contains("--force"), "{e}");
 
     // Another experiment's results: refused unless --force.
     let other = dir.path().join("other.toml");
