@@ -162,6 +162,14 @@ pub(super) fn toml_problem(
     let missing =
         || message.strip_prefix("missing field `").and_then(|m| m.split('`').next()).map(str::to_owned);
     let key = root.and_then(|root| key_path_at(root, span.start)).or_else(missing);
+    // serde sees a TOML date as a one-key map; say what the user wrote.
+    let is_date =
+        || sources.text_at(&span).is_some_and(|t| t.trim().parse::<toml::value::Datetime>().is_ok());
+    let message = if message.starts_with("invalid type: map") && is_date() {
+        message.replacen("map", "date-time", 1)
+    } else {
+        message
+    };
     Problem { location: sources.locate(&span), key, message }
 }
 

@@ -72,6 +72,12 @@ impl SourceMap {
             Origin::At(location) => location.clone(),
         }
     }
+
+    /// The text `span` covers, if it lies within one text.
+    pub fn text_at(&self, span: &Range<usize>) -> Option<&str> {
+        let text = self.texts.iter().rev().find(|t| t.base <= span.start)?;
+        text.body.get(span.start - text.base..span.end.checked_sub(text.base)?)
+    }
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
