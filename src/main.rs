@@ -152,6 +152,17 @@ pub(crate) enum Failure {
     Interrupted(anyhow::Error),
 }
 
+/// A directory that is taken is a usage problem; one that cannot be
+/// written, a failed run.
+impl From<outage_sim::sweep::OutDirError> for Failure {
+    fn from(e: outage_sim::sweep::OutDirError) -> Self {
+        match e {
+            outage_sim::sweep::OutDirError::Taken { .. } => Failure::BadInput(e.into()),
+            outage_sim::sweep::OutDirError::Unwritable { .. } => Failure::Run(e.into()),
+        }
+    }
+}
+
 impl From<ScenarioError> for Failure {
     fn from(e: ScenarioError) -> Self {
         Failure::BadInput(e.into())
@@ -262,10 +273,7 @@ fn check(path: &Path, sets: &[String]) -> Result<(), Failure> {
 
 /// Checks, before any simulation, that results can be written to `out`.
 pub(crate) fn writable_out_dir(out: &Path) -> Result<(), Failure> {
-    outage_sim::sweep::ensure_writable_dir(out).map_err(|e| match e {
-        outage_sim::sweep::OutDirError::Taken { .. } => Failure::BadInput(e.into()),
-        outage_sim::sweep::OutDirError::Unwritable { .. } => Failure::Run(e.into()),
-    })
+    Ok(outage_sim::sweep::ensure_writable_dir(out)?)
 }
 
 /// Valid but suspicious settings, on stderr so that stdout stays data.

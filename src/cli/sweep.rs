@@ -9,7 +9,7 @@ use anyhow::anyhow;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use outage_sim::scenario::load_experiment;
-use outage_sim::sweep::{self, OutDirError, Plan, Shard, SweepError, SweepOptions};
+use outage_sim::sweep::{self, Plan, Shard, SweepError, SweepOptions};
 
 use outage_sim::report::{self, chart::Format};
 
@@ -149,12 +149,9 @@ fn print_jobs(plan: &Plan, shard: Option<Shard>) -> std::io::Result<()> {
 
 fn sweep_failure(e: SweepError) -> Failure {
     match e {
-        SweepError::Rows(_) | SweepError::Run { .. } | SweepError::OutDir(OutDirError::Taken { .. }) => {
-            Failure::BadInput(e.into())
-        }
+        SweepError::OutDir(e) => e.into(),
+        SweepError::Rows(_) | SweepError::Run { .. } => Failure::BadInput(e.into()),
         SweepError::Interrupted { .. } => Failure::Interrupted(e.into()),
-        SweepError::Write { .. } | SweepError::Threads { .. } | SweepError::OutDir(_) => {
-            Failure::Run(e.into())
-        }
+        SweepError::Write { .. } | SweepError::Threads { .. } => Failure::Run(e.into()),
     }
 }
