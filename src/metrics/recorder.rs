@@ -209,7 +209,9 @@ impl Recorder {
         if measured && let Some(ReadOutcome { stale: true, age }) = read {
             self.stale_age.record(age);
         }
-        self.window_all.record(latency);
+        // One bin for the three histograms: they share a range.
+        let sample = self.window_all.sample(latency);
+        self.window_all.record_sample(sample);
         for (tally, hist, counts) in [
             (&mut self.window, &mut self.window_latency, true),
             (&mut self.total, &mut self.total_latency, measured),
@@ -218,7 +220,7 @@ impl Recorder {
                 continue;
             }
             tally.successes += 1;
-            hist.record(latency);
+            hist.record_sample(sample);
             if let Some(read) = read {
                 tally.reads_ok += 1;
                 tally.stale_reads += u64::from(read.stale);
