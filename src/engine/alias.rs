@@ -24,6 +24,12 @@ impl AliasTable {
     /// A table over `weights`, which must be finite, non-negative and not all
     /// zero, with fewer than 2^32 entries.
     pub fn new(weights: Vec<f64>) -> Result<AliasTable, String> {
+        if weights.len() == 1 {
+            // One outcome: nothing to draw (but the weight must be valid).
+            return WeightedAliasIndex::new(weights)
+                .map(|_| AliasTable { inner: Inner::Uniform(1) })
+                .map_err(|e| e.to_string());
+        }
         WeightedAliasIndex::new(weights)
             .map(|t| AliasTable { inner: Inner::Weighted(t) })
             .map_err(|e| e.to_string())
@@ -37,6 +43,9 @@ impl AliasTable {
 
     pub fn sample(&self, rng: &mut Rng) -> u32 {
         match &self.inner {
+            // A single outcome takes no draw: a one-key workload costs
+            // nothing per request, and the stream is the keys' alone.
+            Inner::Uniform(1) => 0,
             Inner::Uniform(n) => rng.random_range(0..*n),
             Inner::Weighted(table) => table.sample(rng) as u32,
         }

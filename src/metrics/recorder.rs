@@ -68,6 +68,7 @@ pub struct RunEnd {
 pub struct Recorder {
     config: RecorderConfig,
     window_start: SimTime,
+    next_mark: SimTime,
     window_gauges: Gauges,
     window: Tally,
     window_latency: LatencyHistogram,
@@ -88,9 +89,10 @@ pub struct Recorder {
 impl Recorder {
     pub fn new(config: RecorderConfig) -> Self {
         let highest = config.duration;
-        Recorder {
+        let mut recorder = Recorder {
             config,
             window_start: SimTime::ZERO,
+            next_mark: SimTime::ZERO,
             window_gauges: Gauges::default(),
             window: Tally::default(),
             window_latency: LatencyHistogram::new(highest),
@@ -104,7 +106,9 @@ impl Recorder {
             db_started: 0,
             db_waited: 0,
             db_wait_ns: 0,
-        }
+        };
+        recorder.next_mark = recorder.compute_next_mark();
+        recorder
     }
 
     /// Whether `at` is in the measured part of the run.
@@ -113,8 +117,12 @@ impl Recorder {
     }
 
     /// The next instant at which the model must call [`mark`](Self::mark):
-    /// a window boundary or the end of warm-up.
+    /// a window boundary or the end of warm-up. Asked before every event.
     pub fn next_mark(&self) -> SimTime {
+        self.next_mark
+    }
+
+    fn compute_next_mark(&self) -> SimTime {
         let boundary = self.window_start.saturating_add(self.config.window);
         match self.warmup_gauges {
             None => boundary.min(self.config.warmup),
@@ -131,6 +139,7 @@ impl Recorder {
         if at >= self.window_start.saturating_add(self.config.window) {
             self.close_window(at, gauges);
         }
+        self.next_mark = self.compute_next_mark();
     }
 
     fn close_window(&mut self, at: SimTime, gauges: Gauges) {

@@ -302,7 +302,7 @@ impl CacheStore {
             return now.saturating_add(ttl);
         }
         let factor = 1.0 + self.ttl_jitter * (2.0 * self.jitter_rng.random::<f64>() - 1.0);
-        now.saturating_add(SimTime((ttl.as_nanos() as f64 * factor).round() as u64))
+        now.saturating_add(SimTime::from_ns_f64(ttl.as_nanos() as f64 * factor))
     }
 
     fn remove_slot(&mut self, slot: u32) {

@@ -72,6 +72,6 @@ impl Thinking {
 
     pub fn next(&mut self) -> SimTime {
         let unit: f64 = Exp1.sample(&mut self.rng);
-        SimTime((unit * self.mean_ns).round() as u64)
+        SimTime::from_ns_f64(unit * self.mean_ns)
     }
 }

@@ -146,7 +146,7 @@ impl Database {
         if stretch == 1.0 {
             now + service
         } else {
-            now + SimTime((service.as_nanos() as f64 * stretch).round() as u64)
+            now + SimTime::from_ns_f64(service.as_nanos() as f64 * stretch)
         }
     }
 

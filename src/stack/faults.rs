@@ -78,11 +78,42 @@ pub fn last_fault_end(faults: &[Fault]) -> Option<SimTime> {
 pub struct FaultState {
     faults: Vec<Fault>,
     active: Vec<bool>,
+    /// What the active faults add up to, recomputed when one starts or
+    /// ends: the request path asks on every request, faults change rarely.
+    effects: Effects,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Effects {
+    cache_down: bool,
+    db_paused: bool,
+    db_pause_end: Option<SimTime>,
+    invalidations_dropped: bool,
+    cache_slowdown: f64,
+    db_slowdown: f64,
+}
+
+impl Effects {
+    fn of(faults: &[Fault], active: &[bool]) -> Effects {
+        let active = || faults.iter().zip(active).filter(|(_, a)| **a).map(|(f, _)| f);
+        let any = |kind| active().any(|f| f.kind == kind);
+        // Slowdowns multiply, in the order the faults are listed.
+        let factor = |kind| active().filter(|f| f.kind == kind).map(|f| f.factor).product();
+        Effects {
+            cache_down: any(FaultKind::CacheDown),
+            db_paused: any(FaultKind::DbPause),
+            db_pause_end: active().filter(|f| f.kind == FaultKind::DbPause).map(Fault::end).max(),
+            invalidations_dropped: any(FaultKind::InvalidationOutage),
+            cache_slowdown: factor(FaultKind::CacheSlowdown),
+            db_slowdown: factor(FaultKind::DbSlowdown),
+        }
+    }
 }
 
 impl FaultState {
     pub fn new(faults: &[Fault]) -> Self {
-        FaultState { faults: faults.to_vec(), active: vec![false; faults.len()] }
+        let active = vec![false; faults.len()];
+        FaultState { effects: Effects::of(faults, &active), faults: faults.to_vec(), active }
     }
 
     pub fn fault(&self, index: usize) -> Fault {
@@ -91,49 +122,32 @@ impl FaultState {
 
     pub fn set_active(&mut self, index: usize, active: bool) {
         self.active[index] = active;
-    }
-
-    fn any(&self, kind: FaultKind) -> bool {
-        self.faults.iter().zip(&self.active).any(|(f, &a)| a && f.kind == kind)
-    }
-
-    fn factor(&self, kind: FaultKind) -> f64 {
-        self.faults
-            .iter()
-            .zip(&self.active)
-            .filter(|(f, a)| **a && f.kind == kind)
-            .map(|(f, _)| f.factor)
-            .product()
+        self.effects = Effects::of(&self.faults, &self.active);
     }
 
     pub fn cache_down(&self) -> bool {
-        self.any(FaultKind::CacheDown)
+        self.effects.cache_down
     }
 
     pub fn db_paused(&self) -> bool {
-        self.any(FaultKind::DbPause)
+        self.effects.db_paused
     }
 
     /// While the database is paused, when the (last) pause ends.
     pub fn db_pause_end(&self) -> Option<SimTime> {
-        self.faults
-            .iter()
-            .zip(&self.active)
-            .filter(|(f, a)| **a && f.kind == FaultKind::DbPause)
-            .map(|(f, _)| f.end())
-            .max()
+        self.effects.db_pause_end
     }
 
     pub fn invalidations_dropped(&self) -> bool {
-        self.any(FaultKind::InvalidationOutage)
+        self.effects.invalidations_dropped
     }
 
     pub fn cache_slowdown(&self) -> f64 {
-        self.factor(FaultKind::CacheSlowdown)
+        self.effects.cache_slowdown
     }
 
     pub fn db_slowdown(&self) -> f64 {
-        self.factor(FaultKind::DbSlowdown)
+        self.effects.db_slowdown
     }
 }
 

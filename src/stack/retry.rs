@@ -60,7 +60,7 @@ pub fn backoff(config: &RetryConfig, n: u32, previous: SimTime, rng: &mut Rng) -
             (base + rng.random::<f64>() * (high - base)).min(cap)
         }
     };
-    SimTime(ns.round() as u64)
+    SimTime::from_ns_f64(ns)
 }
 
 /// The retry budget's token bucket.

@@ -79,7 +79,7 @@ impl ServiceSampler {
             Kind::Lognormal(d) => d.sample(rng),
             Kind::Gamma(d) => d.sample(rng),
         };
-        SimTime(ns.round() as u64)
+        SimTime::from_ns_f64(ns)
     }
 }
 

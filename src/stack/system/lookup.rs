@@ -34,7 +34,7 @@ impl System<'_> {
         let done = if slowdown == 1.0 {
             now + service
         } else {
-            now + SimTime((service.as_nanos() as f64 * slowdown).round() as u64)
+            now + SimTime::from_ns_f64(service.as_nanos() as f64 * slowdown)
         };
         let event = Event::LookupDone { slot };
         match self.lookup_lane {
