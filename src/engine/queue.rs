@@ -57,6 +57,10 @@ pub struct EventQueue<E> {
     next_seq: u64,
     heap: BinaryHeap<Entry<E>>,
     lanes: Vec<VecDeque<Entry<E>>>,
+    /// The earliest key at the front of any lane (`u128::MAX`: all empty)
+    /// and its lane: a pop compares it with the heap's top instead of
+    /// scanning the lanes, which only happens when a lane's front leaves.
+    lane_front: (u128, usize),
     popped: u64,
 }
 
@@ -68,7 +72,14 @@ impl<E: Copy> Default for EventQueue<E> {
 
 impl<E: Copy> EventQueue<E> {
     pub fn new() -> Self {
-        EventQueue { now: SimTime::ZERO, next_seq: 0, heap: BinaryHeap::new(), lanes: Vec::new(), popped: 0 }
+        EventQueue {
+            now: SimTime::ZERO,
+            next_seq: 0,
+            heap: BinaryHeap::new(),
+            lanes: Vec::new(),
+            lane_front: (u128::MAX, 0),
+            popped: 0,
+        }
     }
 
     /// Adds a FIFO lane; see the module documentation.
@@ -119,6 +130,9 @@ impl<E: Copy> EventQueue<E> {
             "a lane's due times must not decrease"
         );
         queue.push_back(entry);
+        if queue.len() == 1 && entry.key < self.lane_front.0 {
+            self.lane_front = (entry.key, lane.0);
+        }
     }
 
     /// Removes the earliest event and advances the clock to its time.
@@ -129,22 +143,18 @@ impl<E: Copy> EventQueue<E> {
     /// Removes the earliest event if it is due before `limit` (and advances
     /// the clock to its time); `None` if there is none that early.
     pub fn pop_before(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
-        let mut best_key = self.heap.peek().map_or(u128::MAX, |e| e.key);
-        let mut best_lane = None;
-        for (i, lane) in self.lanes.iter().enumerate() {
-            if let Some(front) = lane.front()
-                && front.key < best_key
-            {
-                best_key = front.key;
-                best_lane = Some(i);
-            }
-        }
+        let heap_key = self.heap.peek().map_or(u128::MAX, |e| e.key);
+        let (lane_key, lane) = self.lane_front;
+        let best_key = heap_key.min(lane_key);
         if best_key == u128::MAX || (best_key >> 64) as u64 >= limit.as_nanos() {
             return None;
         }
-        let entry = match best_lane {
-            Some(i) => self.lanes[i].pop_front(),
-            None => self.heap.pop(),
+        let entry = if lane_key < heap_key {
+            let entry = self.lanes[lane].pop_front();
+            self.lane_front = self.earliest_lane_front();
+            entry
+        } else {
+            self.heap.pop()
         }?;
         let at = entry.time();
         debug_assert!(at >= self.now, "the clock never goes back");
@@ -153,11 +163,15 @@ impl<E: Copy> EventQueue<E> {
         Some((at, entry.event))
     }
 
+    fn earliest_lane_front(&self) -> (u128, usize) {
+        let fronts = self.lanes.iter().enumerate().filter_map(|(i, l)| l.front().map(|e| (e.key, i)));
+        fronts.min().unwrap_or((u128::MAX, 0))
+    }
+
     /// The time of the earliest pending event.
     pub fn peek_time(&self) -> Option<SimTime> {
-        let heap = self.heap.peek().map(|e| e.key);
-        let lanes = self.lanes.iter().filter_map(|l| l.front().map(|e| e.key));
-        heap.into_iter().chain(lanes).min().map(|key| SimTime((key >> 64) as u64))
+        let key = self.heap.peek().map_or(u128::MAX, |e| e.key).min(self.lane_front.0);
+        (key != u128::MAX).then_some(SimTime((key >> 64) as u64))
     }
 }
 
@@ -202,6 +216,50 @@ mod tests {
         let b: Vec<_> = std::iter::from_fn(|| heap_only.pop()).collect();
         assert_eq!(a, b);
         assert_eq!(a.len(), plan.len());
+    }
+
+    #[test]
+    fn several_lanes_scheduled_while_popping_match_one_heap() {
+        // Schedules and pops interleaved, three lanes, ties on purpose:
+        // the cached earliest lane front must always be the right one.
+        let mut with_lanes = EventQueue::new();
+        let lanes = [with_lanes.add_lane(), with_lanes.add_lane(), with_lanes.add_lane()];
+        let mut heap_only = EventQueue::new();
+        let mut lane_time = [0u64; 3];
+        let mut x = 12345u64;
+        let mut next = || {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x >> 33
+        };
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let mut scheduled = 0;
+        for i in 0..20_000u64 {
+            let now = with_lanes.now().as_nanos();
+            let op = next() % 6;
+            scheduled += usize::from(op < 5);
+            match op {
+                0..=2 => {
+                    let at = SimTime(now + next() % 8);
+                    with_lanes.schedule(at, i);
+                    heap_only.schedule(at, i);
+                }
+                3 | 4 => {
+                    let l = (next() % 3) as usize;
+                    lane_time[l] = lane_time[l].max(now) + next() % 4;
+                    with_lanes.schedule_on(lanes[l], SimTime(lane_time[l]), i);
+                    heap_only.schedule(SimTime(lane_time[l]), i);
+                }
+                _ => {
+                    assert_eq!(with_lanes.peek_time(), heap_only.peek_time());
+                    a.extend(with_lanes.pop());
+                    b.extend(heap_only.pop());
+                }
+            }
+        }
+        a.extend(std::iter::from_fn(|| with_lanes.pop()));
+        b.extend(std::iter::from_fn(|| heap_only.pop()));
+        assert_eq!(a, b);
+        assert_eq!(a.len(), scheduled);
     }
 
     #[test]
