@@ -57,9 +57,11 @@ pub struct EventQueue<E> {
     next_seq: u64,
     heap: BinaryHeap<Entry<E>>,
     lanes: Vec<VecDeque<Entry<E>>>,
-    /// The earliest key at the front of any lane (`u128::MAX`: all empty)
-    /// and its lane: a pop compares it with the heap's top instead of
-    /// scanning the lanes, which only happens when a lane's front leaves.
+    /// The key at the front of each lane (`u128::MAX`: empty), side by
+    /// side so that finding the earliest is a short scan.
+    fronts: Vec<u128>,
+    /// The earliest of `fronts` and its lane: a pop compares it with the
+    /// heap's top; `fronts` is scanned only when a lane's front leaves.
     lane_front: (u128, usize),
     popped: u64,
 }
@@ -77,6 +79,7 @@ impl<E: Copy> EventQueue<E> {
             next_seq: 0,
             heap: BinaryHeap::new(),
             lanes: Vec::new(),
+            fronts: Vec::new(),
             lane_front: (u128::MAX, 0),
             popped: 0,
         }
@@ -85,6 +88,7 @@ impl<E: Copy> EventQueue<E> {
     /// Adds a FIFO lane; see the module documentation.
     pub fn add_lane(&mut self) -> Lane {
         self.lanes.push(VecDeque::new());
+        self.fronts.push(u128::MAX);
         Lane(self.lanes.len() - 1)
     }
 
@@ -130,8 +134,11 @@ impl<E: Copy> EventQueue<E> {
             "a lane's due times must not decrease"
         );
         queue.push_back(entry);
-        if queue.len() == 1 && entry.key < self.lane_front.0 {
-            self.lane_front = (entry.key, lane.0);
+        if queue.len() == 1 {
+            self.fronts[lane.0] = entry.key;
+            if entry.key < self.lane_front.0 {
+                self.lane_front = (entry.key, lane.0);
+            }
         }
     }
 
@@ -150,7 +157,9 @@ impl<E: Copy> EventQueue<E> {
             return None;
         }
         let entry = if lane_key < heap_key {
-            let entry = self.lanes[lane].pop_front();
+            let queue = &mut self.lanes[lane];
+            let entry = queue.pop_front();
+            self.fronts[lane] = queue.front().map_or(u128::MAX, |e| e.key);
             self.lane_front = self.earliest_lane_front();
             entry
         } else {
@@ -164,8 +173,13 @@ impl<E: Copy> EventQueue<E> {
     }
 
     fn earliest_lane_front(&self) -> (u128, usize) {
-        let fronts = self.lanes.iter().enumerate().filter_map(|(i, l)| l.front().map(|e| (e.key, i)));
-        fronts.min().unwrap_or((u128::MAX, 0))
+        let mut earliest = (u128::MAX, 0);
+        for (i, &key) in self.fronts.iter().enumerate() {
+            if key < earliest.0 {
+                earliest = (key, i);
+            }
+        }
+        earliest
     }
 
     /// The time of the earliest pending event.

@@ -32,11 +32,7 @@ fn bin_of(ns: u64) -> usize {
 fn bin_range(bin: usize) -> (u64, u64) {
     let bucket = (bin >> HALF_BINS_MAGNITUDE) as i64 - 1;
     let sub = (bin & (HALF_BINS - 1)) as u64 + HALF_BINS as u64;
-    if bucket < 0 {
-        (sub - HALF_BINS as u64, 1)
-    } else {
-        (sub << bucket, 1 << bucket)
-    }
+    if bucket < 0 { (sub - HALF_BINS as u64, 1) } else { (sub << bucket, 1 << bucket) }
 }
 
 /// Bins needed to hold values up to `highest` (at least the first bucket).
@@ -211,7 +207,11 @@ mod tests {
                 for q in [0.0, 0.001, 0.1, 0.5, 0.9, 0.99, 0.999, 0.9999, 1.0] {
                     let at = reference.value_at_quantile(q);
                     let expected = reference.median_equivalent(at).min(ours.max_ns) as f64 / 1e6;
-                    assert_eq!(ours.quantile_ms(q), Some(expected), "range {highest_s} s, round {round}, q {q}");
+                    assert_eq!(
+                        ours.quantile_ms(q),
+                        Some(expected),
+                        "range {highest_s} s, round {round}, q {q}"
+                    );
                 }
                 assert_eq!(ours.count(), reference.len());
                 if round == 1 {

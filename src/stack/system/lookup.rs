@@ -21,14 +21,18 @@ impl System<'_> {
         if self.instant_lookup {
             return self.lookup(request, attempt, now);
         }
-        match self.lookups.arrive(LookupJob { request, attempt }, now) {
-            Admission::Started(slot) => self.start_lookup(slot, now),
+        let Some(lookups) = &mut self.lookups else {
+            return self.schedule_lookup_end(Event::LookupReturned { request, attempt }, now);
+        };
+        match lookups.arrive(LookupJob { request, attempt }, now) {
+            Admission::Started(slot) => self.schedule_lookup_end(Event::LookupDone { slot }, now),
             Admission::Queued { .. } => {}
             Admission::Rejected => unreachable!("the cache's waiting line is unbounded"),
         }
     }
 
-    fn start_lookup(&mut self, slot: u32, now: SimTime) {
+    /// A lookup starts service now: `event` marks its end.
+    fn schedule_lookup_end(&mut self, event: Event, now: SimTime) {
         let service = self.lookup_time.sample(&mut self.lookup_rng);
         let slowdown = self.faults.cache_slowdown();
         let done = if slowdown == 1.0 {
@@ -36,7 +40,6 @@ impl System<'_> {
         } else {
             now + SimTime::from_ns_f64(service.as_nanos() as f64 * slowdown)
         };
-        let event = Event::LookupDone { slot };
         match self.lookup_lane {
             Some(lane) => self.queue.schedule_on(lane, done, event),
             None => self.queue.schedule(done, event),
@@ -44,17 +47,23 @@ impl System<'_> {
     }
 
     pub(super) fn on_lookup_done(&mut self, slot: u32, now: SimTime) {
-        let (job, next, _) = self.lookups.finish(slot, now, |_| false);
+        let lookups = self.lookups.as_mut().expect("a lookup station serves limited servers");
+        let (job, next, _) = lookups.finish(slot, now, |_| false);
         if let Some(next) = next {
-            self.start_lookup(next.slot, now);
+            self.schedule_lookup_end(Event::LookupDone { slot: next.slot }, now);
         }
-        if !self.is_live(job.request, job.attempt) {
+        self.on_lookup_returned(job.request, job.attempt, now);
+    }
+
+    /// The cache's answer reaches the client, if its attempt still waits.
+    pub(super) fn on_lookup_returned(&mut self, request: u32, attempt: u32, now: SimTime) {
+        if !self.is_live(request, attempt) {
             return;
         }
         if self.faults.cache_down() {
-            self.cache_unreachable(job.request, job.attempt, now);
+            self.cache_unreachable(request, attempt, now);
         } else {
-            self.lookup(job.request, job.attempt, now);
+            self.lookup(request, attempt, now);
         }
     }
 

@@ -66,9 +66,15 @@ enum Event {
         op: Op,
         user: u32,
     },
-    /// The cache lookup in service in this slot completes.
+    /// The cache lookup in service in this slot of the lookup station
+    /// completes.
     LookupDone {
         slot: u32,
+    },
+    /// A lookup on unlimited lookup servers (no station) completes.
+    LookupReturned {
+        request: u32,
+        attempt: u32,
     },
     /// The database query in service in this slot completes.
     QueryDone {
@@ -149,6 +155,9 @@ const HOT_KEYS: u32 = 10;
 struct System<'m> {
     model: &'m Model,
     queue: EventQueue<Event>,
+    /// Open-loop and trace arrivals come in time order, one after another:
+    /// a lane.
+    arrivals: Lane,
     /// Client timeouts and queue timeouts are "now + a constant": lanes.
     timeouts: Lane,
     queue_timeouts: Lane,
@@ -160,7 +169,9 @@ struct System<'m> {
     next_attempt: u32,
     source: Source,
     store: CacheStore,
-    lookups: Station<LookupJob>,
+    /// Limited lookup servers; `None`: unlimited, so a lookup never
+    /// waits and needs no station.
+    lookups: Option<Station<LookupJob>>,
     lookup_time: ServiceSampler,
     lookup_rng: Rng,
     /// Lookups take no time and never wait: done inline, no event.
@@ -186,6 +197,7 @@ impl<'m> System<'m> {
         let streams = RandomStreams::new(model.run.seed);
         let keys = model.workload.keys;
         let mut queue = EventQueue::new();
+        let arrivals = queue.add_lane();
         let timeouts = queue.add_lane();
         let queue_timeouts = queue.add_lane();
         let cache = &model.cache;
@@ -228,6 +240,7 @@ impl<'m> System<'m> {
         Ok(System {
             model,
             queue,
+            arrivals,
             timeouts,
             queue_timeouts,
             lookup_lane,
@@ -236,7 +249,7 @@ impl<'m> System<'m> {
             next_attempt: 0,
             source,
             store,
-            lookups: Station::new(cache.servers, None, Discipline::Fifo),
+            lookups: cache.servers.map(|servers| Station::new(Some(servers), None, Discipline::Fifo)),
             lookup_time: cache.lookup.sampler(),
             lookup_rng: streams.stream(stream::CACHE_SERVICE),
             instant_lookup: cache.lookup.is_zero() && cache.servers.is_none(),
@@ -312,6 +325,7 @@ impl<'m> System<'m> {
         match event {
             Event::Arrival { key, op, user } => self.on_arrival(key, op, user, now),
             Event::LookupDone { slot } => self.on_lookup_done(slot, now),
+            Event::LookupReturned { request, attempt } => self.on_lookup_returned(request, attempt, now),
             Event::QueryDone { slot } => self.on_query_done(slot, now),
             Event::Timeout { request, attempt } => self.on_timeout(request, attempt, now),
             Event::Retry { request } => self.start_attempt(request, now),
@@ -342,9 +356,9 @@ impl<'m> System<'m> {
         Gauges {
             db_busy: self.db.station().busy().area_at(at),
             db_queue: self.db.station().queued().area_at(at),
-            cache_queue: self.lookups.queued().area_at(at),
+            cache_queue: self.lookups.as_ref().map_or(0, |l| l.queued().area_at(at)),
             in_flight: self.in_flight.area_at(at),
-            cache_busy: self.lookups.busy().area_at(at),
+            cache_busy: self.lookups.as_ref().map_or(0, |l| l.busy().area_at(at)),
             db_saturated: self.db.station().saturated().area_at(at),
             cache_entries: self.store.len() as u64,
             evictions: store.evictions,
@@ -374,7 +388,7 @@ impl<'m> System<'m> {
         };
         if at < self.end {
             let user = NO_USER;
-            self.queue.schedule(at, Event::Arrival { key, op, user });
+            self.queue.schedule_on(self.arrivals, at, Event::Arrival { key, op, user });
         }
     }
 
@@ -395,7 +409,8 @@ impl<'m> System<'m> {
             self.schedule_arrival(now);
         }
         let limit = self.model.run.max_in_flight;
-        let (db_queue, cache_queue) = (self.db.station().queue_len() as u64, self.lookups.queue_len() as u64);
+        let db_queue = self.db.station().queue_len() as u64;
+        let cache_queue = self.lookups.as_ref().map_or(0, |l| l.queue_len() as u64);
         let reason = if self.requests.len() as u64 >= limit {
             Some(format!(
                 "requests in flight reached run.max_in_flight = {limit}: bound them with clients.timeout_ms \

@@ -74,18 +74,16 @@ impl System<'_> {
     /// The database turned a query away (a full line, or shed): everyone
     /// waiting for it fails, and retries if they may.
     fn query_failed(&mut self, job: DbJob, cause: FailureCause, now: SimTime) {
-        let mut waiting = vec![(job.request, job.attempt)];
-        match job.origin {
-            QueryOrigin::Client => {}
-            QueryOrigin::Flight => {
-                let waiters = self.flights.as_mut().expect("flights are on").land(job.key);
-                waiting.extend(waiters.iter().map(|w| (w.request, w.attempt)));
-            }
+        let waiters = match job.origin {
+            QueryOrigin::Client => Vec::new(),
+            QueryOrigin::Flight => self.flights.as_mut().expect("flights are on").land(job.key),
             QueryOrigin::EarlyRefresh | QueryOrigin::Revalidation => {
                 self.store.mark_refreshing(job.key, false);
+                Vec::new()
             }
-        }
-        for (request, attempt) in waiting {
+        };
+        let leader = std::iter::once((job.request, job.attempt));
+        for (request, attempt) in leader.chain(waiters.iter().map(|w| (w.request, w.attempt))) {
             if self.is_live(request, attempt) {
                 self.attempt_failed(request, cause, now);
             }
