@@ -133,7 +133,12 @@ impl Database {
     /// Begins serving the query in `slot`, its service time stretched by
     /// `slowdown`: takes the read snapshot and returns when service ends.
     pub fn start(&mut self, slot: u32, now: SimTime, slowdown: f64) -> SimTime {
-        let busy_share = self.station.in_service() as f64 / f64::from(self.servers);
+        let stretch = if self.contention == 0.0 {
+            slowdown
+        } else {
+            let busy_share = self.station.in_service() as f64 / f64::from(self.servers);
+            slowdown * (1.0 + self.contention * busy_share)
+        };
         let job = self.station.job_mut(slot);
         job.snapshot = self.versions[job.key as usize];
         job.started = now;
@@ -142,7 +147,6 @@ impl Database {
             Op::Write => &self.write,
         };
         let service = sampler.sample(&mut self.rng);
-        let stretch = slowdown * (1.0 + self.contention * busy_share);
         if stretch == 1.0 {
             now + service
         } else {
