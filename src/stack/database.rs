@@ -156,13 +156,13 @@ impl Database {
 
     /// Ends the query in `slot`: a write commits. Returns the query, the
     /// next one to [`start`](Self::start) if a waiting query takes the
-    /// server, and the waiting queries `dropped` discarded on the way.
+    /// server, and how many waiting queries `dropped` discarded on the way.
     pub fn complete(
         &mut self,
         slot: u32,
         now: SimTime,
         dropped: impl Fn(&DbJob) -> bool,
-    ) -> (DbJob, Option<Started>, Vec<DbJob>) {
+    ) -> (DbJob, Option<Started>, u32) {
         let (job, next, discarded) = self.station.finish(slot, now, dropped);
         if job.op == Op::Write {
             let k = job.key as usize;
@@ -186,9 +186,9 @@ impl Database {
         self.station.pause();
     }
 
-    /// Ends a pause: returns the queries that start now, and those
-    /// `dropped` discarded on the way.
-    pub fn resume(&mut self, now: SimTime, dropped: impl Fn(&DbJob) -> bool) -> (Vec<Started>, Vec<DbJob>) {
+    /// Ends a pause: returns the queries that start now, and how many
+    /// waiting queries `dropped` discarded on the way.
+    pub fn resume(&mut self, now: SimTime, dropped: impl Fn(&DbJob) -> bool) -> (Vec<Started>, u32) {
         self.station.resume(now, dropped)
     }
 }

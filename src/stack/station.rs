@@ -140,10 +140,10 @@ impl<J> Station<J> {
 
     /// Starts jobs again: as many waiting jobs as there are free servers
     /// take one now. Jobs for which `dropped` holds are discarded on the way
-    /// and returned.
-    pub fn resume(&mut self, now: SimTime, dropped: impl Fn(&J) -> bool) -> (Vec<Started>, Vec<J>) {
+    /// and counted.
+    pub fn resume(&mut self, now: SimTime, dropped: impl Fn(&J) -> bool) -> (Vec<Started>, u32) {
         self.paused = false;
-        let (mut started, mut discarded) = (Vec::new(), Vec::new());
+        let (mut started, mut discarded) = (Vec::new(), 0);
         while self.has_free_server() {
             let Some(next) = self.start_next(now, &dropped, &mut discarded) else {
                 break;
@@ -154,13 +154,13 @@ impl<J> Station<J> {
         (started, discarded)
     }
 
-    /// The next waiting job by the discipline, skipping (and collecting)
+    /// The next waiting job by the discipline, skipping (and counting)
     /// those for which `dropped` holds.
     fn start_next(
         &mut self,
         now: SimTime,
         dropped: &impl Fn(&J) -> bool,
-        discarded: &mut Vec<J>,
+        discarded: &mut u32,
     ) -> Option<Started> {
         loop {
             let next = match self.discipline {
@@ -169,7 +169,7 @@ impl<J> Station<J> {
             }?;
             self.queued.sub(1, now);
             if dropped(&next.job) {
-                discarded.push(next.job);
+                *discarded += 1;
                 continue;
             }
             return Some(Started { slot: self.in_service.insert(next.job), waited: now - next.since });
@@ -182,16 +182,16 @@ impl<J> Station<J> {
     }
 
     /// The job in `slot` completes at `now`. Returns it, the next waiting
-    /// job if one takes the freed server, and the waiting jobs discarded on
-    /// the way because `dropped` held for them.
+    /// job if one takes the freed server, and how many waiting jobs were
+    /// discarded on the way because `dropped` held for them.
     pub fn finish(
         &mut self,
         slot: u32,
         now: SimTime,
         dropped: impl Fn(&J) -> bool,
-    ) -> (J, Option<Started>, Vec<J>) {
+    ) -> (J, Option<Started>, u32) {
         let job = self.in_service.remove(slot).expect("a job is in service in this slot");
-        let mut discarded = Vec::new();
+        let mut discarded = 0;
         let next = if self.paused { None } else { self.start_next(now, &dropped, &mut discarded) };
         if next.is_none() {
             self.set_busy(self.busy.value() - 1, now);
@@ -259,7 +259,7 @@ mod tests {
         station.arrive('d', SimTime(3));
         assert_eq!(station.expire(b, SimTime(4)), Some('b'), "b waited longest");
         let (_, next, discarded) = station.finish(first, SimTime(5), |j| *j == 'd');
-        assert_eq!(discarded, ['d'], "an abandoned job is dropped at the head");
+        assert_eq!(discarded, 1, "an abandoned job is dropped at the head");
         assert_eq!(*station.job_mut(next.unwrap().slot), 'c');
         assert_eq!(station.expire(b, SimTime(6)), None, "already gone");
         assert_eq!(station.queue_len(), 0);

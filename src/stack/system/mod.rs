@@ -555,7 +555,7 @@ impl<'m> System<'m> {
             let cancels = self.model.db.cancel_on_timeout;
             let requests = &self.requests;
             let (started, cancelled) = self.db.resume(now, |job| cancels && is_abandoned(requests, job));
-            for _ in cancelled {
+            for _ in 0..cancelled {
                 self.recorder.count(Counter::CancelledQuery, now);
             }
             for started in started {

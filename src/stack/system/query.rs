@@ -100,7 +100,7 @@ impl System<'_> {
         let requests = &self.requests;
         let (job, next, cancelled) =
             self.db.complete(slot, now, |job| cancels && is_abandoned(requests, job));
-        for _ in cancelled {
+        for _ in 0..cancelled {
             self.recorder.count(Counter::CancelledQuery, now);
         }
         if let Some(next) = next {
