@@ -126,6 +126,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// Schedules `event` at `at` on a FIFO lane. The caller promises that
     /// `at` is not earlier than the last time scheduled on this lane.
+    #[inline]
     pub fn schedule_on(&mut self, lane: Lane, at: SimTime, event: E) {
         let entry = self.entry(at, event);
         let queue = &mut self.lanes[lane.0];
@@ -149,6 +150,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// Removes the earliest event if it is due before `limit` (and advances
     /// the clock to its time); `None` if there is none that early.
+    #[inline]
     pub fn pop_before(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
         let heap_key = self.heap.peek().map_or(u128::MAX, |e| e.key);
         let (lane_key, lane) = self.lane_front;

@@ -158,9 +158,11 @@ struct System<'m> {
     /// Open-loop and trace arrivals come in time order, one after another:
     /// a lane.
     arrivals: Lane,
-    /// Client timeouts and queue timeouts are "now + a constant": lanes.
-    timeouts: Lane,
-    queue_timeouts: Lane,
+    /// Client timeouts and queue timeouts, when set, are "now + a
+    /// constant": each has a lane. (A lane that is never used would still
+    /// be looked at.)
+    client_timeout: Option<(SimTime, Lane)>,
+    queue_timeout: Option<(SimTime, Lane)>,
     /// Lookups of constant duration on unlimited servers end in the order
     /// they start: a lane instead of the heap.
     lookup_lane: Option<Lane>,
@@ -198,13 +200,14 @@ impl<'m> System<'m> {
         let keys = model.workload.keys;
         let mut queue = EventQueue::new();
         let arrivals = queue.add_lane();
-        let timeouts = queue.add_lane();
-        let queue_timeouts = queue.add_lane();
+        let client_timeout = model.clients.timeout.map(|t| (t, queue.add_lane()));
+        let queue_timeout = model.db.queue_timeout.map(|t| (t, queue.add_lane()));
+        let instant_lookup = model.cache.lookup.is_zero() && model.cache.servers.is_none();
         let cache = &model.cache;
         // A slowdown breaks "constant duration": lookups then use the heap.
         let slowed = model.faults.iter().any(|f| f.kind == FaultKind::CacheSlowdown);
         let lookup_lane = match (cache.lookup, cache.servers, slowed) {
-            (ServiceTime::Deterministic { .. }, None, false) => Some(queue.add_lane()),
+            (ServiceTime::Deterministic { .. }, None, false) if !instant_lookup => Some(queue.add_lane()),
             _ => None,
         };
         let mut store = CacheStore::new(
@@ -241,8 +244,8 @@ impl<'m> System<'m> {
             model,
             queue,
             arrivals,
-            timeouts,
-            queue_timeouts,
+            client_timeout,
+            queue_timeout,
             lookup_lane,
             requests: Slab::new(),
             in_flight: Level::default(),
@@ -252,7 +255,7 @@ impl<'m> System<'m> {
             lookups: cache.servers.map(|servers| Station::new(Some(servers), None, Discipline::Fifo)),
             lookup_time: cache.lookup.sampler(),
             lookup_rng: streams.stream(stream::CACHE_SERVICE),
-            instant_lookup: cache.lookup.is_zero() && cache.servers.is_none(),
+            instant_lookup,
             leases: (cache.invalidation == Invalidation::Lease).then(|| Leases::new(keys, cache.lease_ttl)),
             flights: (cache.stampede == Stampede::Coalesce).then(|| Flights::new(keys)),
             refresh_rng: streams.stream(stream::REFRESH),
@@ -460,9 +463,8 @@ impl<'m> System<'m> {
         r.attempts += 1;
         let (key, op, measured) = (r.key, r.op, r.measured);
         self.recorder.attempt(measured);
-        if let Some(timeout) = self.model.clients.timeout {
-            let event = Event::Timeout { request, attempt };
-            self.queue.schedule_on(self.timeouts, now + timeout, event);
+        if let Some((timeout, lane)) = self.client_timeout {
+            self.queue.schedule_on(lane, now + timeout, Event::Timeout { request, attempt });
         }
         match op {
             Op::Read => self.send_lookup(request, attempt, now),

@@ -46,9 +46,8 @@ impl System<'_> {
             }
             Admission::Queued { ticket } => {
                 self.recorder.db_admitted(now);
-                if let Some(timeout) = self.model.db.queue_timeout {
-                    let event = Event::QueueTimeout { ticket };
-                    self.queue.schedule_on(self.queue_timeouts, now + timeout, event);
+                if let Some((timeout, lane)) = self.queue_timeout {
+                    self.queue.schedule_on(lane, now + timeout, Event::QueueTimeout { ticket });
                 }
             }
             Admission::Rejected => self.query_failed(job, FailureCause::Rejected, now),
