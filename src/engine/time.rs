@@ -34,11 +34,17 @@ impl SimTime {
     /// libm call `round` is on x86-64 without SSE4.1. Every drawn delay
     /// passes here, so it is on the hot path.
     pub fn from_ns_f64(ns: f64) -> SimTime {
-        // For 0 <= ns < 2^64, `ns - truncated` is exact, so comparing the
-        // fraction with 0.5 rounds exactly as `round` does.
-        let truncated = ns as u64;
-        let round_up = ns - truncated as f64 >= 0.5;
-        SimTime(truncated.saturating_add(u64::from(round_up)))
+        // For 0 <= ns < 2^63, `ns - truncated` is exact, so comparing the
+        // fraction with 0.5 rounds exactly as `round` does; the signed
+        // conversions are single instructions on x86-64. Anything else
+        // (negative, NaN, huge) takes the saturating path.
+        if ns >= 0.0 && ns < 9.223_372_036_854_775_808e18 {
+            let truncated = ns as i64;
+            let round_up = ns - truncated as f64 >= 0.5;
+            SimTime(truncated as u64 + u64::from(round_up))
+        } else {
+            SimTime(ns.round() as u64)
+        }
     }
 
     pub fn as_nanos(self) -> u64 {
@@ -46,11 +52,21 @@ impl SimTime {
     }
 
     pub fn as_secs(self) -> f64 {
-        self.0 as f64 / Self::NS_PER_S
+        self.as_f64() / Self::NS_PER_S
     }
 
     pub fn as_millis(self) -> f64 {
-        self.0 as f64 / Self::NS_PER_MS
+        self.as_f64() / Self::NS_PER_MS
+    }
+
+    /// Nanoseconds as `f64`, exactly as `as f64` rounds them; below 2^63
+    /// (every time but "never") through the one-instruction signed
+    /// conversion, which x86-64 has and the unsigned one lacks.
+    fn as_f64(self) -> f64 {
+        match i64::try_from(self.0) {
+            Ok(signed) => signed as f64,
+            Err(_) => self.0 as f64,
+        }
     }
 
     /// `self + d`, saturating at [`SimTime::MAX`] ("never").
