@@ -38,9 +38,10 @@ pub struct Started {
     pub waited: SimTime,
 }
 
-#[derive(Debug, Clone)]
-struct Waiting<J> {
-    job: J,
+/// A place in the waiting line: the job itself stays in its slot.
+#[derive(Debug, Clone, Copy)]
+struct Waiting {
+    slot: u32,
     since: SimTime,
     ticket: u64,
 }
@@ -52,10 +53,12 @@ pub struct Station<J> {
     servers: Option<u32>,
     queue_limit: Option<u64>,
     discipline: Discipline,
+    /// Every job, waiting or in service: a job keeps its slot from
+    /// arrival to departure, so starting service moves nothing.
+    jobs: Slab<J>,
     /// Oldest first, whatever the discipline.
-    waiting: VecDeque<Waiting<J>>,
+    waiting: VecDeque<Waiting>,
     next_ticket: u64,
-    in_service: Slab<J>,
     /// Paused: no job starts service.
     paused: bool,
     busy: Level,
@@ -70,9 +73,9 @@ impl<J> Station<J> {
             servers,
             queue_limit,
             discipline,
+            jobs: Slab::new(),
             waiting: VecDeque::new(),
             next_ticket: 0,
-            in_service: Slab::new(),
             paused: false,
             busy: Level::default(),
             queued: Level::default(),
@@ -110,27 +113,28 @@ impl<J> Station<J> {
 
     /// Jobs in service.
     pub fn in_service(&self) -> usize {
-        self.in_service.len()
+        self.busy.value() as usize
     }
 
     /// A job arrives at `now`.
     pub fn arrive(&mut self, job: J, now: SimTime) -> Admission {
         if !self.paused && self.has_free_server() {
             self.set_busy(self.busy.value() + 1, now);
-            return Admission::Started(self.in_service.insert(job));
+            return Admission::Started(self.jobs.insert(job));
         }
         if self.queue_limit.is_some_and(|limit| self.waiting.len() as u64 >= limit) {
             return Admission::Rejected;
         }
         let ticket = self.next_ticket;
         self.next_ticket += 1;
-        self.waiting.push_back(Waiting { job, since: now, ticket });
+        let slot = self.jobs.insert(job);
+        self.waiting.push_back(Waiting { slot, since: now, ticket });
         self.queued.add(1, now);
         Admission::Queued { ticket }
     }
 
     fn has_free_server(&self) -> bool {
-        self.servers.is_none_or(|c| (self.in_service.len() as u64) < u64::from(c))
+        self.servers.is_none_or(|c| self.busy.value() < u64::from(c))
     }
 
     /// Stops starting jobs; jobs in service are not affected.
@@ -168,17 +172,18 @@ impl<J> Station<J> {
                 Discipline::Lifo => self.waiting.pop_back(),
             }?;
             self.queued.sub(1, now);
-            if dropped(&next.job) {
+            if dropped(self.job_mut(next.slot)) {
+                self.jobs.remove(next.slot);
                 *discarded += 1;
                 continue;
             }
-            return Some(Started { slot: self.in_service.insert(next.job), waited: now - next.since });
+            return Some(Started { slot: next.slot, waited: now - next.since });
         }
     }
 
-    /// The job in service in `slot`.
+    /// The job in `slot`.
     pub fn job_mut(&mut self, slot: u32) -> &mut J {
-        self.in_service.get_mut(slot).expect("a job is in service in this slot")
+        self.jobs.get_mut(slot).expect("a job is in this slot")
     }
 
     /// The job in `slot` completes at `now`. Returns it, the next waiting
@@ -190,7 +195,7 @@ impl<J> Station<J> {
         now: SimTime,
         dropped: impl Fn(&J) -> bool,
     ) -> (J, Option<Started>, u32) {
-        let job = self.in_service.remove(slot).expect("a job is in service in this slot");
+        let job = self.jobs.remove(slot).expect("a job is in service in this slot");
         let mut discarded = 0;
         let next = if self.paused { None } else { self.start_next(now, &dropped, &mut discarded) };
         if next.is_none() {
@@ -207,7 +212,8 @@ impl<J> Station<J> {
             return None;
         }
         self.queued.sub(1, now);
-        self.waiting.pop_front().map(|w| w.job)
+        let waiting = self.waiting.pop_front()?;
+        self.jobs.remove(waiting.slot)
     }
 }
 
