@@ -7,6 +7,9 @@
 use std::fmt;
 use std::ops::{Add, Sub};
 
+/// 2^63 as `f64`: below it, times convert through `i64`.
+const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
+
 /// A point in simulated time [ns since the start of the run].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SimTime(pub u64);
@@ -38,7 +41,7 @@ impl SimTime {
         // fraction with 0.5 rounds exactly as `round` does; the signed
         // conversions are single instructions on x86-64. Anything else
         // (negative, NaN, huge) takes the saturating path.
-        if ns >= 0.0 && ns < 9.223_372_036_854_775_808e18 {
+        if (0.0..TWO_POW_63).contains(&ns) {
             let truncated = ns as i64;
             let round_up = ns - truncated as f64 >= 0.5;
             SimTime(truncated as u64 + u64::from(round_up))
