@@ -77,7 +77,8 @@ impl<'i> Document<'i> {
         let (last, parents) = segments.split_last().expect("split yields at least one segment");
         let mut table = self.root.get_mut();
         let mut walked = String::new();
-        for segment in parents {
+        let mut parents = parents.iter().peekable();
+        while let Some(segment) = parents.next() {
             if !walked.is_empty() {
                 walked.push('.');
             }
@@ -86,7 +87,32 @@ impl<'i> Document<'i> {
             let slot = table
                 .entry(key)
                 .or_insert_with(|| Spanned::new(span.clone(), DeValue::Table(DeTable::new())));
-            table = match descend(slot.get_mut(), &walked)? {
+            // `faults.1 = { … }` replaces a whole entry.
+            if parents.peek().is_none()
+                && let (DeValue::Array(items), Ok(i)) = (slot.get_mut(), last.parse::<usize>())
+            {
+                let len = items.len();
+                let Some(item) = items.get_mut(i) else {
+                    return Err(out_of_range(&walked, len, last));
+                };
+                *item = value;
+                return Ok(());
+            }
+            // `faults.1.at_s`: a number after an array of tables picks an
+            // entry (from 0); without one, the last entry is meant.
+            let index = match slot.get_ref() {
+                DeValue::Array(_) => parents.next_if(|s| s.parse::<usize>().is_ok()),
+                _ => None,
+            };
+            let found = match index {
+                Some(index) => entry_at(slot.get_mut(), index, &walked)?,
+                None => descend(slot.get_mut(), &walked)?,
+            };
+            if let Some(index) = index {
+                walked.push('.');
+                walked.push_str(index);
+            }
+            table = match found {
                 Some(t) => t,
                 None => {
                     return Err(format!("`{walked}` is not a table, so `{path}` cannot be set"));
@@ -106,7 +132,7 @@ impl<'i> Document<'i> {
 }
 
 /// The table inside `value`, or for an array of tables its last element
-/// (`faults.at_s` sets the most recent `[[faults]]`), `None` for a scalar.
+/// (`faults.at_s` sets the last `[[faults]]`), `None` for a scalar.
 fn descend<'a, 'i>(value: &'a mut DeValue<'i>, walked: &str) -> Result<Option<&'a mut DeTable<'i>>, String> {
     match value {
         DeValue::Table(t) => Ok(Some(t)),
@@ -116,6 +142,28 @@ fn descend<'a, 'i>(value: &'a mut DeValue<'i>, walked: &str) -> Result<Option<&'
         },
         _ => Ok(None),
     }
+}
+
+/// Entry `index` (a number, from 0) of the array of tables `value`.
+fn entry_at<'a, 'i>(
+    value: &'a mut DeValue<'i>,
+    index: &str,
+    walked: &str,
+) -> Result<Option<&'a mut DeTable<'i>>, String> {
+    let (DeValue::Array(items), Ok(i)) = (value, index.parse::<usize>()) else {
+        return Ok(None);
+    };
+    let len = items.len();
+    match items.get_mut(i).map(Spanned::get_mut) {
+        Some(DeValue::Table(t)) => Ok(Some(t)),
+        Some(_) => Err(format!("`{walked}` is an array, not an array of tables")),
+        None => Err(out_of_range(walked, len, index)),
+    }
+}
+
+fn out_of_range(walked: &str, len: usize, index: &str) -> String {
+    let entries = if len == 1 { "entry" } else { "entries" };
+    format!("`{walked}` has {len} {entries}; entries are numbered from 0, so {index} is out of range")
 }
 
 /// Moves every span in `value` by `by`, so that it points into the shared
@@ -170,7 +218,19 @@ pub(super) fn toml_problem(
     } else {
         message
     };
-    Problem { location: sources.locate(&span), key, message }
+    Problem { location: sources.locate(&span), key, message: without_type_names(message) }
+}
+
+/// serde names the Rust type it expected ("expected struct RawCache");
+/// a model file has tables.
+fn without_type_names(message: String) -> String {
+    let Some(at) = message.find("expected struct ") else {
+        return message;
+    };
+    let name_end = message[at + "expected struct ".len()..]
+        .find(|c: char| !c.is_alphanumeric() && c != '_')
+        .map_or(message.len(), |end| at + "expected struct ".len() + end);
+    format!("{}expected a table{}", &message[..at], &message[name_end..])
 }
 
 /// The dotted key path of the innermost key or value at `offset`.

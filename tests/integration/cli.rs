@@ -129,3 +129,31 @@ fn run_and_plan_check_the_output_directory_first() {
         assert!(started.elapsed().as_secs_f64() < 2.0, "{command}: before simulating");
     }
 }
+
+#[test]
+fn set_addresses_an_entry_of_an_array_of_tables_by_number() {
+    let text = "[run]\nduration_s = 100.0\n\
+                [[faults]]\nkind = \"cache-flush\"\nat_s = 10.0\n\
+                [[faults]]\nkind = \"cache-flush\"\nat_s = 50.0\n";
+    let at = |overrides: &[&str]| -> Vec<f64> {
+        let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+        crate::support::model(text, &overrides).faults.iter().map(|f| f.at.as_secs()).collect()
+    };
+    assert_eq!(at(&["faults.0.at_s=20"]), [20.0, 50.0], "numbered from 0");
+    assert_eq!(at(&["faults.1.at_s=60"]), [10.0, 60.0]);
+    assert_eq!(at(&["faults.at_s=70"]), [10.0, 70.0], "no number: the last entry");
+    assert_eq!(at(&["faults.0={ kind = \"cache-flush\", at_s = 5.0 }"]), [5.0, 50.0], "a whole entry");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("m.toml");
+    fs::write(&path, text).unwrap();
+    for (set, message) in [
+        ("faults.2.at_s=1", "`faults` has 2 entries; entries are numbered from 0, so 2 is out of range"),
+        ("faults.7=1", "`faults` has 2 entries; entries are numbered from 0, so 7 is out of range"),
+        ("faults.0=1", "faults.0: invalid type: integer `1`, expected a table"),
+    ] {
+        let assert = cli().arg("check").arg(&path).args(["--set", set]).assert().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(stderr.contains(message), "--set {set}: {stderr}");
+    }
+}
