@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 
 use outage_sim::metrics::Summary;
 use outage_sim::report::chart::Format;
-use outage_sim::scenario::{self, LoadedModel, ScenarioError};
+use outage_sim::scenario::{self, LoadedModel, Problem, ScenarioError};
 use outage_sim::{report, stack};
 
 mod cli;
@@ -218,7 +218,7 @@ fn run(
         sets.push(format!("run.seed={seed}"));
     }
     let loaded = scenario::load_model(path, &sets)?;
-    print_notes(&loaded);
+    print_notes(&loaded.notes);
     let out = out.unwrap_or_else(|| default_out_dir(path));
     let created = !out.exists();
     writable_out_dir(&out)?;
@@ -264,7 +264,7 @@ pub(crate) fn file_name(path: &Path) -> String {
 
 fn check(path: &Path, sets: &[String]) -> Result<(), Failure> {
     let loaded = scenario::load_model(path, sets)?;
-    print_notes(&loaded);
+    print_notes(&loaded.notes);
     let mut stdout = io::stdout().lock();
     writeln!(stdout, "# {}: valid. Resolved model, defaults included:\n", path.display())
         .and_then(|()| write!(stdout, "{}", loaded.resolved_toml()))
@@ -277,8 +277,8 @@ pub(crate) fn writable_out_dir(out: &Path) -> Result<(), Failure> {
 }
 
 /// Valid but suspicious settings, on stderr so that stdout stays data.
-fn print_notes(loaded: &LoadedModel) {
-    for note in &loaded.notes {
+pub(crate) fn print_notes(notes: &[Problem]) {
+    for note in notes {
         eprintln!("note: {note}");
     }
 }

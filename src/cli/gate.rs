@@ -10,7 +10,7 @@ use outage_sim::report;
 use outage_sim::scenario::load_experiment;
 use outage_sim::sweep::{self, SweepOptions};
 
-use crate::{Failure, default_out_dir};
+use crate::{Failure, default_out_dir, print_notes};
 
 pub fn command(
     path: &Path,
@@ -27,6 +27,7 @@ pub fn command(
         return Err(Failure::BadInput(anyhow!("--threads must be at least 1")));
     }
     let plan = sweep::plan(experiment, sets)?;
+    print_notes(&plan.notes);
     let out = out.unwrap_or_else(|| default_out_dir(path));
     let options =
         SweepOptions { out: out.clone(), threads, resume: false, force: false, shard: None, stop: None };

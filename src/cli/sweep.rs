@@ -13,7 +13,7 @@ use outage_sim::sweep::{self, Plan, Shard, SweepError, SweepOptions};
 
 use outage_sim::report::{self, chart::Format};
 
-use crate::{Failure, default_out_dir, plot_failure};
+use crate::{Failure, default_out_dir, plot_failure, print_notes};
 
 /// The flags of `sweep`.
 pub struct Flags {
@@ -31,6 +31,7 @@ pub struct Flags {
 pub fn command(path: &Path, flags: Flags) -> Result<(), Failure> {
     let experiment = load_experiment(path)?;
     let plan = sweep::plan(experiment, &flags.sets)?;
+    print_notes(&plan.notes);
     let shard = shard(flags.shard.as_deref())?;
     if flags.dry_run {
         return print_jobs(&plan, shard).map_err(|e| Failure::Run(e.into()));

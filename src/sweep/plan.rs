@@ -35,6 +35,8 @@ pub struct Job {
 pub struct Plan {
     pub experiment: Experiment,
     pub jobs: Vec<Job>,
+    /// Valid but suspicious settings found in the jobs' models, each once.
+    pub notes: Vec<Problem>,
 }
 
 impl Plan {
@@ -68,6 +70,7 @@ pub fn plan(experiment: Experiment, base: &[String]) -> Result<Plan, ScenarioErr
     let points = cartesian(&experiment.axes.iter().map(|a| a.values.len()).collect::<Vec<_>>());
     let streams = RandomStreams::new(experiment.seed);
     let mut problems: Vec<Problem> = Vec::new();
+    let mut notes: Vec<Problem> = Vec::new();
     let mut jobs = Vec::new();
     for (v, variant) in experiment.variants.iter().enumerate() {
         for point in &points {
@@ -84,19 +87,16 @@ pub fn plan(experiment: Experiment, base: &[String]) -> Result<Plan, ScenarioErr
             let loaded = match load_model_with(Path::new(&experiment.model), &text, &overrides) {
                 Ok(loaded) => loaded,
                 Err(e) => {
-                    for p in e.problems() {
-                        // Once per key and message: an unknown axis key is
-                        // one problem, not one per axis value.
-                        if !problems.iter().any(|q| q.key == p.key && q.message == p.message) {
-                            problems.push(p.clone());
-                        }
-                    }
+                    // Once per key and message: an unknown axis key is
+                    // one problem, not one per axis value.
+                    add_once(&mut problems, e.problems());
                     if let ScenarioError::Read { .. } = e {
                         return Err(e);
                     }
                     continue;
                 }
             };
+            add_once(&mut notes, &loaded.notes);
             let resolved = loaded.resolved_toml();
             for replication in 0..experiment.replications {
                 let seed = streams.derive(u64::from(replication));
@@ -117,7 +117,17 @@ pub fn plan(experiment: Experiment, base: &[String]) -> Result<Plan, ScenarioErr
     if !problems.is_empty() {
         return Err(ScenarioError::Invalid(problems));
     }
-    Ok(Plan { experiment, jobs })
+    Ok(Plan { experiment, jobs, notes })
+}
+
+/// Adds each of `new` to `list` unless one with the same key and message
+/// is there.
+fn add_once(list: &mut Vec<Problem>, new: &[Problem]) {
+    for p in new {
+        if !list.iter().any(|q| q.key == p.key && q.message == p.message) {
+            list.push(p.clone());
+        }
+    }
 }
 
 /// Every combination of indices `0..sizes[k]`, the last varying fastest.

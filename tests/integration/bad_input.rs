@@ -362,3 +362,25 @@ fn a_cache_larger_than_the_key_space_is_noted() {
     );
     assert!(stderr.starts_with(&expected), "{stderr}");
 }
+
+/// A sweep notes it too, once, not once per job.
+#[test]
+fn a_sweep_notes_a_suspicious_setting_once() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("model.toml"),
+        "[run]\nduration_s = 2.0\nwarmup_s = 0.5\n[workload]\nkeys = 100\n[cache]\ncapacity = 500\n",
+    )
+    .unwrap();
+    let experiment = dir.path().join("e.toml");
+    fs::write(
+        &experiment,
+        "model = \"model.toml\"\nreplications = 3\n[axes]\n\"clients.rate_rps\" = [10, 20]\n",
+    )
+    .unwrap();
+    let assert = cli().args(["sweep", "--dry-run"]).arg(&experiment).assert().success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    let notes = stderr.matches("note: ").count();
+    assert_eq!(notes, 1, "{stderr}");
+    assert!(stderr.contains("cache.capacity: 500 entries is more than workload.keys (100)"), "{stderr}");
+}
