@@ -10,7 +10,7 @@ use outage_sim::report::{self, chart::Format};
 use outage_sim::scenario::load_experiment;
 use outage_sim::sweep::{self, PlanError};
 
-use crate::{Failure, default_out_dir};
+use crate::{Failure, default_out_dir, print_notes};
 
 pub fn command(
     path: &Path,
@@ -26,7 +26,7 @@ pub fn command(
     let out = out.unwrap_or_else(|| default_out_dir(path));
     crate::writable_out_dir(&out)?;
     let started = Instant::now();
-    let plans = sweep::run_plan(&experiment, sets, threads).map_err(|e| match e {
+    let plans = sweep::run_plan(&experiment, sets, threads, print_notes).map_err(|e| match e {
         PlanError::Threads(_) => Failure::Run(e.into()),
         _ => Failure::BadInput(e.into()),
     })?;

@@ -14,10 +14,13 @@ use rayon::prelude::*;
 
 use crate::engine::RandomStreams;
 use crate::metrics::Summary;
-use crate::scenario::{Experiment, Override, PlanSlo, PlanSpec, ScenarioError, load_model_with};
+use crate::scenario::{
+    Experiment, LoadedModel, Override, PlanSlo, PlanSpec, Problem, ScenarioError, load_model_with,
+};
 use crate::stack::{self, Model, RunError};
 
 use super::aggregate::mean_ci95;
+use super::plan::add_once;
 
 /// One probe: a value, the figures that decide it, and its verdict.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,22 +119,34 @@ impl ModelSource {
         extra: &[String],
         replication: u32,
     ) -> Result<Model, ScenarioError> {
+        let mut model = self.loaded(experiment, variant, extra)?.model;
+        model.run.seed = self.seeds.derive(u64::from(replication));
+        Ok(model)
+    }
+
+    /// The model of `variant` with `extra` overrides, and its notes.
+    fn loaded(
+        &self,
+        experiment: &Experiment,
+        variant: usize,
+        extra: &[String],
+    ) -> Result<LoadedModel, ScenarioError> {
         let mut overrides = self.base.clone();
         overrides.extend(experiment.set.iter().cloned());
         overrides.extend(experiment.variants[variant].set.iter().cloned());
         overrides.extend(extra.iter().map(Override::argument));
-        let mut model = load_model_with(&self.path, &self.text, &overrides)?.model;
-        model.run.seed = self.seeds.derive(u64::from(replication));
-        Ok(model)
+        load_model_with(&self.path, &self.text, &overrides)
     }
 }
 
 /// Runs the plan of `experiment` (which must have a `[plan]`) with
-/// `threads` workers; `base` are `--set` overrides of the model.
+/// `threads` workers; `base` are `--set` overrides of the model. The
+/// models' notes, each once, go to `on_notes` before anything runs.
 pub fn run_plan(
     experiment: &Experiment,
     base: &[String],
     threads: Option<usize>,
+    on_notes: impl FnOnce(&[Problem]),
 ) -> Result<Vec<VariantPlan>, PlanError> {
     let plan = experiment.plan.as_ref().ok_or_else(|| PlanError::NoPlan(experiment.path.clone()))?;
     let text =
@@ -143,19 +158,18 @@ pub fn run_plan(
         seeds: RandomStreams::new(experiment.seed),
     };
     // Every variant's model must load at both ends before anything runs.
+    let mut notes = Vec::new();
     for v in 0..experiment.variants.len() {
         for value in [plan.low, plan.high] {
-            source.model(experiment, v, &[assignment(&plan.search, value, integer(plan))], 0)?;
+            let loaded = source.loaded(experiment, v, &[assignment(&plan.search, value, integer(plan))])?;
+            add_once(&mut notes, &loaded.notes);
         }
         if let Some(spike) = &plan.spike {
-            source.model(
-                experiment,
-                v,
-                &spike_overrides(plan, spike.multiplier_high, &source, experiment, v)?,
-                0,
-            )?;
+            let overrides = spike_overrides(plan, spike.multiplier_high, &source, experiment, v)?;
+            add_once(&mut notes, &source.loaded(experiment, v, &overrides)?.notes);
         }
     }
+    on_notes(&notes);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())))
         .build()

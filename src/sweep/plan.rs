@@ -122,7 +122,7 @@ pub fn plan(experiment: Experiment, base: &[String]) -> Result<Plan, ScenarioErr
 
 /// Adds each of `new` to `list` unless one with the same key and message
 /// is there.
-fn add_once(list: &mut Vec<Problem>, new: &[Problem]) {
+pub(super) fn add_once(list: &mut Vec<Problem>, new: &[Problem]) {
     for p in new {
         if !list.iter().any(|q| q.key == p.key && q.message == p.message) {
             list.push(p.clone());

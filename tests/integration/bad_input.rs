@@ -363,9 +363,9 @@ fn a_cache_larger_than_the_key_space_is_noted() {
     assert!(stderr.starts_with(&expected), "{stderr}");
 }
 
-/// A sweep notes it too, once, not once per job.
+/// A sweep and a plan note it too, once, not once per job.
 #[test]
-fn a_sweep_notes_a_suspicious_setting_once() {
+fn sweeps_and_plans_note_a_suspicious_setting_once() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(
         dir.path().join("model.toml"),
@@ -383,4 +383,17 @@ fn a_sweep_notes_a_suspicious_setting_once() {
     let notes = stderr.matches("note: ").count();
     assert_eq!(notes, 1, "{stderr}");
     assert!(stderr.contains("cache.capacity: 500 entries is more than workload.keys (100)"), "{stderr}");
+
+    // And so does plan, before it searches.
+    let planned = dir.path().join("p.toml");
+    fs::write(
+        &planned,
+        "model = \"model.toml\"\nreplications = 1\n\
+         [plan]\nsearch = \"clients.rate_rps\"\nlow = 10.0\nhigh = 20.0\ntolerance = 0.5\n",
+    )
+    .unwrap();
+    let out = dir.path().join("plan-out");
+    let assert = cli().arg("plan").arg(&planned).arg("--out").arg(&out).assert().success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert_eq!(stderr.matches("note: ").count(), 1, "{stderr}");
 }
