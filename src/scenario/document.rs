@@ -123,12 +123,74 @@ impl<'i> Document<'i> {
         Ok(())
     }
 
-    /// Deserializes the document, reporting a located problem on failure.
-    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, Problem> {
-        let root = self.root.clone();
-        T::deserialize(toml::de::Deserializer::from(root))
-            .map_err(|e| toml_problem(&self.sources, Some(self.root.get_ref()), 0, &e))
+    /// Deserializes the document, reporting located problems on failure:
+    /// all of them, not only the first. serde stops at the first problem,
+    /// so the key it names is taken out and the document read again, until
+    /// it reads or a problem cannot be taken out (a missing key).
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, Vec<Problem>> {
+        const MAX_PROBLEMS: usize = 20;
+        let mut root = self.root.clone();
+        let mut problems = Vec::new();
+        let mut removed: Vec<String> = Vec::new();
+        loop {
+            let error = match T::deserialize(toml::de::Deserializer::from(root.clone())) {
+                Ok(value) if problems.is_empty() => return Ok(value),
+                Ok(_) => return Err(problems),
+                Err(error) => error,
+            };
+            let problem = toml_problem(&self.sources, Some(root.get_ref()), 0, &error);
+            // A key taken out for an earlier problem is now missing: that
+            // is not news.
+            let missing = error.message().strip_prefix("missing field `").and_then(|m| m.split('`').next());
+            if !problems.is_empty()
+                && missing.is_some_and(|k| removed.iter().any(|r| r.rsplit('.').next() == Some(k)))
+            {
+                return Err(problems);
+            }
+            let path = (missing.is_none()).then(|| problem.key.clone()).flatten();
+            problems.push(problem);
+            match path {
+                Some(path) if problems.len() < MAX_PROBLEMS && remove_key(root.get_mut(), &path) => {
+                    removed.push(path);
+                }
+                _ => return Err(problems),
+            }
+        }
     }
+}
+
+/// Takes out the key at dotted `path` (entries of arrays by number);
+/// whether there was one. Array entries themselves are never taken out, so
+/// the numbers of later entries in messages stay those of the file.
+fn remove_key(table: &mut DeTable<'_>, path: &str) -> bool {
+    let segments: Vec<&str> = path.split('.').collect();
+    let Some((last, parents)) = segments.split_last() else {
+        return false;
+    };
+    if last.parse::<usize>().is_ok() {
+        return false;
+    }
+    let mut table = table;
+    let mut segments = parents.iter().peekable();
+    while let Some(segment) = segments.next() {
+        let Some(value) = table.get_mut(*segment) else {
+            return false;
+        };
+        table = match value.get_mut() {
+            DeValue::Table(inner) => inner,
+            DeValue::Array(items) => {
+                let Some(i) = segments.next().and_then(|s| s.parse::<usize>().ok()) else {
+                    return false;
+                };
+                match items.get_mut(i).map(Spanned::get_mut) {
+                    Some(DeValue::Table(inner)) => inner,
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        };
+    }
+    table.remove(*last).is_some()
 }
 
 /// The table inside `value`, or for an array of tables its last element
@@ -221,9 +283,19 @@ pub(super) fn toml_problem(
     Problem { location: sources.locate(&span), key, message: without_type_names(message) }
 }
 
-/// serde names the Rust type it expected ("expected struct RawCache");
-/// a model file has tables.
+/// serde names the Rust type it expected ("expected struct RawCache",
+/// "expected u64"); a model file has tables and numbers.
 fn without_type_names(message: String) -> String {
+    const NUMBERS: [(&str, &str); 5] = [
+        ("expected f64", "expected a number"),
+        ("expected u64", "expected a whole number (0 or more)"),
+        ("expected u32", "expected a whole number (0 or more)"),
+        ("expected usize", "expected a whole number (0 or more)"),
+        ("expected i64", "expected a whole number"),
+    ];
+    if let Some((name, words)) = NUMBERS.iter().find(|(name, _)| message.ends_with(name)) {
+        return format!("{}{words}", &message[..message.len() - name.len()]);
+    }
     let Some(at) = message.find("expected struct ") else {
         return message;
     };

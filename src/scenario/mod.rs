@@ -87,7 +87,7 @@ pub fn load_model_with(
     if !problems.is_empty() {
         return Err(ScenarioError::Invalid(problems));
     }
-    let raw: RawModel = document.deserialize().map_err(invalid)?;
+    let raw: RawModel = document.deserialize().map_err(ScenarioError::Invalid)?;
     let (model, notes) = validate::validate(&raw, document.sources()).map_err(ScenarioError::Invalid)?;
     Ok(LoadedModel { model, raw, notes })
 }
