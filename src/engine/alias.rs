@@ -43,8 +43,8 @@ impl AliasTable {
 
     pub fn sample(&self, rng: &mut Rng) -> u32 {
         match &self.inner {
-            // A single outcome takes no draw: a one-key workload costs
-            // nothing per request, and the stream is the keys' alone.
+            // A single outcome needs no draw: sampling it costs nothing
+            // and leaves the stream where it was.
             Inner::Uniform(1) => 0,
             Inner::Uniform(n) => rng.random_range(0..*n),
             Inner::Weighted(table) => table.sample(rng) as u32,

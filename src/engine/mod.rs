@@ -1,5 +1,5 @@
-//! The discrete-event engine: simulated time, the event queue, the request
-//! slab and seeded random streams.
+//! The discrete-event engine: simulated time, the event queue, the slab
+//! and seeded random streams.
 //!
 //! Nothing here knows what is being simulated. A model defines its own small
 //! `Copy` event type, owns an [`EventQueue`] of it and runs its own loop:

@@ -3,9 +3,9 @@
 //! Each stream is a Xoshiro256++ generator (pinned: its output does not
 //! change between rand versions) seeded from `(run seed, purpose)` by the
 //! SplitMix64 finaliser. Streams are independent of each other, so drawing
-//! more numbers from one purpose (say, cache evictions) never shifts another
-//! (say, arrivals): configurations compared under the same seed see the same
-//! arrivals — common random numbers.
+//! more numbers for one purpose never shifts another: configurations
+//! compared under the same seed see the same draws wherever they do not
+//! differ — common random numbers.
 
 use rand::SeedableRng;
 pub use rand::rngs::Xoshiro256PlusPlus as Rng;
