@@ -141,7 +141,7 @@ impl<'i> Document<'i> {
             let problem = toml_problem(&self.sources, Some(root.get_ref()), 0, &error);
             // A key taken out for an earlier problem is now missing: that
             // is not news.
-            let missing = error.message().strip_prefix("missing field `").and_then(|m| m.split('`').next());
+            let missing = missing_field(error.message());
             if !problems.is_empty()
                 && missing.is_some_and(|k| removed.iter().any(|r| r.rsplit('.').next() == Some(k)))
             {
@@ -171,24 +171,23 @@ fn remove_key(table: &mut DeTable<'_>, path: &str) -> bool {
         return false;
     }
     let mut table = table;
-    let mut segments = parents.iter().peekable();
+    let mut segments = parents.iter();
     while let Some(segment) = segments.next() {
         let Some(value) = table.get_mut(*segment) else {
             return false;
         };
-        table = match value.get_mut() {
-            DeValue::Table(inner) => inner,
-            DeValue::Array(items) => {
-                let Some(i) = segments.next().and_then(|s| s.parse::<usize>().ok()) else {
-                    return false;
-                };
-                match items.get_mut(i).map(Spanned::get_mut) {
-                    Some(DeValue::Table(inner)) => inner,
-                    _ => return false,
-                }
+        let value = value.get_mut();
+        let inner = match value {
+            DeValue::Array(_) => {
+                segments.next().and_then(|index| entry_at(value, index, segment).ok().flatten())
             }
-            _ => return false,
+            DeValue::Table(inner) => Some(inner),
+            _ => None,
         };
+        let Some(inner) = inner else {
+            return false;
+        };
+        table = inner;
     }
     table.remove(*last).is_some()
 }
@@ -269,8 +268,7 @@ pub(super) fn toml_problem(
     // span, or an empty one: point at the file's start, never at "default".
     let start = error.span().map_or(0, |s| s.start) + base;
     let span = start..error.span().map_or(0, |s| s.end).max(start + 1);
-    let missing =
-        || message.strip_prefix("missing field `").and_then(|m| m.split('`').next()).map(str::to_owned);
+    let missing = || missing_field(&message).map(str::to_owned);
     let key = root.and_then(|root| key_path_at(root, span.start)).or_else(missing);
     // serde sees a TOML date as a one-key map; say what the user wrote.
     let is_date =
@@ -281,6 +279,11 @@ pub(super) fn toml_problem(
         message
     };
     Problem { location: sources.locate(&span), key, message: without_type_names(message) }
+}
+
+/// The key a "missing field `KEY`" message names.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `").and_then(|m| m.split('`').next())
 }
 
 /// serde names the Rust type it expected ("expected struct RawCache",
