@@ -65,9 +65,6 @@ pub struct LatencyHistogram {
     counts: Vec<u64>,
     /// The bin that latencies beyond the range are counted in.
     highest_bin: usize,
-    /// The bins touched since the last reset: `lowest..=highest`, empty
-    /// when `lowest > highest`. Reset and percentiles only visit these.
-    touched: (usize, usize),
     count: u64,
     sum_ns: u128,
     max_ns: u64,
@@ -81,7 +78,6 @@ impl LatencyHistogram {
         LatencyHistogram {
             counts: vec![0; bins_to_cover(high)],
             highest_bin: bin_of(high),
-            touched: (usize::MAX, 0),
             count: 0,
             sum_ns: 0,
             max_ns: 0,
@@ -103,9 +99,7 @@ impl LatencyHistogram {
 
     /// Records a sample taken from a histogram with the same range.
     pub fn record_sample(&mut self, sample: Sample) {
-        let bin = sample.bin as usize;
-        self.counts[bin] += 1;
-        self.touched = (self.touched.0.min(bin), self.touched.1.max(bin));
+        self.counts[sample.bin as usize] += 1;
         self.count += 1;
         self.sum_ns += u128::from(sample.ns);
         self.max_ns = self.max_ns.max(sample.ns);
@@ -133,9 +127,9 @@ impl LatencyHistogram {
             return None;
         }
         let rank = ((q.min(1.0) * self.count as f64).ceil() as u64).max(1);
-        let (first, last) = self.touched;
+        let last = self.last_bin();
         let mut below = 0;
-        let bin = (first..=last)
+        let bin = (0..=last)
             .find(|&bin| {
                 below += self.counts[bin];
                 below >= rank
@@ -145,12 +139,33 @@ impl LatencyHistogram {
         Some((lowest + width / 2).min(self.max_ns) as f64 / 1e6)
     }
 
-    pub fn reset(&mut self) {
-        let (first, last) = self.touched;
-        if first <= last {
-            self.counts[first..=last].fill(0);
+    /// No bin above this one has a count: the max's bin, or the last bin
+    /// when the max is beyond the range. Reset and percentiles look no
+    /// further, which costs less than keeping track of the bins touched at
+    /// every record.
+    fn last_bin(&self) -> usize {
+        bin_of(self.max_ns).min(self.counts.len() - 1)
+    }
+
+    /// Adds every latency of `other`, a histogram of the same range.
+    pub fn merge(&mut self, other: &LatencyHistogram) {
+        if other.count == 0 {
+            return;
         }
-        self.touched = (usize::MAX, 0);
+        let last = other.last_bin();
+        for (mine, theirs) in self.counts[..=last].iter_mut().zip(&other.counts[..=last]) {
+            *mine += theirs;
+        }
+        self.count += other.count;
+        self.sum_ns += other.sum_ns;
+        self.max_ns = self.max_ns.max(other.max_ns);
+    }
+
+    pub fn reset(&mut self) {
+        if self.count > 0 {
+            let last = self.last_bin();
+            self.counts[..=last].fill(0);
+        }
         self.count = 0;
         self.sum_ns = 0;
         self.max_ns = 0;
@@ -176,6 +191,32 @@ mod tests {
         assert!((h.mean_ms().unwrap() - 50.0005).abs() < 1e-9);
         h.reset();
         assert_eq!(h.quantile_ms(0.5), None);
+    }
+
+    /// A merge gives what recording every latency in one histogram gives,
+    /// latencies beyond the range included; a reset forgets them all.
+    #[test]
+    fn merging_equals_recording_in_one() {
+        use rand::RngExt;
+        let mut rng = crate::engine::RandomStreams::new(11).stream(1);
+        let range = SimTime::from_secs(1.0);
+        let (mut a, mut b, mut both) =
+            (LatencyHistogram::new(range), LatencyHistogram::new(range), LatencyHistogram::new(range));
+        for i in 0..10_000 {
+            let latency = SimTime((2f64.powf(rng.random_range(0.0..36.0))) as u64);
+            both.record(latency);
+            if i % 3 == 0 { &mut a } else { &mut b }.record(latency);
+        }
+        a.merge(&b);
+        assert_eq!(a.count(), both.count());
+        assert_eq!((a.mean_ms(), a.max_ms()), (both.mean_ms(), both.max_ms()));
+        for q in [0.0, 0.5, 0.9, 0.99, 0.999, 1.0] {
+            assert_eq!(a.quantile_ms(q), both.quantile_ms(q), "q {q}");
+        }
+        a.reset();
+        assert!(a.counts.iter().all(|&c| c == 0));
+        a.record(SimTime(5));
+        assert_eq!(a.quantile_ms(1.0), Some(5e-6));
     }
 
     #[test]

@@ -72,9 +72,10 @@ pub struct Recorder {
     window_gauges: Gauges,
     window: Tally,
     window_latency: LatencyHistogram,
-    /// Every finished request, failures included: the response times a
-    /// web tier's dashboard shows.
-    window_all: LatencyHistogram,
+    /// Failed requests. With `window_latency`, every finished request:
+    /// the response times a web tier's dashboard shows (merged when the
+    /// window closes, so a success is recorded once, not twice).
+    window_failed: LatencyHistogram,
     rows: Vec<WindowRow>,
     warmup_gauges: Option<Gauges>,
     total: Tally,
@@ -96,7 +97,7 @@ impl Recorder {
             window_gauges: Gauges::default(),
             window: Tally::default(),
             window_latency: LatencyHistogram::new(highest),
-            window_all: LatencyHistogram::new(highest),
+            window_failed: LatencyHistogram::new(highest),
             rows: Vec::new(),
             warmup_gauges: (config.warmup == SimTime::ZERO).then(Gauges::default),
             total: Tally::default(),
@@ -146,6 +147,12 @@ impl Recorder {
         let (from, w, g0) = (self.window_start, &self.window, &self.window_gauges);
         let avg = |a: u128, b: u128| time_average(a, b, from, at);
         let h = &self.window_latency;
+        let all = if self.window_failed.count() == 0 {
+            h
+        } else {
+            self.window_failed.merge(h);
+            &self.window_failed
+        };
         let busy_area = gauges.db_busy - g0.db_busy;
         let span_s = at.saturating_sub(from).as_secs();
         self.rows.push(WindowRow {
@@ -168,8 +175,8 @@ impl Recorder {
             p90_ms: h.quantile_ms(0.90),
             p99_ms: h.quantile_ms(0.99),
             max_ms: h.max_ms(),
-            mean_all_ms: self.window_all.mean_ms(),
-            p99_all_ms: self.window_all.quantile_ms(0.99),
+            mean_all_ms: all.mean_ms(),
+            p99_all_ms: all.quantile_ms(0.99),
             db_queries: w.db_queries,
             db_queue: avg(g0.db_queue, gauges.db_queue),
             db_utilization: avg(g0.db_busy, gauges.db_busy) / f64::from(self.config.db_servers),
@@ -193,7 +200,7 @@ impl Recorder {
         self.window_gauges = gauges;
         self.window = Tally::default();
         self.window_latency.reset();
-        self.window_all.reset();
+        self.window_failed.reset();
     }
 
     /// A new request arrived; `measured` if it arrived after warm-up.
@@ -218,9 +225,8 @@ impl Recorder {
         if measured && let Some(ReadOutcome { stale: true, age }) = read {
             self.stale_age.record(age);
         }
-        // One bin for the three histograms: they share a range.
-        let sample = self.window_all.sample(latency);
-        self.window_all.record_sample(sample);
+        // One bin for both histograms: they share a range.
+        let sample = self.window_latency.sample(latency);
         for (tally, hist, counts) in [
             (&mut self.window, &mut self.window_latency, true),
             (&mut self.total, &mut self.total_latency, measured),
@@ -240,7 +246,7 @@ impl Recorder {
     /// A request failed for good.
     pub fn failure(&mut self, cause: FailureCause, latency: SimTime, measured: bool) {
         self.window.fail(cause);
-        self.window_all.record(latency);
+        self.window_failed.record(latency);
         if measured {
             self.total.fail(cause);
         }
