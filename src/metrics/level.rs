@@ -4,11 +4,16 @@
 use crate::engine::SimTime;
 
 /// A level and its running integral over time [level·ns].
+///
+/// The integral up to `at` is `value·at − Σ δ·t` over the changes δ made
+/// at times t, so a change costs one multiply-add and no read of the
+/// previous change's time. The sum is kept modulo 2^128 (a lowering adds
+/// a wrapped negative): the difference is the true, non-negative area.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Level {
     value: u64,
-    area: u128,
-    since: SimTime,
+    /// `Σ δ·t`, wrapping.
+    weighted: u128,
     max: u64,
 }
 
@@ -24,26 +29,29 @@ impl Level {
 
     /// Sets the level at `now` (not earlier than the previous change).
     pub fn set(&mut self, value: u64, now: SimTime) {
-        self.area = self.area_at(now);
-        self.since = now;
-        self.value = value;
-        self.max = self.max.max(value);
+        if value >= self.value {
+            self.add(value - self.value, now);
+        } else {
+            self.sub(self.value - value, now);
+        }
     }
 
     pub fn add(&mut self, delta: u64, now: SimTime) {
-        self.set(self.value + delta, now);
+        self.value += delta;
+        self.weighted = self.weighted.wrapping_add(u128::from(delta) * u128::from(now.as_nanos()));
+        self.max = self.max.max(self.value);
     }
 
     pub fn sub(&mut self, delta: u64, now: SimTime) {
-        self.set(self.value - delta, now);
+        self.value -= delta;
+        self.weighted = self.weighted.wrapping_sub(u128::from(delta) * u128::from(now.as_nanos()));
     }
 
     /// The integral from time zero to `at` (not earlier than the last
     /// change): the time average over an interval is the difference of two
     /// readings divided by its length.
     pub fn area_at(&self, at: SimTime) -> u128 {
-        debug_assert!(at >= self.since, "a level is read forward in time");
-        self.area + u128::from(self.value) * u128::from(at.saturating_sub(self.since).as_nanos())
+        (u128::from(self.value) * u128::from(at.as_nanos())).wrapping_sub(self.weighted)
     }
 }
 

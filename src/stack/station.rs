@@ -98,10 +98,20 @@ impl<J> Station<J> {
         &self.saturated
     }
 
-    /// Records the busy level at `now`, and with it saturation.
-    fn set_busy(&mut self, busy: u64, now: SimTime) {
-        self.busy.set(busy, now);
-        let full = self.servers.is_some_and(|c| busy >= u64::from(c));
+    /// One more server busy at `now`, and with it perhaps saturation.
+    fn occupy_server(&mut self, now: SimTime) {
+        self.busy.add(1, now);
+        self.note_saturation(now);
+    }
+
+    /// One server fewer busy at `now`.
+    fn free_server(&mut self, now: SimTime) {
+        self.busy.sub(1, now);
+        self.note_saturation(now);
+    }
+
+    fn note_saturation(&mut self, now: SimTime) {
+        let full = self.servers.is_some_and(|c| self.busy.value() >= u64::from(c));
         if u64::from(full) != self.saturated.value() {
             self.saturated.set(u64::from(full), now);
         }
@@ -119,7 +129,7 @@ impl<J> Station<J> {
     /// A job arrives at `now`.
     pub fn arrive(&mut self, job: J, now: SimTime) -> Admission {
         if !self.paused && self.has_free_server() {
-            self.set_busy(self.busy.value() + 1, now);
+            self.occupy_server(now);
             return Admission::Started(self.jobs.insert(job));
         }
         if self.queue_limit.is_some_and(|limit| self.waiting.len() as u64 >= limit) {
@@ -152,7 +162,7 @@ impl<J> Station<J> {
             let Some(next) = self.start_next(now, &dropped, &mut discarded) else {
                 break;
             };
-            self.set_busy(self.busy.value() + 1, now);
+            self.occupy_server(now);
             started.push(next);
         }
         (started, discarded)
@@ -199,7 +209,7 @@ impl<J> Station<J> {
         let mut discarded = 0;
         let next = if self.paused { None } else { self.start_next(now, &dropped, &mut discarded) };
         if next.is_none() {
-            self.set_busy(self.busy.value() - 1, now);
+            self.free_server(now);
         }
         (job, next, discarded)
     }
