@@ -64,12 +64,21 @@ pub struct RunEnd {
 }
 
 /// Accumulates windows and the post-warm-up summary.
+///
+/// Observations land in the *segment*: the stretch since the last mark.
+/// Marks include the end of warm-up, so a segment is wholly before or
+/// wholly after it; at each mark the segment is added to its window and,
+/// after warm-up, to the totals. An observation is thus counted once, not
+/// once per window and once for the run. The one exception: a request that
+/// arrived during warm-up and ends after it counts in its window only.
 #[derive(Debug)]
 pub struct Recorder {
     config: RecorderConfig,
     window_start: SimTime,
     next_mark: SimTime,
     window_gauges: Gauges,
+    segment: Tally,
+    segment_latency: LatencyHistogram,
     window: Tally,
     window_latency: LatencyHistogram,
     /// Failed requests. With `window_latency`, every finished request:
@@ -81,10 +90,6 @@ pub struct Recorder {
     total: Tally,
     total_latency: LatencyHistogram,
     stale_age: LatencyHistogram,
-    db_jobs: u64,
-    db_started: u64,
-    db_waited: u64,
-    db_wait_ns: u128,
 }
 
 impl Recorder {
@@ -95,6 +100,8 @@ impl Recorder {
             window_start: SimTime::ZERO,
             next_mark: SimTime::ZERO,
             window_gauges: Gauges::default(),
+            segment: Tally::default(),
+            segment_latency: LatencyHistogram::new(highest),
             window: Tally::default(),
             window_latency: LatencyHistogram::new(highest),
             window_failed: LatencyHistogram::new(highest),
@@ -103,10 +110,6 @@ impl Recorder {
             total: Tally::default(),
             total_latency: LatencyHistogram::new(highest),
             stale_age: LatencyHistogram::new(highest),
-            db_jobs: 0,
-            db_started: 0,
-            db_waited: 0,
-            db_wait_ns: 0,
         };
         recorder.next_mark = recorder.compute_next_mark();
         recorder
@@ -134,6 +137,7 @@ impl Recorder {
     /// Passes the instant [`next_mark`](Self::next_mark) with the level
     /// integrals at that instant.
     pub fn mark(&mut self, at: SimTime, gauges: Gauges) {
+        self.close_segment();
         if self.warmup_gauges.is_none() && at >= self.config.warmup {
             self.warmup_gauges = Some(gauges);
         }
@@ -141,6 +145,31 @@ impl Recorder {
             self.close_window(at, gauges);
         }
         self.next_mark = self.compute_next_mark();
+    }
+
+    /// Whether the segment is after warm-up: its observations count in
+    /// the totals.
+    fn in_measured_part(&self) -> bool {
+        self.warmup_gauges.is_some()
+    }
+
+    /// Adds the segment to its window and, after warm-up, to the totals.
+    fn close_segment(&mut self) {
+        self.window.add(&self.segment);
+        self.window_latency.merge(&self.segment_latency);
+        if self.in_measured_part() {
+            self.total.add(&self.segment);
+            self.total_latency.merge(&self.segment_latency);
+        }
+        self.segment = Tally::default();
+        self.segment_latency.reset();
+    }
+
+    /// Where a request's outcome is counted: the segment, or (a request
+    /// from warm-up ending after it) its window only.
+    fn tally_for(&mut self, measured: bool) -> &mut Tally {
+        debug_assert!(!measured || self.in_measured_part(), "a measured request ends after warm-up");
+        if measured == self.in_measured_part() { &mut self.segment } else { &mut self.window }
     }
 
     fn close_window(&mut self, at: SimTime, gauges: Gauges) {
@@ -203,20 +232,14 @@ impl Recorder {
         self.window_failed.reset();
     }
 
-    /// A new request arrived; `measured` if it arrived after warm-up.
-    pub fn arrival(&mut self, measured: bool) {
-        self.window.requests += 1;
-        if measured {
-            self.total.requests += 1;
-        }
+    /// A new request arrived (counted in the totals if after warm-up).
+    pub fn arrival(&mut self) {
+        self.segment.requests += 1;
     }
 
     /// An attempt started, for a request that is `measured` or not.
     pub fn attempt(&mut self, measured: bool) {
-        self.window.attempts += 1;
-        if measured {
-            self.total.attempts += 1;
-        }
+        self.tally_for(measured).attempts += 1;
     }
 
     /// A request succeeded with `latency`; for a read, whether its answer
@@ -225,78 +248,56 @@ impl Recorder {
         if measured && let Some(ReadOutcome { stale: true, age }) = read {
             self.stale_age.record(age);
         }
-        // One bin for both histograms: they share a range.
-        let sample = self.window_latency.sample(latency);
-        for (tally, hist, counts) in [
-            (&mut self.window, &mut self.window_latency, true),
-            (&mut self.total, &mut self.total_latency, measured),
-        ] {
-            if !counts {
-                continue;
-            }
-            tally.successes += 1;
-            hist.record_sample(sample);
-            if let Some(read) = read {
-                tally.reads_ok += 1;
-                tally.stale_reads += u64::from(read.stale);
-            }
+        let tally = self.tally_for(measured);
+        tally.successes += 1;
+        if let Some(read) = read {
+            tally.reads_ok += 1;
+            tally.stale_reads += u64::from(read.stale);
+        }
+        if measured == self.in_measured_part() {
+            self.segment_latency.record(latency);
+        } else {
+            self.window_latency.record(latency);
         }
     }
 
     /// A request failed for good.
     pub fn failure(&mut self, cause: FailureCause, latency: SimTime, measured: bool) {
-        self.window.fail(cause);
+        self.tally_for(measured).fail(cause);
         self.window_failed.record(latency);
-        if measured {
-            self.total.fail(cause);
-        }
     }
 
-    /// A lookup reached the cache at `now`.
-    pub fn lookup(&mut self, hit: bool, now: SimTime) {
-        self.window.lookups += 1;
-        self.window.hits += u64::from(hit);
-        if self.measures(now) {
-            self.total.lookups += 1;
-            self.total.hits += u64::from(hit);
-        }
+    /// A lookup reached the cache.
+    pub fn lookup(&mut self, hit: bool) {
+        self.segment.lookups += 1;
+        self.segment.hits += u64::from(hit);
     }
 
-    /// Counts one `counter` event at `now`.
-    pub fn count(&mut self, counter: Counter, now: SimTime) {
-        self.window.counters.add(counter);
-        if self.measures(now) {
-            self.total.counters.add(counter);
-        }
+    /// Counts one `counter` event.
+    pub fn count(&mut self, counter: Counter) {
+        self.segment.counters.add(counter);
     }
 
-    /// The database admitted a query at `now`.
-    pub fn db_admitted(&mut self, now: SimTime) {
-        self.window.db_queries += 1;
-        if self.measures(now) {
-            self.db_jobs += 1;
-        }
+    /// The database admitted a query.
+    pub fn db_admitted(&mut self) {
+        self.segment.db_queries += 1;
     }
 
-    /// A read's `service` ended at `now` with nobody waiting for it.
-    pub fn db_wasted(&mut self, service: SimTime, now: SimTime) {
-        self.window.db_wasted_ns += u128::from(service.as_nanos());
-        if self.measures(now) {
-            self.total.db_wasted_ns += u128::from(service.as_nanos());
-        }
+    /// A read's `service` ended with nobody waiting for it.
+    pub fn db_wasted(&mut self, service: SimTime) {
+        self.segment.db_wasted_ns += u128::from(service.as_nanos());
     }
 
-    /// A query started service at `now` after waiting `waited`.
-    pub fn db_started(&mut self, waited: SimTime, now: SimTime) {
-        if self.measures(now) {
-            self.db_started += 1;
-            self.db_waited += u64::from(waited > SimTime::ZERO);
-            self.db_wait_ns += u128::from(waited.as_nanos());
-        }
+    /// A query started service after waiting `waited`.
+    pub fn db_started(&mut self, waited: SimTime) {
+        self.segment.db_starts += 1;
+        self.segment.db_waits += u64::from(waited > SimTime::ZERO);
+        self.segment.db_wait_ns += u128::from(waited.as_nanos());
     }
 
     /// Closes the last window and builds the summary.
     pub fn finish(mut self, end: RunEnd, slo: &Slo) -> (Summary, Vec<WindowRow>) {
+        self.close_segment();
         if end.end > self.window_start {
             self.close_window(end.end, end.gauges);
         }
@@ -362,11 +363,10 @@ impl Recorder {
             invalidations: c(Counter::Invalidation),
             invalidations_lost: c(Counter::LostInvalidation),
             hot_fetches_per_expiry: ratio(c(Counter::HotKeyFetch), c(Counter::HotKeyExpiration)),
-            db_jobs: self.db_jobs,
+            db_jobs: t.db_queries,
             db_queue_mean: avg(g0.db_queue, end.gauges.db_queue),
-            db_wait_mean_ms: (self.db_started > 0)
-                .then(|| self.db_wait_ns as f64 / self.db_started as f64 / 1e6),
-            db_wait_share: ratio(self.db_waited, self.db_started),
+            db_wait_mean_ms: (t.db_starts > 0).then(|| t.db_wait_ns as f64 / t.db_starts as f64 / 1e6),
+            db_wait_share: ratio(t.db_waits, t.db_starts),
             cache_evictions: end.gauges.evictions - g0.evictions,
             cache_expirations: end.gauges.expirations - g0.expirations,
             in_flight_max: end.in_flight_max,

@@ -86,10 +86,59 @@ pub struct Tally {
     pub db_queries: u64,
     /// Service time spent on reads nobody waited for any more [ns].
     pub db_wasted_ns: u128,
+    /// Queries that started service, those that had to wait first, and
+    /// their total wait [ns].
+    pub db_starts: u64,
+    pub db_waits: u64,
+    pub db_wait_ns: u128,
     pub counters: Counters,
 }
 
 impl Tally {
+    /// Adds every count of `other`.
+    pub fn add(&mut self, other: &Tally) {
+        let Tally {
+            requests,
+            successes,
+            errors,
+            timeouts,
+            rejected,
+            cache_down,
+            shed,
+            attempts,
+            lookups,
+            hits,
+            reads_ok,
+            stale_reads,
+            db_queries,
+            db_wasted_ns,
+            db_starts,
+            db_waits,
+            db_wait_ns,
+            counters,
+        } = other;
+        self.requests += requests;
+        self.successes += successes;
+        self.errors += errors;
+        self.timeouts += timeouts;
+        self.rejected += rejected;
+        self.cache_down += cache_down;
+        self.shed += shed;
+        self.attempts += attempts;
+        self.lookups += lookups;
+        self.hits += hits;
+        self.reads_ok += reads_ok;
+        self.stale_reads += stale_reads;
+        self.db_queries += db_queries;
+        self.db_wasted_ns += db_wasted_ns;
+        self.db_starts += db_starts;
+        self.db_waits += db_waits;
+        self.db_wait_ns += db_wait_ns;
+        for (mine, theirs) in self.counters.0.iter_mut().zip(counters.0) {
+            *mine += theirs;
+        }
+    }
+
     pub fn error_rate(&self) -> Option<f64> {
         ratio(self.errors, self.successes + self.errors)
     }

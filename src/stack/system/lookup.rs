@@ -88,7 +88,7 @@ impl System<'_> {
         let key = self.key_of(request);
         match self.store.lookup(key, now) {
             Lookup::Hit { version, expires, fetch_time } => {
-                self.recorder.lookup(true, now);
+                self.recorder.lookup(true);
                 if let Stampede::EarlyRefresh { beta } = self.model.cache.stampede
                     && xfetch_triggers(now, expires, fetch_time, beta, &mut self.refresh_rng)
                     && self.refresh(key, QueryOrigin::EarlyRefresh, request, attempt, now)
@@ -98,15 +98,15 @@ impl System<'_> {
                 self.read_succeeded(request, key, version, now);
             }
             Lookup::Stale { version } => {
-                self.recorder.lookup(true, now);
-                self.recorder.count(Counter::StaleServe, now);
+                self.recorder.lookup(true);
+                self.recorder.count(Counter::StaleServe);
                 self.refresh(key, QueryOrigin::Revalidation, u32::MAX, 0, now);
                 self.read_succeeded(request, key, version, now);
             }
             Lookup::Miss { expired } => {
-                self.recorder.lookup(false, now);
+                self.recorder.lookup(false);
                 if expired && key < HOT_KEYS {
-                    self.recorder.count(Counter::HotKeyExpiration, now);
+                    self.recorder.count(Counter::HotKeyExpiration);
                 }
                 self.fetch_missed(request, attempt, key, now);
             }
@@ -130,7 +130,7 @@ impl System<'_> {
             }
         };
         if origin == QueryOrigin::EarlyRefresh {
-            self.recorder.count(Counter::EarlyRefresh, now);
+            self.recorder.count(Counter::EarlyRefresh);
         }
         self.send_query(
             DbJob {
@@ -156,7 +156,7 @@ impl System<'_> {
             match leases.on_miss(key, now) {
                 Grant::Token(token) => self.send_client_query(request, attempt, key, Op::Read, token, now),
                 Grant::Wait => {
-                    self.recorder.count(Counter::LeaseWait, now);
+                    self.recorder.count(Counter::LeaseWait);
                     let at = now + self.model.cache.lease_wait;
                     self.queue.schedule(at, Event::LeaseRetry { request, attempt });
                 }
@@ -200,14 +200,14 @@ impl System<'_> {
         if let Some(leases) = &mut self.leases
             && !leases.redeem(key, lease, now)
         {
-            self.recorder.count(Counter::DroppedFill, now);
+            self.recorder.count(Counter::DroppedFill);
             return None;
         }
         let stored = self.store.store(key, version, now, fetch_time);
         if stored != Stored::Rejected {
-            self.recorder.count(Counter::Fill, now);
+            self.recorder.count(Counter::Fill);
             if version < self.db.version(key) {
-                self.recorder.count(Counter::StaleFill, now);
+                self.recorder.count(Counter::StaleFill);
             }
         }
         Some(stored)

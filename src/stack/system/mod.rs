@@ -436,7 +436,7 @@ impl<'m> System<'m> {
             return;
         }
         let measured = self.recorder.measures(now);
-        self.recorder.arrival(measured);
+        self.recorder.arrival();
         let request = self.requests.insert(Request {
             key,
             op,
@@ -558,7 +558,7 @@ impl<'m> System<'m> {
             let requests = &self.requests;
             let (started, cancelled) = self.db.resume(now, |job| cancels && is_abandoned(requests, job));
             for _ in 0..cancelled {
-                self.recorder.count(Counter::CancelledQuery, now);
+                self.recorder.count(Counter::CancelledQuery);
             }
             for started in started {
                 self.start_query(started.slot, started.waited, now);

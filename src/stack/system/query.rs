@@ -37,15 +37,15 @@ impl System<'_> {
 
     pub(super) fn send_query(&mut self, job: DbJob, now: SimTime) {
         if job.op == Op::Read && job.key < HOT_KEYS {
-            self.recorder.count(Counter::HotKeyFetch, now);
+            self.recorder.count(Counter::HotKeyFetch);
         }
         match self.db.submit(job, now) {
             Admission::Started(slot) => {
-                self.recorder.db_admitted(now);
+                self.recorder.db_admitted();
                 self.start_query(slot, SimTime::ZERO, now);
             }
             Admission::Queued { ticket } => {
-                self.recorder.db_admitted(now);
+                self.recorder.db_admitted();
                 if let Some((timeout, lane)) = self.queue_timeout {
                     self.queue.schedule_on(lane, now + timeout, Event::QueueTimeout { ticket });
                 }
@@ -56,7 +56,7 @@ impl System<'_> {
 
     /// A query takes a connection after waiting `waited`.
     pub(super) fn start_query(&mut self, slot: u32, waited: SimTime, now: SimTime) {
-        self.recorder.db_started(waited, now);
+        self.recorder.db_started(waited);
         let done = self.db.start(slot, now, self.faults.db_slowdown());
         self.queue.schedule(done, Event::QueryDone { slot });
     }
@@ -65,7 +65,7 @@ impl System<'_> {
     /// database sheds it and its clients get an error at once.
     pub(super) fn on_queue_timeout(&mut self, ticket: u64, now: SimTime) {
         if let Some(job) = self.db.expire(ticket, now) {
-            self.recorder.count(Counter::ShedQuery, now);
+            self.recorder.count(Counter::ShedQuery);
             self.query_failed(job, FailureCause::Shed, now);
         }
     }
@@ -100,7 +100,7 @@ impl System<'_> {
         let (job, next, cancelled) =
             self.db.complete(slot, now, |job| cancels && is_abandoned(requests, job));
         for _ in 0..cancelled {
-            self.recorder.count(Counter::CancelledQuery, now);
+            self.recorder.count(Counter::CancelledQuery);
         }
         if let Some(next) = next {
             self.start_query(next.slot, next.waited, now);
@@ -153,7 +153,7 @@ impl System<'_> {
                 if leader_live {
                     let stored = self.fill(key, version, job.lease, fetch_time, now);
                     if stored == Some(Stored::Replaced { live: true }) {
-                        self.recorder.count(Counter::RefreshBeforeExpiry, now);
+                        self.recorder.count(Counter::RefreshBeforeExpiry);
                     }
                     self.read_succeeded(job.request, key, version, now);
                 }
@@ -165,7 +165,7 @@ impl System<'_> {
             }
         }
         if wasted {
-            self.recorder.db_wasted(now - job.started, now);
+            self.recorder.db_wasted(now - job.started);
         }
     }
 
@@ -174,9 +174,9 @@ impl System<'_> {
         if self.model.cache.invalidation == Invalidation::TtlOnly {
             return;
         }
-        self.recorder.count(Counter::Invalidation, now);
+        self.recorder.count(Counter::Invalidation);
         if self.faults.invalidations_dropped() || self.invalidation_lost() {
-            self.recorder.count(Counter::LostInvalidation, now);
+            self.recorder.count(Counter::LostInvalidation);
             return;
         }
         let delay = self.model.cache.invalidation_delay;
