@@ -6,6 +6,7 @@
 //! pop the next event, handle it, schedule what follows.
 
 mod alias;
+mod heap;
 mod queue;
 mod random;
 mod slab;

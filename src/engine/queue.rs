@@ -10,10 +10,10 @@
 //! the pop order is exactly the order a single heap would give, because the
 //! same `(time, sequence)` key decides between heap and lanes.
 
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
 use super::SimTime;
+use super::heap::KeyedHeap;
 
 /// A handle to a FIFO lane of an [`EventQueue`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,30 +32,12 @@ impl<E> Entry<E> {
     }
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest entry.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key)
-    }
-}
-
 /// Pending events of type `E`, popped in `(time, sequence)` order.
 #[derive(Debug)]
 pub struct EventQueue<E> {
     now: SimTime,
     next_seq: u64,
-    heap: BinaryHeap<Entry<E>>,
+    heap: KeyedHeap<E>,
     lanes: Vec<VecDeque<Entry<E>>>,
     /// The key at the front of each lane (`u128::MAX`: empty), side by
     /// side so that finding the earliest is a short scan.
@@ -77,7 +59,7 @@ impl<E: Copy> EventQueue<E> {
         EventQueue {
             now: SimTime::ZERO,
             next_seq: 0,
-            heap: BinaryHeap::new(),
+            heap: KeyedHeap::new(),
             lanes: Vec::new(),
             fronts: Vec::new(),
             lane_front: (u128::MAX, 0),
@@ -121,7 +103,7 @@ impl<E: Copy> EventQueue<E> {
     /// Schedules `event` at time `at` (not earlier than [`now`](Self::now)).
     pub fn schedule(&mut self, at: SimTime, event: E) {
         let entry = self.entry(at, event);
-        self.heap.push(entry);
+        self.heap.push(entry.key, entry.event);
     }
 
     /// Schedules `event` at `at` on a FIFO lane. The caller promises that
@@ -152,7 +134,7 @@ impl<E: Copy> EventQueue<E> {
     /// the clock to its time); `None` if there is none that early.
     #[inline]
     pub fn pop_before(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
-        let heap_key = self.heap.peek().map_or(u128::MAX, |e| e.key);
+        let heap_key = self.heap.min_key().unwrap_or(u128::MAX);
         let (lane_key, lane) = self.lane_front;
         let best_key = heap_key.min(lane_key);
         if best_key == u128::MAX || (best_key >> 64) as u64 >= limit.as_nanos() {
@@ -165,7 +147,7 @@ impl<E: Copy> EventQueue<E> {
             self.lane_front = self.earliest_lane_front();
             entry
         } else {
-            self.heap.pop()
+            self.heap.pop().map(|(key, event)| Entry { key, event })
         }?;
         let at = entry.time();
         debug_assert!(at >= self.now, "the clock never goes back");
@@ -186,7 +168,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// The time of the earliest pending event.
     pub fn peek_time(&self) -> Option<SimTime> {
-        let key = self.heap.peek().map_or(u128::MAX, |e| e.key).min(self.lane_front.0);
+        let key = self.heap.min_key().unwrap_or(u128::MAX).min(self.lane_front.0);
         (key != u128::MAX).then_some(SimTime((key >> 64) as u64))
     }
 }
