@@ -18,7 +18,7 @@ impl SimTime {
     pub const ZERO: SimTime = SimTime(0);
     pub const MAX: SimTime = SimTime(u64::MAX);
 
-    const NS_PER_S: f64 = 1e9;
+    pub const NS_PER_S: f64 = 1e9;
     const NS_PER_MS: f64 = 1e6;
 
     /// Converts seconds to time, rounding to the nearest nanosecond and

@@ -40,21 +40,40 @@ impl ClientsConfig {
 /// Open-loop arrivals: a Poisson process whose rate follows the schedule.
 #[derive(Debug, Clone)]
 pub struct Arrivals {
-    shape: LoadShape,
+    pace: Pace,
     rng: Rng,
+}
+
+#[derive(Debug, Clone)]
+enum Pace {
+    /// No schedule and a positive rate: exponential gaps of this mean,
+    /// drawn in nanoseconds — one multiplication, where going through
+    /// seconds and the schedule's solver costs two divisions in a chain.
+    Constant { mean_gap_ns: f64 },
+    Shaped(LoadShape),
 }
 
 impl Arrivals {
     pub fn new(config: &ClientsConfig, rng: Rng) -> Self {
-        Arrivals { shape: LoadShape::new(config.rate_rps, &config.schedule), rng }
+        let shape = LoadShape::new(config.rate_rps, &config.schedule);
+        let pace = match shape.constant_rate() {
+            Some(rate) if rate > 0.0 => Pace::Constant { mean_gap_ns: SimTime::NS_PER_S / rate },
+            _ => Pace::Shaped(shape),
+        };
+        Arrivals { pace, rng }
     }
 
-    /// The next arrival after `now`; `None` if none ever comes.
+    /// The next arrival after `now`; `None` if none ever comes. At least
+    /// 1 ns later, so that time always advances between arrivals.
     pub fn next_after(&mut self, now: SimTime) -> Option<SimTime> {
         let e: f64 = Exp1.sample(&mut self.rng);
-        let t = self.shape.next_arrival(now.as_secs(), e)?;
-        // At least 1 ns later, so that time always advances between arrivals.
-        Some(SimTime::from_secs(t).max(now + SimTime(1)))
+        match &self.pace {
+            Pace::Constant { mean_gap_ns } => Some(now + SimTime::from_ns_f64(e * mean_gap_ns).max(SimTime(1))),
+            Pace::Shaped(shape) => {
+                let t = shape.next_arrival(now.as_secs(), e)?;
+                Some(SimTime::from_secs(t).max(now + SimTime(1)))
+            }
+        }
     }
 }
 

@@ -34,9 +34,6 @@ pub struct LoadShape {
     rate_rps: f64,
     /// Pieces covering [0, ∞) in order, gaps at multiplier 1 made explicit.
     pieces: Vec<LoadStep>,
-    /// With no schedule, the rate never changes: `start + √(start²)` of
-    /// the general solution below, computed once (`None` if the rate is 0).
-    constant: Option<f64>,
 }
 
 impl LoadShape {
@@ -52,14 +49,15 @@ impl LoadShape {
             t = step.until_s;
         }
         pieces.push(LoadStep { at_s: t, until_s: f64::INFINITY, from: 1.0, to: 1.0 });
-        let constant = match pieces.as_slice() {
-            [only] => {
-                let start = rate_rps * only.from;
-                (start > 0.0).then(|| start + (start * start).max(0.0).sqrt())
-            }
+        LoadShape { rate_rps, pieces }
+    }
+
+    /// The rate when it never changes (no schedule) [1/s].
+    pub fn constant_rate(&self) -> Option<f64> {
+        match self.pieces.as_slice() {
+            [only] => Some(self.rate_rps * only.from),
             _ => None,
-        };
-        LoadShape { rate_rps, pieces, constant }
+        }
     }
 
     /// The arrival rate at `t_s` [1/s].
@@ -76,11 +74,6 @@ impl LoadShape {
     /// The time of the next arrival after `now_s`, given a unit-exponential
     /// draw `e`; `None` if the rate stays zero for ever.
     pub fn next_arrival(&self, now_s: f64, mut e: f64) -> Option<f64> {
-        if let [_] = self.pieces.as_slice() {
-            // No schedule: one constant piece. The same arithmetic as the
-            // general case below, without its search and square root.
-            return self.constant.map(|denominator| now_s + 2.0 * e / denominator);
-        }
         let mut t = now_s;
         for p in &self.pieces[self.piece_at(now_s)..] {
             let start = self.rate_rps * multiplier(p, t);
