@@ -198,11 +198,17 @@ impl CacheStore {
     /// Looks `key` up at `now`. A hit counts as an access (LRU order, idle
     /// TTL). An expired entry is dropped and reported as a miss, unless it
     /// is within the stale window: then it stays and is reported stale.
+    #[inline]
     pub fn lookup(&mut self, key: u32, now: SimTime) -> Lookup {
+        // The absent key inline, the rest out of line: a miss costs a load.
         let slot = self.slot_of[key as usize];
         if slot == ABSENT {
             return Lookup::Miss { expired: false };
         }
+        self.lookup_present(slot, now)
+    }
+
+    fn lookup_present(&mut self, slot: u32, now: SimTime) -> Lookup {
         let entry = &mut self.entries[slot as usize];
         if entry.expires <= now {
             if now < entry.expires.saturating_add(self.stale_window) {
@@ -224,10 +230,15 @@ impl CacheStore {
     /// Stores `version` of `key` (a fill or a write-through), replacing what
     /// is there and evicting another entry if the cache is full.
     /// `fetch_time` is how long the database fetch took.
+    #[inline]
     pub fn store(&mut self, key: u32, version: u32, now: SimTime, fetch_time: SimTime) -> Stored {
         if self.capacity == 0 {
             return Stored::Rejected;
         }
+        self.store_in(key, version, now, fetch_time)
+    }
+
+    fn store_in(&mut self, key: u32, version: u32, now: SimTime, fetch_time: SimTime) -> Stored {
         let entry = Entry { key, version, refreshing: false, expires: self.expiry(now), fetch_time };
         let slot = self.slot_of[key as usize];
         if slot != ABSENT {
