@@ -41,6 +41,7 @@ impl AliasTable {
         AliasTable { inner: Inner::Uniform(n) }
     }
 
+    #[inline]
     pub fn sample(&self, rng: &mut Rng) -> u32 {
         match &self.inner {
             // A single outcome needs no draw: sampling it costs nothing

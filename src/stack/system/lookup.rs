@@ -14,6 +14,7 @@ use super::{Event, HOT_KEYS, LookupJob, System};
 
 impl System<'_> {
     /// A read attempt asks the cache.
+    #[inline]
     pub(super) fn send_lookup(&mut self, request: u32, attempt: u32, now: SimTime) {
         if self.faults.cache_down() {
             return self.cache_unreachable(request, attempt, now);
@@ -84,6 +85,7 @@ impl System<'_> {
     }
 
     /// The cache answers a live attempt's lookup.
+    #[inline]
     fn lookup(&mut self, request: u32, attempt: u32, now: SimTime) {
         let key = self.key_of(request);
         match self.store.lookup(key, now) {
@@ -151,6 +153,7 @@ impl System<'_> {
 
     /// A miss: fetch from the database, unless a lease or a flight says to
     /// wait for another reader's fetch.
+    #[inline]
     fn fetch_missed(&mut self, request: u32, attempt: u32, key: u32, now: SimTime) {
         if let Some(leases) = &mut self.leases {
             match leases.on_miss(key, now) {

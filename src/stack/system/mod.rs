@@ -508,6 +508,7 @@ impl<'m> System<'m> {
     }
 
     /// A read of `key` is answered with `version`.
+    #[inline]
     fn read_succeeded(&mut self, request: u32, key: u32, version: u32, now: SimTime) {
         let current = self.db.version(key);
         let outcome = ReadOutcome { stale: version < current, age: self.db.staleness(key, version, now) };
@@ -522,6 +523,7 @@ impl<'m> System<'m> {
 
     /// The request has its final answer: it leaves the system, and its
     /// closed-loop user (if any) starts thinking about the next one.
+    #[inline]
     fn finish(&mut self, request: u32, now: SimTime) -> Request {
         self.in_flight.sub(1, now);
         let r = self.requests.remove(request).expect("a request ends exactly once");

@@ -12,6 +12,7 @@ use super::{Event, HOT_KEYS, System, is_abandoned};
 
 impl System<'_> {
     /// A client attempt's own query.
+    #[inline]
     pub(super) fn send_client_query(
         &mut self,
         request: u32,
