@@ -42,12 +42,12 @@ impl ServiceTime {
                 // mean = exp(mu + sigma^2/2), cv^2 = exp(sigma^2) - 1
                 let sigma2 = (1.0 + cv * cv).ln();
                 let mu = mean_ns.ln() - sigma2 / 2.0;
-                Kind::Lognormal(LogNormal::new(mu, sigma2.sqrt()).expect("validated lognormal"))
+                Kind::Skewed(Skewed::Lognormal(LogNormal::new(mu, sigma2.sqrt()).expect("validated lognormal")))
             }
             ServiceTime::Gamma { cv, .. } => {
                 // shape k = 1/cv^2, scale = mean * cv^2
                 let shape = 1.0 / (cv * cv);
-                Kind::Gamma(Gamma::new(shape, mean_ns / shape).expect("validated gamma"))
+                Kind::Skewed(Skewed::Gamma(Gamma::new(shape, mean_ns / shape).expect("validated gamma")))
             }
         };
         ServiceSampler { kind }
@@ -64,20 +64,39 @@ pub struct ServiceSampler {
 enum Kind {
     Fixed(SimTime),
     Exponential { mean_ns: f64 },
+    Skewed(Skewed),
+}
+
+/// The distributions with a shape of their own: drawn out of line.
+#[derive(Debug, Clone)]
+enum Skewed {
     Lognormal(LogNormal<f64>),
     Gamma(Gamma<f64>),
 }
 
 impl ServiceSampler {
+    /// A draw. The common kinds are drawn inline at the caller (a service
+    /// time is drawn for nearly every event), the others out of line.
+    #[inline(always)]
     pub fn sample(&self, rng: &mut Rng) -> SimTime {
-        let ns: f64 = match &self.kind {
-            Kind::Fixed(t) => return *t,
+        match &self.kind {
+            Kind::Fixed(t) => *t,
             Kind::Exponential { mean_ns } => {
                 let unit: f64 = Exp1.sample(rng);
-                unit * mean_ns
+                SimTime::from_ns_f64(unit * mean_ns)
             }
-            Kind::Lognormal(d) => d.sample(rng),
-            Kind::Gamma(d) => d.sample(rng),
+            Kind::Skewed(skewed) => skewed.sample(rng),
+        }
+    }
+}
+
+impl Skewed {
+    /// Kept out of line so that the common kinds' inline path stays small.
+    #[inline(never)]
+    fn sample(&self, rng: &mut Rng) -> SimTime {
+        let ns: f64 = match self {
+            Skewed::Lognormal(d) => d.sample(rng),
+            Skewed::Gamma(d) => d.sample(rng),
         };
         SimTime::from_ns_f64(ns)
     }
