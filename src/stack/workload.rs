@@ -73,6 +73,7 @@ impl Workload {
         Workload { ranks, key_of_rank: Vec::new(), read_fraction: config.read_fraction, key_rng, op_rng }
     }
 
+    #[inline]
     pub fn next_key(&mut self) -> u32 {
         let rank = self.ranks.sample(&mut self.key_rng);
         match self.key_of_rank.get(rank as usize) {
@@ -93,6 +94,7 @@ impl Workload {
         }
     }
 
+    #[inline]
     pub fn next_op(&mut self) -> Op {
         // Exact at the ends: no draw decides a pure-read or pure-write mix.
         if self.read_fraction >= 1.0 {
