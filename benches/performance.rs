@@ -108,7 +108,22 @@ fn measure(args: &[&str]) -> Measured {
 /// `runs` children; the median by wall time (events and requests are the
 /// same in every run: the runs are deterministic).
 fn median_of(runs: usize, args: &[&str]) -> Measured {
-    let mut all: Vec<Measured> = (0..runs).map(|_| measure(args)).collect();
+    median((0..runs).map(|_| measure(args)).collect())
+}
+
+/// The median of each workload over `runs` rounds, each round running
+/// every workload once, in turn.
+fn medians_interleaved<const N: usize>(runs: usize, workloads: [&[&str]; N]) -> [Measured; N] {
+    let mut all: [Vec<Measured>; N] = std::array::from_fn(|_| Vec::new());
+    for _ in 0..runs {
+        for (args, measured) in workloads.iter().zip(&mut all) {
+            measured.push(measure(args));
+        }
+    }
+    all.map(median)
+}
+
+fn median(mut all: Vec<Measured>) -> Measured {
     all.sort_by(|a, b| a.wall_s.total_cmp(&b.wall_s));
     all[all.len() / 2]
 }
@@ -197,7 +212,19 @@ fn report(runs: usize, quick: bool) {
     );
     println!("| workload | wall | events/s | requests/s | peak RSS | baseline ÷ this (events/s) |");
     println!("|---|---|---|---|---|---|");
-    let baseline = median_of(runs, &["baseline", "10000000"]);
+    let mmc_duration = duration_for(1e7, 900.0);
+    let zipf_duration = duration_for(2e6, 50_000.0);
+    // Round robin, so that the host's minute-to-minute swings fall on every
+    // workload alike and the ratios to the baseline stay fair.
+    let [baseline, mmc, zipf, incident] = medians_interleaved(
+        runs,
+        [
+            &["baseline", "10000000"],
+            &["model", "benches/mmc.toml", mmc_duration.as_str()],
+            &["model", "benches/lru-zipf.toml", zipf_duration.as_str()],
+            &["model", "models/incident-2023-06-20.toml"],
+        ],
+    );
     let rate = |m: &Measured| m.events as f64 / m.wall_s;
     let row = |name: &str, m: &Measured| {
         println!(
@@ -210,13 +237,8 @@ fn report(runs: usize, quick: bool) {
         );
     };
     row("bare heap M/M/10 loop (baseline), 10⁷ requests", &baseline);
-    let mmc_duration = duration_for(1e7, 900.0);
-    let mmc = median_of(runs, &["model", "benches/mmc.toml", &mmc_duration]);
     row("(a) M/M/10, ρ = 0.9, caching off, 10⁷ requests", &mmc);
-    let zipf_duration = duration_for(2e6, 50_000.0);
-    let zipf = median_of(runs, &["model", "benches/lru-zipf.toml", &zipf_duration]);
     row("(b) Zipf 0.9, 10⁵ keys, LRU 5 000, 64 connections, 2·10⁶ requests", &zipf);
-    let incident = median_of(runs, &["model", "models/incident-2023-06-20.toml"]);
     row("(c) the incident model (1 h simulated, 4× sale)", &incident);
     println!(
         "\nPer event, (c) takes {:.2}× the time of (b). Mean response of (a) and the baseline: {:.2} / {:.2} ms \

@@ -49,7 +49,9 @@ enum Pace {
     /// No schedule and a positive rate: exponential gaps of this mean,
     /// drawn in nanoseconds — one multiplication, where going through
     /// seconds and the schedule's solver costs two divisions in a chain.
-    Constant { mean_gap_ns: f64 },
+    Constant {
+        mean_gap_ns: f64,
+    },
     Shaped(LoadShape),
 }
 
@@ -68,7 +70,9 @@ impl Arrivals {
     pub fn next_after(&mut self, now: SimTime) -> Option<SimTime> {
         let e: f64 = Exp1.sample(&mut self.rng);
         match &self.pace {
-            Pace::Constant { mean_gap_ns } => Some(now + SimTime::from_ns_f64(e * mean_gap_ns).max(SimTime(1))),
+            Pace::Constant { mean_gap_ns } => {
+                Some(now + SimTime::from_ns_f64(e * mean_gap_ns).max(SimTime(1)))
+            }
             Pace::Shaped(shape) => {
                 let t = shape.next_arrival(now.as_secs(), e)?;
                 Some(SimTime::from_secs(t).max(now + SimTime(1)))

@@ -42,7 +42,9 @@ impl ServiceTime {
                 // mean = exp(mu + sigma^2/2), cv^2 = exp(sigma^2) - 1
                 let sigma2 = (1.0 + cv * cv).ln();
                 let mu = mean_ns.ln() - sigma2 / 2.0;
-                Kind::Skewed(Skewed::Lognormal(LogNormal::new(mu, sigma2.sqrt()).expect("validated lognormal")))
+                Kind::Skewed(Skewed::Lognormal(
+                    LogNormal::new(mu, sigma2.sqrt()).expect("validated lognormal"),
+                ))
             }
             ServiceTime::Gamma { cv, .. } => {
                 // shape k = 1/cv^2, scale = mean * cv^2
