@@ -382,3 +382,78 @@ impl Recorder {
 fn wasted_share(wasted_ns: u128, busy_area: u128) -> Option<f64> {
     (busy_area > 0).then(|| (wasted_ns as f64 / busy_area as f64).min(1.0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(secs: f64) -> SimTime {
+        SimTime::from_secs(secs)
+    }
+
+    /// Warm-up ends inside a window: what happens before it counts in the
+    /// window only; a request that arrived during warm-up and ends after it
+    /// counts in its window but not in the totals; a request that arrived
+    /// after warm-up counts in both.
+    #[test]
+    fn warm_up_splits_windows_from_totals() {
+        let duration = s(12.0);
+        let mut recorder = Recorder::new(RecorderConfig {
+            window: s(4.0),
+            warmup: s(6.0),
+            duration,
+            db_servers: 1,
+            cache_servers: None,
+        });
+        let at = |recorder: &mut Recorder, t: SimTime| {
+            while recorder.next_mark() <= t {
+                let mark = recorder.next_mark();
+                recorder.mark(mark, Gauges::default());
+            }
+            recorder.measures(t)
+        };
+        // Request A: arrives at 1 s (warm-up), its lookup misses at 5 s
+        // (still warm-up), it succeeds at 7 s after 6 s.
+        let measured_a = at(&mut recorder, s(1.0));
+        recorder.arrival();
+        recorder.attempt(measured_a);
+        at(&mut recorder, s(5.0));
+        recorder.lookup(false);
+        // Request B: arrives at 6.5 s, hits at 7 s, succeeds at 7.5 s.
+        let measured_b = at(&mut recorder, s(6.5));
+        recorder.arrival();
+        recorder.attempt(measured_b);
+        at(&mut recorder, s(7.0));
+        recorder.lookup(true);
+        let read = Some(ReadOutcome { stale: false, age: SimTime::ZERO });
+        recorder.success(s(6.0), read, measured_a);
+        at(&mut recorder, s(7.5));
+        recorder.success(s(1.0), read, measured_b);
+        at(&mut recorder, duration);
+        let end = RunEnd {
+            seed: 1,
+            status: Status::Ok,
+            end: duration,
+            gauges: Gauges::default(),
+            events: 0,
+            unfinished: 0,
+            in_flight_max: 2,
+            disturbance_end: None,
+        };
+        let slo = Slo { p99_ms: 500.0, error_rate: 0.01, recovery_windows: 1 };
+        let (summary, windows) = recorder.finish(end, &slo);
+
+        assert!(!measured_a && measured_b);
+        assert_eq!((summary.requests, summary.attempts, summary.successes), (1, 1, 1));
+        assert_eq!((summary.lookups, summary.hits), (1, 1));
+        assert_eq!((summary.mean_ms, summary.max_ms), (Some(1000.0), Some(1000.0)));
+
+        assert_eq!(windows.len(), 3);
+        let [first, second, third] = [&windows[0], &windows[1], &windows[2]];
+        assert_eq!((first.requests, first.attempts, first.successes), (1, 1, 0));
+        assert_eq!((second.requests, second.attempts, second.successes), (1, 1, 2));
+        assert_eq!(second.hit_ratio, Some(0.5));
+        assert_eq!((second.mean_ms, second.max_ms), (Some(3500.0), Some(6000.0)));
+        assert_eq!((third.requests, third.successes), (0, 0));
+    }
+}
