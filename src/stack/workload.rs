@@ -73,7 +73,7 @@ impl Workload {
         Workload { ranks, key_of_rank: Vec::new(), read_fraction: config.read_fraction, key_rng, op_rng }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn next_key(&mut self) -> u32 {
         let rank = self.ranks.sample(&mut self.key_rng);
         match self.key_of_rank.get(rank as usize) {
