@@ -7,9 +7,10 @@
 //! percentile read at a bin's midpoint is within 0.4 % of the truth. The
 //! bins and percentiles are exactly those of the `hdrhistogram` crate (a
 //! test compares them value for value); the histogram is written out here
-//! because the recorder files every latency in three histograms at once,
-//! and one bin computation for all three costs a fraction of three
-//! general-purpose records on the simulator's hottest path.
+//! because a record is on the simulator's hottest path and the crate's
+//! general-purpose record costs several times this one, and because
+//! windows merge into totals, which needs resets and merges that stop at
+//! the last bin in use.
 
 use crate::engine::SimTime;
 
@@ -50,14 +51,6 @@ fn bins_to_cover(highest: u64) -> usize {
     (buckets + 1) * HALF_BINS
 }
 
-/// A latency and its bin, computed once and recorded in any number of
-/// histograms of the same range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sample {
-    ns: u64,
-    bin: u32,
-}
-
 /// Latencies [ns] with exact count, mean and max, and percentiles from
 /// log buckets.
 #[derive(Debug, Clone)]
@@ -84,25 +77,14 @@ impl LatencyHistogram {
         }
     }
 
-    /// `latency` with its bin in this histogram (and in every histogram
-    /// made with the same `highest`).
-    pub fn sample(&self, latency: SimTime) -> Sample {
+    pub fn record(&mut self, latency: SimTime) {
         let ns = latency.as_nanos();
         let bin = bin_of(ns);
         let bin = if bin < self.counts.len() { bin } else { self.highest_bin };
-        Sample { ns, bin: bin as u32 }
-    }
-
-    pub fn record(&mut self, latency: SimTime) {
-        self.record_sample(self.sample(latency));
-    }
-
-    /// Records a sample taken from a histogram with the same range.
-    pub fn record_sample(&mut self, sample: Sample) {
-        self.counts[sample.bin as usize] += 1;
+        self.counts[bin] += 1;
         self.count += 1;
-        self.sum_ns += u128::from(sample.ns);
-        self.max_ns = self.max_ns.max(sample.ns);
+        self.sum_ns += u128::from(ns);
+        self.max_ns = self.max_ns.max(ns);
     }
 
     pub fn count(&self) -> u64 {

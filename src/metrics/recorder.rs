@@ -165,11 +165,15 @@ impl Recorder {
         self.segment_latency.reset();
     }
 
-    /// Where a request's outcome is counted: the segment, or (a request
-    /// from warm-up ending after it) its window only.
-    fn tally_for(&mut self, measured: bool) -> &mut Tally {
+    /// Where a request's outcome is counted, tally and latencies: the
+    /// segment, or (a request from warm-up ending after it) its window only.
+    fn counts_for(&mut self, measured: bool) -> (&mut Tally, &mut LatencyHistogram) {
         debug_assert!(!measured || self.in_measured_part(), "a measured request ends after warm-up");
-        if measured == self.in_measured_part() { &mut self.segment } else { &mut self.window }
+        if measured == self.in_measured_part() {
+            (&mut self.segment, &mut self.segment_latency)
+        } else {
+            (&mut self.window, &mut self.window_latency)
+        }
     }
 
     fn close_window(&mut self, at: SimTime, gauges: Gauges) {
@@ -239,7 +243,7 @@ impl Recorder {
 
     /// An attempt started, for a request that is `measured` or not.
     pub fn attempt(&mut self, measured: bool) {
-        self.tally_for(measured).attempts += 1;
+        self.counts_for(measured).0.attempts += 1;
     }
 
     /// A request succeeded with `latency`; for a read, whether its answer
@@ -249,22 +253,18 @@ impl Recorder {
         if measured && let Some(ReadOutcome { stale: true, age }) = read {
             self.stale_age.record(age);
         }
-        let tally = self.tally_for(measured);
+        let (tally, latencies) = self.counts_for(measured);
         tally.successes += 1;
         if let Some(read) = read {
             tally.reads_ok += 1;
             tally.stale_reads += u64::from(read.stale);
         }
-        if measured == self.in_measured_part() {
-            self.segment_latency.record(latency);
-        } else {
-            self.window_latency.record(latency);
-        }
+        latencies.record(latency);
     }
 
     /// A request failed for good.
     pub fn failure(&mut self, cause: FailureCause, latency: SimTime, measured: bool) {
-        self.tally_for(measured).fail(cause);
+        self.counts_for(measured).0.fail(cause);
         self.window_failed.record(latency);
     }
 
