@@ -36,19 +36,12 @@ impl<T: Copy> KeyedHeap<T> {
         self.items.first().map(|&(key, _)| key)
     }
 
+    /// Adds `value` under `key`.
     #[inline]
     pub fn push(&mut self, key: u128, value: T) {
-        let mut hole = self.items.len();
         self.items.push((key, value));
-        while hole > 0 {
-            let parent = (hole - 1) / 2;
-            if self.items[parent].0 <= key {
-                break;
-            }
-            self.items[hole] = self.items[parent];
-            hole = parent;
-        }
-        self.items[hole] = (key, value);
+        let hole = self.rise(self.items.len() - 1, key);
+        self.set(hole, (key, value));
     }
 
     /// Removes the entry with the smallest key.
@@ -71,24 +64,57 @@ impl<T: Copy> KeyedHeap<T> {
         let mut hole = 0;
         let mut left = 1;
         while left + 1 < len {
-            let child = left + usize::from(self.items[left + 1].0 < self.items[left].0);
-            self.items[hole] = self.items[child];
+            let child = left + usize::from(self.key(left + 1) < self.key(left));
+            self.set(hole, self.get(child));
             hole = child;
             left = 2 * hole + 1;
         }
         if left + 1 == len {
-            self.items[hole] = self.items[left];
+            self.set(hole, self.get(left));
             hole = left;
         }
+        let hole = self.rise(hole, item.0);
+        self.set(hole, item);
+    }
+
+    /// Moves the hole at `hole` up past every parent whose key is greater
+    /// than `key`; returns where it stops.
+    #[inline(always)]
+    fn rise(&mut self, mut hole: usize, key: u128) -> usize {
         while hole > 0 {
             let parent = (hole - 1) / 2;
-            if self.items[parent].0 <= item.0 {
+            if self.key(parent) <= key {
                 break;
             }
-            self.items[hole] = self.items[parent];
+            self.set(hole, self.get(parent));
             hole = parent;
         }
-        self.items[hole] = item;
+        hole
+    }
+
+    // Every index the sift loops use is below `len` by their loop
+    // conditions (a parent or child of an index below `len`, checked
+    // against `len`), so the bounds checks `[]` would add are dead
+    // weight on the simulator's hottest path: these skip them, and check
+    // in debug builds.
+
+    #[inline(always)]
+    fn key(&self, i: usize) -> u128 {
+        self.get(i).0
+    }
+
+    #[inline(always)]
+    fn get(&self, i: usize) -> (u128, T) {
+        debug_assert!(i < self.items.len());
+        // SAFETY: callers pass `i < self.items.len()` (see above).
+        unsafe { *self.items.get_unchecked(i) }
+    }
+
+    #[inline(always)]
+    fn set(&mut self, i: usize, item: (u128, T)) {
+        debug_assert!(i < self.items.len());
+        // SAFETY: callers pass `i < self.items.len()` (see above).
+        unsafe { *self.items.get_unchecked_mut(i) = item }
     }
 }
 

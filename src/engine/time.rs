@@ -42,7 +42,9 @@ impl SimTime {
         // conversions are single instructions on x86-64. Anything else
         // (negative, NaN, huge) takes the saturating path.
         if (0.0..TWO_POW_63).contains(&ns) {
-            let truncated = ns as i64;
+            // SAFETY: `ns` is finite and in `0..2^63`, so truncating it
+            // fits `i64`; `as` would add the saturation checks again.
+            let truncated: i64 = unsafe { ns.to_int_unchecked() };
             let round_up = ns - truncated as f64 >= 0.5;
             SimTime(truncated as u64 + u64::from(round_up))
         } else {
