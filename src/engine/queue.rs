@@ -143,8 +143,10 @@ impl<E: Copy> EventQueue<E> {
         let entry = if lane_key < heap_key {
             let queue = &mut self.lanes[lane];
             let entry = queue.pop_front();
-            self.fronts[lane] = queue.front().map_or(u128::MAX, |e| e.key);
-            self.lane_front = self.earliest_lane_front();
+            let front = queue.front().map_or(u128::MAX, |e| e.key);
+            self.fronts[lane] = front;
+            // With one lane (open-loop arrivals alone) its front is the earliest.
+            self.lane_front = if self.fronts.len() == 1 { (front, lane) } else { self.earliest_lane_front() };
             entry
         } else {
             self.heap.pop().map(|(key, event)| Entry { key, event })

@@ -127,6 +127,7 @@ impl<J> Station<J> {
     }
 
     /// A job arrives at `now`.
+    #[inline(always)]
     pub fn arrive(&mut self, job: J, now: SimTime) -> Admission {
         if !self.paused && self.has_free_server() {
             self.occupy_server(now);

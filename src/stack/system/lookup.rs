@@ -14,7 +14,7 @@ use super::{Event, HOT_KEYS, LookupJob, System};
 
 impl System<'_> {
     /// A read attempt asks the cache.
-    #[inline]
+    #[inline(always)]
     pub(super) fn send_lookup(&mut self, request: u32, attempt: u32, now: SimTime) {
         if self.faults.cache_down() {
             return self.cache_unreachable(request, attempt, now);
@@ -85,7 +85,7 @@ impl System<'_> {
     }
 
     /// The cache answers a live attempt's lookup.
-    #[inline]
+    #[inline(always)]
     fn lookup(&mut self, request: u32, attempt: u32, now: SimTime) {
         let key = self.key_of(request);
         match self.store.lookup(key, now) {
@@ -153,7 +153,7 @@ impl System<'_> {
 
     /// A miss: fetch from the database, unless a lease or a flight says to
     /// wait for another reader's fetch.
-    #[inline]
+    #[inline(always)]
     fn fetch_missed(&mut self, request: u32, attempt: u32, key: u32, now: SimTime) {
         if let Some(leases) = &mut self.leases {
             match leases.on_miss(key, now) {
@@ -189,6 +189,7 @@ impl System<'_> {
 
     /// Stores a fetched `version` of `key` in the cache. `None`: nothing
     /// was stored (the cache is down, or the lease is no longer valid).
+    #[inline(always)]
     pub(super) fn fill(
         &mut self,
         key: u32,

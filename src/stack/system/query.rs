@@ -12,7 +12,7 @@ use super::{Event, HOT_KEYS, System, is_abandoned};
 
 impl System<'_> {
     /// A client attempt's own query.
-    #[inline]
+    #[inline(always)]
     pub(super) fn send_client_query(
         &mut self,
         request: u32,
@@ -36,6 +36,7 @@ impl System<'_> {
         self.send_query(job, now);
     }
 
+    #[inline(always)]
     pub(super) fn send_query(&mut self, job: DbJob, now: SimTime) {
         if job.op == Op::Read && job.key < HOT_KEYS {
             self.recorder.count(Counter::HotKeyFetch);
@@ -90,6 +91,8 @@ impl System<'_> {
         }
     }
 
+    // Out of line, with the read path inlined: see `start_attempt`.
+    #[inline(never)]
     pub(super) fn on_query_done(&mut self, slot: u32, now: SimTime) {
         if let Some(pause_end) = self.faults.db_pause_end() {
             // The database is paused: the answer waits for the pause to end.
@@ -119,6 +122,7 @@ impl System<'_> {
 
     /// A read's answer comes back: fill the cache and answer whoever waits.
     /// A read nobody waits for any more was wasted work.
+    #[inline(always)]
     fn read_answered(&mut self, job: DbJob, now: SimTime) {
         let (key, version) = (job.key, job.snapshot);
         let fetch_time = now - job.sent;
