@@ -248,7 +248,7 @@ impl Recorder {
 
     /// A request succeeded with `latency`; for a read, whether its answer
     /// was outdated and by how much.
-    #[inline]
+    #[inline(always)]
     pub fn success(&mut self, latency: SimTime, read: Option<ReadOutcome>, measured: bool) {
         if measured && let Some(ReadOutcome { stale: true, age }) = read {
             self.stale_age.record(age);

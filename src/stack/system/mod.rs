@@ -189,9 +189,15 @@ struct System<'m> {
     db: Database,
     recorder: Recorder,
     end: SimTime,
-    /// Why a guard stopped the run, if one did.
-    diverged: Option<String>,
-    failure: Option<RunError>,
+    /// Why the run stopped before its end, if it did: one field, so the
+    /// loop asks once per event.
+    halt: Option<Halt>,
+}
+
+enum Halt {
+    /// A guard stopped a run that was running away, for this reason.
+    Diverged(String),
+    Failed(RunError),
 }
 
 impl<'m> System<'m> {
@@ -273,8 +279,7 @@ impl<'m> System<'m> {
                 cache_servers: cache.servers,
             }),
             end: model.run.duration,
-            diverged: None,
-            failure: None,
+            halt: None,
         })
     }
 
@@ -290,21 +295,23 @@ impl<'m> System<'m> {
         while let Some((now, event)) = self.queue.pop_before(self.end) {
             self.pass_marks(now);
             self.handle(event, now);
-            if self.diverged.is_some() || self.failure.is_some() {
+            if self.halt.is_some() {
                 break;
             }
         }
-        if let Some(failure) = self.failure {
-            return Err(failure);
-        }
-        let end = if self.diverged.is_some() { self.queue.now() } else { self.end };
+        let diverged = match self.halt.take() {
+            Some(Halt::Failed(failure)) => return Err(failure),
+            Some(Halt::Diverged(reason)) => Some(reason),
+            None => None,
+        };
+        let end = if diverged.is_some() { self.queue.now() } else { self.end };
         while self.recorder.next_mark() < end {
             self.mark();
         }
         let disturbance_end = last_fault_end(&self.model.faults).max(self.model.clients.last_surge_end());
         let run_end = RunEnd {
             seed: self.model.run.seed,
-            status: if self.diverged.is_some() { Status::Diverged } else { Status::Ok },
+            status: if diverged.is_some() { Status::Diverged } else { Status::Ok },
             end,
             gauges: self.gauges(end),
             events: self.queue.popped(),
@@ -320,7 +327,7 @@ impl<'m> System<'m> {
             summary.first_alert = Some(first.name.clone());
             summary.time_to_detect_s = first.after_disturbance_s;
         }
-        summary.diverged_reason = self.diverged.take();
+        summary.diverged_reason = diverged;
         Ok(RunResult { summary, windows, alerts })
     }
 
@@ -383,7 +390,7 @@ impl<'m> System<'m> {
                 Ok(Some(row)) => (row.at, row.key, row.op),
                 Ok(None) => return,
                 Err(e) => {
-                    self.failure = Some(e.into());
+                    self.halt = Some(Halt::Failed(e.into()));
                     return;
                 }
             },
@@ -432,7 +439,7 @@ impl<'m> System<'m> {
             None
         };
         if let Some(reason) = reason {
-            self.diverged = Some(reason);
+            self.halt = Some(Halt::Diverged(reason));
             return;
         }
         let measured = self.recorder.measures(now);
