@@ -86,7 +86,11 @@ pub struct Recorder {
     /// window closes, so a success is recorded once, not twice).
     window_failed: LatencyHistogram,
     rows: Vec<WindowRow>,
-    warmup_gauges: Option<Gauges>,
+    /// Warm-up is over: observations count in the totals too. A flag of
+    /// its own because every observation asks (see `counts_for`).
+    measuring: bool,
+    /// The level integrals when warm-up ended (zero until then).
+    warmup_gauges: Gauges,
     total: Tally,
     total_latency: LatencyHistogram,
     stale_age: LatencyHistogram,
@@ -106,7 +110,8 @@ impl Recorder {
             window_latency: LatencyHistogram::new(highest),
             window_failed: LatencyHistogram::new(highest),
             rows: Vec::new(),
-            warmup_gauges: (config.warmup == SimTime::ZERO).then(Gauges::default),
+            measuring: config.warmup == SimTime::ZERO,
+            warmup_gauges: Gauges::default(),
             total: Tally::default(),
             total_latency: LatencyHistogram::new(highest),
             stale_age: LatencyHistogram::new(highest),
@@ -128,18 +133,16 @@ impl Recorder {
 
     fn compute_next_mark(&self) -> SimTime {
         let boundary = self.window_start.saturating_add(self.config.window);
-        match self.warmup_gauges {
-            None => boundary.min(self.config.warmup),
-            Some(_) => boundary,
-        }
+        if self.measuring { boundary } else { boundary.min(self.config.warmup) }
     }
 
     /// Passes the instant [`next_mark`](Self::next_mark) with the level
     /// integrals at that instant.
     pub fn mark(&mut self, at: SimTime, gauges: Gauges) {
         self.close_segment();
-        if self.warmup_gauges.is_none() && at >= self.config.warmup {
-            self.warmup_gauges = Some(gauges);
+        if !self.measuring && at >= self.config.warmup {
+            self.warmup_gauges = gauges;
+            self.measuring = true;
         }
         if at >= self.window_start.saturating_add(self.config.window) {
             self.close_window(at, gauges);
@@ -150,7 +153,7 @@ impl Recorder {
     /// Whether the segment is after warm-up: its observations count in
     /// the totals.
     fn in_measured_part(&self) -> bool {
-        self.warmup_gauges.is_some()
+        self.measuring
     }
 
     /// Adds the segment to its window and, after warm-up, to the totals.
@@ -305,7 +308,7 @@ impl Recorder {
         let warmup = self.config.warmup;
         let measured = end.end.saturating_sub(warmup);
         let measured_s = measured.as_secs();
-        let g0 = self.warmup_gauges.unwrap_or(end.gauges);
+        let g0 = if self.measuring { self.warmup_gauges } else { end.gauges };
         let avg = |a: u128, b: u128| time_average(a, b, warmup, end.end);
         let health: Vec<WindowHealth> = self
             .rows
