@@ -145,7 +145,7 @@ impl<E: Copy> EventQueue<E> {
             let entry = queue.pop_front();
             let front = queue.front().map_or(u128::MAX, |e| e.key);
             self.fronts[lane] = front;
-            // With one lane (open-loop arrivals alone) its front is the earliest.
+            // With one lane its new front is the earliest: no scan.
             self.lane_front = if self.fronts.len() == 1 { (front, lane) } else { self.earliest_lane_front() };
             entry
         } else {

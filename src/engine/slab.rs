@@ -38,8 +38,8 @@ impl<T> Slab<T> {
         match self.free.pop() {
             Some(index) => {
                 // SAFETY: `free` holds only indices `remove` found in
-                // `slots`, which never shrinks: in bounds. Inserting is
-                // on every request's path, so the check is skipped.
+                // `slots`, which never shrinks: in bounds. Inserts are on
+                // a simulation's hot path, so the check is skipped.
                 unsafe { *self.slots.get_unchecked_mut(index as usize) = Slot::Occupied(value) };
                 index
             }
