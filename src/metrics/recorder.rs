@@ -150,17 +150,11 @@ impl Recorder {
         self.next_mark = self.compute_next_mark();
     }
 
-    /// Whether the segment is after warm-up: its observations count in
-    /// the totals.
-    fn in_measured_part(&self) -> bool {
-        self.measuring
-    }
-
     /// Adds the segment to its window and, after warm-up, to the totals.
     fn close_segment(&mut self) {
         self.window.add(&self.segment);
         self.window_latency.merge(&self.segment_latency);
-        if self.in_measured_part() {
+        if self.measuring {
             self.total.add(&self.segment);
             self.total_latency.merge(&self.segment_latency);
         }
@@ -171,8 +165,8 @@ impl Recorder {
     /// Where a request's outcome is counted, tally and latencies: the
     /// segment, or (a request from warm-up ending after it) its window only.
     fn counts_for(&mut self, measured: bool) -> (&mut Tally, &mut LatencyHistogram) {
-        debug_assert!(!measured || self.in_measured_part(), "a measured request ends after warm-up");
-        if measured == self.in_measured_part() {
+        debug_assert!(!measured || self.measuring, "a measured request ends after warm-up");
+        if measured == self.measuring {
             (&mut self.segment, &mut self.segment_latency)
         } else {
             (&mut self.window, &mut self.window_latency)

@@ -125,8 +125,8 @@ impl Database {
     }
 
     /// A query arrives. If it starts at once, the caller must call
-    /// [`start`](Self::start) with its slot.
-    // Inlined into the request's first step (see `System::start_attempt`).
+    /// [`start`](Self::start) with its slot. Inlined into the request's
+    /// first step (see `System::start_attempt`).
     #[inline(always)]
     pub fn submit(&mut self, job: DbJob, now: SimTime) -> Admission {
         self.station.arrive(job, now)
