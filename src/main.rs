@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use outage_sim::metrics::Summary;
+use outage_sim::metrics::{Recovery, Summary};
 use outage_sim::report::chart::Format;
 use outage_sim::scenario::{self, LoadedModel, Problem, ScenarioError};
 use outage_sim::{report, stack};
@@ -317,20 +317,33 @@ fn print_summary(
     }
     writeln!(
         o,
-        "requests  {}  ok {}  errors {} ({})  [timeouts {}, rejected {}, shed {}, cache down {}]  attempts/request {}",
+        "requests  {}  ok {}  errors {} ({})  unfinished {}  [timeouts {}, rejected {}, shed {}, cache down {}]  \
+         attempts/request {}",
         s.requests,
         s.successes,
         s.errors,
         share(s.error_rate),
+        s.unfinished,
         s.timeouts,
         s.rejected,
         s.shed,
         s.cache_down_errors,
         s.attempts_per_request.map_or_else(|| "-".into(), |v| format!("{v:.3}")),
     )?;
+    let slo_ms = loaded.model.slo.p99_ms;
     writeln!(
         o,
-        "latency   mean {}  p50 {}  p90 {}  p99 {}  p99.9 {}  max {} ms",
+        "users     good (ok within {} ms) {}  p50 {}  p99 {}  p99.9 {} ms  (all requests; a failed or unfinished one \
+         is slower than any success)",
+        slo_ms,
+        share(s.good_ratio),
+        ms(s.user_p50_ms),
+        ms(s.user_p99_ms),
+        ms(s.user_p999_ms),
+    )?;
+    writeln!(
+        o,
+        "successes mean {}  p50 {}  p90 {}  p99 {}  p99.9 {}  max {} ms  (of successful requests only)",
         ms(s.mean_ms),
         ms(s.p50_ms),
         ms(s.p90_ms),
@@ -349,13 +362,29 @@ fn print_summary(
     writeln!(
         o,
         "recovery  {}",
-        match s.recovery_s {
-            Some(t) => format!("recovered ({t} s after the last disturbance)"),
-            None => "NOT recovered: the outage outlived its trigger".into(),
-        }
+        recovery_line(s, loaded.model.slo.recovery_windows, !loaded.model.disturbances().is_empty())
     )?;
     let charts: Vec<String> = charts.iter().map(|c| file_name(c)).collect();
     writeln!(o, "wrote     {}/summary.csv, timeseries.csv, run.json, {}", out.display(), charts.join(", "))
+}
+
+/// What the run can say about recovery, in words.
+fn recovery_line(s: &Summary, windows: u32, disturbed: bool) -> String {
+    match (s.recovery, s.recovery_s) {
+        (Recovery::Recovered, Some(t)) if disturbed => {
+            format!("recovered ({t} s after the last disturbance)")
+        }
+        (Recovery::Recovered, _) => "recovered (healthy; no disturbance to recover from)".into(),
+        (Recovery::NotRecovered, _) => "NOT recovered: the outage outlived its trigger".into(),
+        (Recovery::NeverHealthy, _) => format!(
+            "never healthy: the SLO never held for {windows} windows in a row, even before any disturbance \
+             (a steady overload, not a failure to recover)"
+        ),
+        (Recovery::TooShort, _) => format!(
+            "too short to tell: the run ends fewer than {windows} windows (slo.recovery_windows) after the \
+             last disturbance; lengthen run.duration_s"
+        ),
+    }
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

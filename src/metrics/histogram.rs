@@ -108,7 +108,25 @@ impl LatencyHistogram {
         if self.count == 0 {
             return None;
         }
-        let rank = ((q.min(1.0) * self.count as f64).ceil() as u64).max(1);
+        Some(self.at_rank_ms(((q.min(1.0) * self.count as f64).ceil() as u64).max(1)))
+    }
+
+    /// The `q`-quantile [ms] over these latencies and `slower` more
+    /// requests that count as slower than every one of them (failed or
+    /// unfinished): `inf` when the quantile's rank falls among those,
+    /// `None` when there is nothing at all.
+    pub fn quantile_with_slower_ms(&self, q: f64, slower: u64) -> Option<f64> {
+        let all = self.count + slower;
+        if all == 0 {
+            return None;
+        }
+        let rank = ((q.min(1.0) * all as f64).ceil() as u64).max(1);
+        Some(if rank > self.count { f64::INFINITY } else { self.at_rank_ms(rank) })
+    }
+
+    /// The midpoint of the bin holding the `rank`-th latency (1-based, at
+    /// most `count`), never above the exact max [ms].
+    fn at_rank_ms(&self, rank: u64) -> f64 {
         let last = self.last_bin();
         let mut below = 0;
         let bin = (0..=last)
@@ -118,7 +136,7 @@ impl LatencyHistogram {
             })
             .unwrap_or(last);
         let (lowest, width) = bin_range(bin);
-        Some((lowest + width / 2).min(self.max_ns) as f64 / 1e6)
+        (lowest + width / 2).min(self.max_ns) as f64 / 1e6
     }
 
     /// No bin above this one has a count: the max's bin, or the last bin
@@ -199,6 +217,27 @@ mod tests {
         assert!(a.counts.iter().all(|&c| c == 0));
         a.record(SimTime(5));
         assert_eq!(a.quantile_ms(1.0), Some(5e-6));
+    }
+
+    /// Failed and unfinished requests rank above every success: the
+    /// quantile is a success's until their share passes 1 − q, then `inf`.
+    #[test]
+    fn slower_requests_push_quantiles_to_infinity() {
+        let mut h = LatencyHistogram::new(SimTime::from_secs(1.0));
+        for ms in 1..=99u64 {
+            h.record(SimTime(ms * 1_000_000));
+        }
+        // 99 successes and 1 failure: p99 is the 99th value, p99.9 is inf.
+        assert_eq!(h.quantile_with_slower_ms(0.99, 1), h.quantile_ms(1.0));
+        assert_eq!(h.quantile_with_slower_ms(0.999, 1), Some(f64::INFINITY));
+        // Two failures in 101: the 100th value is a failure.
+        assert_eq!(h.quantile_with_slower_ms(0.99, 2), Some(f64::INFINITY));
+        // Nothing slower: the ordinary quantile.
+        assert_eq!(h.quantile_with_slower_ms(0.5, 0), h.quantile_ms(0.5));
+        // Only failures, or nothing.
+        let empty = LatencyHistogram::new(SimTime::from_secs(1.0));
+        assert_eq!(empty.quantile_with_slower_ms(0.5, 3), Some(f64::INFINITY));
+        assert_eq!(empty.quantile_with_slower_ms(0.5, 0), None);
     }
 
     #[test]

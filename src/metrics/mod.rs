@@ -2,6 +2,7 @@
 //! the run summary and recovery detection. Nothing here formats output.
 
 mod alerts;
+mod backlog;
 mod histogram;
 mod level;
 mod recorder;
@@ -14,7 +15,7 @@ pub use alerts::{AlertRule, Comparison, Firing, alert_metrics, evaluate};
 pub use histogram::LatencyHistogram;
 pub use level::{Level, time_average};
 pub use recorder::{Gauges, ReadOutcome, Recorder, RecorderConfig, RunEnd};
-pub use recovery::{Slo, WindowHealth, recovery_time};
+pub use recovery::{Disturbed, Recovery, Slo, WindowHealth, recovery_time};
 pub use summary::{Status, Summary};
 pub use tally::{Counter, Counters, FailureCause, Tally};
 pub use timeseries::WindowRow;

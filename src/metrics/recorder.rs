@@ -7,9 +7,10 @@
 
 use crate::engine::SimTime;
 
+use super::backlog::Backlog;
 use super::histogram::LatencyHistogram;
 use super::level::time_average;
-use super::recovery::{Slo, WindowHealth, recovery_time};
+use super::recovery::{Disturbed, Recovery, Slo, WindowHealth, recovery_time};
 use super::summary::{Status, Summary};
 use super::tally::{Counter, FailureCause, Tally, ratio};
 use super::timeseries::WindowRow;
@@ -47,6 +48,8 @@ pub struct RecorderConfig {
     pub db_servers: u32,
     /// Lookup servers; `None`: unlimited (no utilisation to report).
     pub cache_servers: Option<u32>,
+    /// A success within this latency is good (`slo.p99_ms`).
+    pub good_within: SimTime,
 }
 
 /// Facts about the run that only the model knows at its end.
@@ -59,8 +62,8 @@ pub struct RunEnd {
     pub events: u64,
     pub unfinished: u64,
     pub in_flight_max: u64,
-    /// End of the last fault or spike, if there was one.
-    pub disturbance_end: Option<SimTime>,
+    /// When the faults and spikes were, if there were any.
+    pub disturbed: Option<Disturbed>,
 }
 
 /// Accumulates windows and the post-warm-up summary.
@@ -86,6 +89,9 @@ pub struct Recorder {
     /// window closes, so a success is recorded once, not twice).
     window_failed: LatencyHistogram,
     rows: Vec<WindowRow>,
+    /// Requests in flight by arrival window: the stuck ones count in a
+    /// window's user view.
+    backlog: Backlog,
     /// Warm-up is over: observations count in the totals too. A flag of
     /// its own because every observation asks (see `counts_for`).
     measuring: bool,
@@ -110,6 +116,7 @@ impl Recorder {
             window_latency: LatencyHistogram::new(highest),
             window_failed: LatencyHistogram::new(highest),
             rows: Vec::new(),
+            backlog: Backlog::new(config.window),
             measuring: config.warmup == SimTime::ZERO,
             warmup_gauges: Gauges::default(),
             total: Tally::default(),
@@ -185,12 +192,19 @@ impl Recorder {
         };
         let busy_area = gauges.db_busy - g0.db_busy;
         let span_s = at.saturating_sub(from).as_secs();
+        let stuck = self.backlog.close_window(at, self.config.good_within);
+        let slower = w.errors + stuck;
         self.rows.push(WindowRow {
             t_s: from.as_secs(),
             requests: w.requests,
             successes: w.successes,
             errors: w.errors,
             error_rate: w.error_rate(),
+            good_ratio: ratio(w.good, w.successes + slower),
+            user_p50_ms: h.quantile_with_slower_ms(0.50, slower),
+            user_p99_ms: h.quantile_with_slower_ms(0.99, slower),
+            user_p999_ms: h.quantile_with_slower_ms(0.999, slower),
+            stuck,
             timeouts: w.timeouts,
             rejected: w.rejected,
             cache_down_errors: w.cache_down,
@@ -236,6 +250,7 @@ impl Recorder {
     /// A new request arrived (counted in the totals if after warm-up).
     pub fn arrival(&mut self) {
         self.segment.requests += 1;
+        self.backlog.arrive();
     }
 
     /// An attempt started, for a request that is `measured` or not.
@@ -243,15 +258,19 @@ impl Recorder {
         self.counts_for(measured).0.attempts += 1;
     }
 
-    /// A request succeeded with `latency`; for a read, whether its answer
-    /// was outdated and by how much.
+    /// A request that arrived at `arrived` succeeded at `now`; for a read,
+    /// whether its answer was outdated and by how much.
     #[inline(always)]
-    pub fn success(&mut self, latency: SimTime, read: Option<ReadOutcome>, measured: bool) {
+    pub fn success(&mut self, arrived: SimTime, now: SimTime, read: Option<ReadOutcome>, measured: bool) {
         if measured && let Some(ReadOutcome { stale: true, age }) = read {
             self.stale_age.record(age);
         }
+        self.backlog.depart(arrived);
+        let latency = now - arrived;
+        let good = u64::from(latency <= self.config.good_within);
         let (tally, latencies) = self.counts_for(measured);
         tally.successes += 1;
+        tally.good += good;
         if let Some(read) = read {
             tally.reads_ok += 1;
             tally.stale_reads += u64::from(read.stale);
@@ -259,10 +278,11 @@ impl Recorder {
         latencies.record(latency);
     }
 
-    /// A request failed for good.
-    pub fn failure(&mut self, cause: FailureCause, latency: SimTime, measured: bool) {
+    /// A request that arrived at `arrived` failed for good at `now`.
+    pub fn failure(&mut self, cause: FailureCause, arrived: SimTime, now: SimTime, measured: bool) {
+        self.backlog.depart(arrived);
         self.counts_for(measured).0.fail(cause);
-        self.window_failed.record(latency);
+        self.window_failed.record(now - arrived);
     }
 
     /// A lookup reached the cache.
@@ -307,10 +327,18 @@ impl Recorder {
         let health: Vec<WindowHealth> = self
             .rows
             .iter()
-            .map(|r| WindowHealth { start_s: r.t_s, p99_ms: r.p99_ms, error_rate: r.error_rate })
+            .map(|r| WindowHealth { start_s: r.t_s, p99_ms: r.user_p99_ms, error_rate: r.error_rate })
             .collect();
-        let recovery_s = recovery_time(slo, &health, end.disturbance_end.map(SimTime::as_secs));
+        let warmup_s = warmup.as_secs();
+        let split = health.partition_point(|w| w.start_s < warmup_s);
+        let (before, measured_windows) = health.split_at(split);
+        let (mut recovery, mut recovery_s) = recovery_time(slo, before, measured_windows, end.disturbed);
+        // A run a guard stopped has not recovered, whatever its last windows.
+        if end.status == Status::Diverged && recovery == Recovery::Recovered {
+            (recovery, recovery_s) = (Recovery::NotRecovered, None);
+        }
         let (t, h) = (&self.total, &self.total_latency);
+        let slower = t.requests.saturating_sub(t.successes);
         let c = |counter| t.counters.get(counter);
         let summary = Summary {
             seed: end.seed,
@@ -319,6 +347,10 @@ impl Recorder {
             successes: t.successes,
             errors: t.errors,
             error_rate: t.error_rate(),
+            good_ratio: ratio(t.good, t.requests),
+            user_p50_ms: h.quantile_with_slower_ms(0.50, slower),
+            user_p99_ms: h.quantile_with_slower_ms(0.99, slower),
+            user_p999_ms: h.quantile_with_slower_ms(0.999, slower),
             timeouts: t.timeouts,
             rejected: t.rejected,
             attempts: t.attempts,
@@ -331,7 +363,8 @@ impl Recorder {
             p999_ms: h.quantile_ms(0.999),
             max_ms: h.max_ms(),
             db_utilization: avg(g0.db_busy, end.gauges.db_busy) / f64::from(self.config.db_servers),
-            recovered: recovery_s.is_some(),
+            recovered: recovery == Recovery::Recovered,
+            recovery,
             recovery_s,
             events: end.events,
             cache_down_errors: t.cache_down,
@@ -401,6 +434,7 @@ mod tests {
             duration,
             db_servers: 1,
             cache_servers: None,
+            good_within: s(2.0),
         });
         let at = |recorder: &mut Recorder, t: SimTime| {
             while recorder.next_mark() <= t {
@@ -423,9 +457,9 @@ mod tests {
         at(&mut recorder, s(7.0));
         recorder.lookup(true);
         let read = Some(ReadOutcome { stale: false, age: SimTime::ZERO });
-        recorder.success(s(6.0), read, measured_a);
+        recorder.success(s(1.0), s(7.0), read, measured_a);
         at(&mut recorder, s(7.5));
-        recorder.success(s(1.0), read, measured_b);
+        recorder.success(s(6.5), s(7.5), read, measured_b);
         at(&mut recorder, duration);
         let end = RunEnd {
             seed: 1,
@@ -435,7 +469,7 @@ mod tests {
             events: 0,
             unfinished: 0,
             in_flight_max: 2,
-            disturbance_end: None,
+            disturbed: None,
         };
         let slo = Slo { p99_ms: 500.0, error_rate: 0.01, recovery_windows: 1 };
         let (summary, windows) = recorder.finish(end, &slo);
@@ -444,6 +478,8 @@ mod tests {
         assert_eq!((summary.requests, summary.attempts, summary.successes), (1, 1, 1));
         assert_eq!((summary.lookups, summary.hits), (1, 1));
         assert_eq!((summary.mean_ms, summary.max_ms), (Some(1000.0), Some(1000.0)));
+        // B took 1 s, within the 2 s SLO; A (6 s) counts in its window only.
+        assert_eq!((summary.good_ratio, summary.user_p99_ms), (Some(1.0), Some(1000.0)));
 
         assert_eq!(windows.len(), 3);
         let [first, second, third] = [&windows[0], &windows[1], &windows[2]];
@@ -451,6 +487,68 @@ mod tests {
         assert_eq!((second.requests, second.attempts, second.successes), (1, 1, 2));
         assert_eq!(second.hit_ratio, Some(0.5));
         assert_eq!((second.mean_ms, second.max_ms), (Some(3500.0), Some(6000.0)));
+        assert_eq!((second.good_ratio, second.stuck), (Some(0.5), 0));
         assert_eq!((third.requests, third.successes), (0, 0));
+    }
+
+    /// A request nobody answers makes every window after the SLO worse
+    /// and, unfinished at the end, counts in the summary as slower than
+    /// any success; a failure likewise.
+    #[test]
+    fn stuck_and_failed_requests_count_against_the_user_view() {
+        let duration = s(4.0);
+        let mut recorder = Recorder::new(RecorderConfig {
+            window: s(1.0),
+            warmup: SimTime::ZERO,
+            duration,
+            db_servers: 1,
+            cache_servers: None,
+            good_within: s(0.5),
+        });
+        let mark_to = |recorder: &mut Recorder, t: SimTime| {
+            while recorder.next_mark() <= t {
+                let mark = recorder.next_mark();
+                recorder.mark(mark, Gauges::default());
+            }
+        };
+        // Window 0: a stuck request and 99 fast successes.
+        recorder.arrival();
+        for i in 0..99 {
+            recorder.arrival();
+            let at = s(0.001 * f64::from(i));
+            recorder.success(at, at + s(0.01), None, true);
+        }
+        mark_to(&mut recorder, s(1.5));
+        // Window 1: one success, one failure.
+        recorder.arrival();
+        recorder.success(s(1.5), s(1.6), None, true);
+        recorder.arrival();
+        recorder.failure(FailureCause::Timeout, s(1.5), s(1.7), true);
+        mark_to(&mut recorder, duration);
+        let end = RunEnd {
+            seed: 1,
+            status: Status::Ok,
+            end: duration,
+            gauges: Gauges::default(),
+            events: 0,
+            unfinished: 1,
+            in_flight_max: 1,
+            disturbed: None,
+        };
+        let slo = Slo { p99_ms: 500.0, error_rate: 0.01, recovery_windows: 1 };
+        let (summary, windows) = recorder.finish(end, &slo);
+        // 102 requests: 100 good, one failed, one unfinished.
+        assert_eq!(summary.good_ratio, Some(100.0 / 102.0));
+        assert_eq!(summary.user_p50_ms, summary.p50_ms);
+        assert_eq!(summary.user_p99_ms, Some(f64::INFINITY));
+        assert!(summary.p99_ms.is_some_and(|p| p < 10.1), "of successes: {:?}", summary.p99_ms);
+        let stuck: Vec<u64> = windows.iter().map(|w| w.stuck).collect();
+        assert_eq!(stuck, [0, 1, 1, 1]);
+        assert_eq!(windows[0].good_ratio, Some(1.0));
+        assert_eq!(windows[1].good_ratio, Some(1.0 / 3.0));
+        assert_eq!(windows[1].user_p50_ms, Some(f64::INFINITY));
+        assert_eq!((windows[2].good_ratio, windows[2].user_p99_ms), (Some(0.0), Some(f64::INFINITY)));
+        // Healthy in window 0, and no disturbance to recover from.
+        assert_eq!(summary.recovery, Recovery::Recovered);
     }
 }

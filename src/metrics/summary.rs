@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::recovery::Recovery;
+
 /// How a run ended.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -25,8 +27,10 @@ impl std::fmt::Display for Status {
 
 /// Summary of one run. Request figures count the requests that *arrived*
 /// after warm-up, each followed to its end; cache and database figures are
-/// time-based over `[warmup, end]`. Percentiles and the mean are over
-/// successful requests.
+/// time-based over `[warmup, end]`. `good_ratio` and the `user_*`
+/// percentiles are over every measured request, a failed or unfinished one
+/// counting as slower than any success: the user's view. `mean_ms` and
+/// `p50_ms` … `max_ms` are over successful requests only.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub seed: u64,
@@ -51,6 +55,16 @@ pub struct Summary {
     pub recovery_s: Option<f64>,
     /// Events the engine processed over the whole run.
     pub events: u64,
+    /// Requests that succeeded within `slo.p99_ms`, over all measured
+    /// requests (unfinished ones included).
+    pub good_ratio: Option<f64>,
+    /// Percentiles over all measured requests [ms]: `inf` once more than
+    /// the percentile's share failed or never finished.
+    pub user_p50_ms: Option<f64>,
+    pub user_p99_ms: Option<f64>,
+    pub user_p999_ms: Option<f64>,
+    /// Which case of recovery detection the run is in.
+    pub recovery: Recovery,
     /// Errors because the cache was down (and does not fail open).
     pub cache_down_errors: u64,
     /// Errors because the database shed the query (`db.queue_timeout_ms`).

@@ -68,6 +68,8 @@ pub struct Tally {
     /// New requests (first attempts).
     pub requests: u64,
     pub successes: u64,
+    /// Successes within the SLO's latency (`slo.p99_ms`): good requests.
+    pub good: u64,
     /// Requests that failed for good, by cause below.
     pub errors: u64,
     pub timeouts: u64,
@@ -100,6 +102,7 @@ impl Tally {
         let Tally {
             requests,
             successes,
+            good,
             errors,
             timeouts,
             rejected,
@@ -119,6 +122,7 @@ impl Tally {
         } = other;
         self.requests += requests;
         self.successes += successes;
+        self.good += good;
         self.errors += errors;
         self.timeouts += timeouts;
         self.rejected += rejected;

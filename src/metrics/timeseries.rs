@@ -13,6 +13,17 @@ pub struct WindowRow {
     pub successes: u64,
     pub errors: u64,
     pub error_rate: Option<f64>,
+    /// Successes within `slo.p99_ms` over every request that ended in the
+    /// window or was stuck at its end (in flight past the SLO).
+    pub good_ratio: Option<f64>,
+    /// Percentiles over the same requests, failed and stuck ones counting
+    /// as slower than any success [ms]; `inf` past their share.
+    pub user_p50_ms: Option<f64>,
+    pub user_p99_ms: Option<f64>,
+    pub user_p999_ms: Option<f64>,
+    /// Requests in flight at the window's end that arrived in a window
+    /// ending at least `slo.p99_ms` before: answered too late, if ever.
+    pub stuck: u64,
     pub timeouts: u64,
     pub rejected: u64,
     pub cache_down_errors: u64,

@@ -3,11 +3,12 @@
 //!
 //! - A run: `timeline.png`, from `timeseries.csv`, `summary.csv` and
 //!   `run.json`.
-//! - A sweep: for each `[[charts]]` entry (default: p99 and error rate
-//!   against the first axis, one line per variant) and each metric,
+//! - A sweep: for each `[[charts]]` entry (default: the p99 of all
+//!   requests, the good ratio and the error rate against the first axis,
+//!   one line per variant) and each metric,
 //!   `charts/<metric>-vs-<axis>.png`, one per value of any other axis; with
-//!   two axes or more, a phase diagram per variant and metric (p99, error
-//!   rate, recovered share) over the first two, `charts/phase-<metric>-
+//!   two axes or more, a phase diagram per variant and metric (p99 of all
+//!   requests, good ratio, error rate, recovered share) over the first two, `charts/phase-<metric>-
 //!   <variant>.png`; and the timeline of each variant's chosen job,
 //!   `timelines/<variant>/timeline.png`.
 
@@ -54,8 +55,14 @@ pub fn plot_run(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError> {
         title: format!("{} — timeline", meta.model),
         t_s,
         window_s,
-        latency: vec![line("p50", "p50_ms")?, line("p99", "p99_ms")?],
+        // The user's view first; the p99 of successes alone stays, named so.
+        latency: vec![
+            line("p50, all requests", "user_p50_ms")?,
+            line("p99, all requests", "user_p99_ms")?,
+            line("p99 of successes", "p99_ms")?,
+        ],
         shares: vec![
+            line("good ratio", "good_ratio")?,
             line("error rate", "error_rate")?,
             line("hit ratio", "hit_ratio")?,
             line("stale ratio", "stale_ratio")?,
@@ -74,6 +81,11 @@ pub fn plot_run(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError> {
             .collect(),
         warmup_s: meta.warmup_s,
         recovered_at_s: if recovered { recovery_s.map(|r| last_end + r) } else { None },
+        recovery: if summary.has("recovery") {
+            summary.texts("recovery")?.first().cloned().unwrap_or_default()
+        } else {
+            String::new()
+        },
         slo_p99_ms: Some(meta.slo_p99_ms),
         alerts: alert_bands(dir, meta.duration_s)?,
     };
@@ -98,6 +110,11 @@ fn alert_bands(dir: &Path, end_s: f64) -> Result<Vec<Band>, PlotError> {
         })
         .collect())
 }
+
+/// The charts of a sweep without `[[charts]]`: the user's view (p99 of all
+/// requests and the share served well within the SLO) and the error rate,
+/// against the first axis.
+pub const DEFAULT_METRICS: [&str; 3] = ["user_p99_ms", "good_ratio", "error_rate"];
 
 /// What the charts of a sweep need from `experiment.json`.
 struct SweepInfo {
@@ -156,7 +173,11 @@ pub fn plot_sweep(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError>
     if specs.is_empty()
         && let Some((first, _)) = info.axes.first()
     {
-        specs.push((first.clone(), vec!["p99_ms".into(), "error_rate".into()], "variant".into()));
+        specs.push((
+            first.clone(),
+            DEFAULT_METRICS.iter().map(|m| (*m).to_owned()).collect(),
+            "variant".into(),
+        ));
     }
     for (x, metrics, series) in &specs {
         for metric in metrics {
@@ -167,7 +188,7 @@ pub fn plot_sweep(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError>
         }
     }
     if info.axes.len() >= 2 {
-        for metric in ["p99_ms", "error_rate", "recovered_share"] {
+        for metric in ["user_p99_ms", "good_ratio", "error_rate", "recovered_share"] {
             for (variant, chart) in phases(&summary, &info, metric)? {
                 let stem = charts_dir.join(format!("phase-{}-{}", file_name(metric), file_name(&variant)));
                 written.extend(write_chart(&chart, &stem, format)?);
@@ -222,7 +243,9 @@ fn metric_columns(summary: &Table, metric: &str) -> Result<(Column, Column), Plo
 
 fn slo(info: &SweepInfo, metric: &str) -> Option<(f64, String)> {
     match metric {
+        "user_p99_ms" => info.slo_p99_ms.map(|v| (v, format!("p99 of all requests ≤ {v} ms"))),
         "p99_ms" => info.slo_p99_ms.map(|v| (v, format!("p99 ≤ {v} ms"))),
+        "good_ratio" => info.slo_p99_ms.map(|v| (0.99, format!("99 % within {v} ms"))),
         "error_rate" => info.slo_error_rate.map(|v| (v, format!("error rate ≤ {} %", v * 100.0))),
         _ => None,
     }
@@ -290,10 +313,11 @@ fn curves(
             && positive.iter().copied().fold(0.0, f64::max)
                 / positive.iter().copied().fold(f64::INFINITY, f64::min)
                 >= 100.0;
+        let words = |name: &str| without_unit(&super::chart::style::axis_label(name));
         let title = if key.is_empty() {
-            format!("{} vs {}", super::chart::style::axis_label(metric), x)
+            format!("{} vs {}", words(metric), words(x))
         } else {
-            format!("{} vs {} ({key})", super::chart::style::axis_label(metric), x)
+            format!("{} vs {} ({key})", words(metric), words(x))
         };
         let suffix = if seen_keys.len() > 1 { format!("-{}", k + 1) } else { String::new() };
         out.push((
@@ -310,6 +334,12 @@ fn curves(
         ));
     }
     Ok(out)
+}
+
+/// An axis title without its unit, for a chart title: `p99 of all
+/// requests [ms]` → `p99 of all requests`.
+fn without_unit(label: &str) -> String {
+    label.split(" [").next().unwrap_or(label).split(" (share").next().unwrap_or(label).to_owned()
 }
 
 /// Phase diagrams of `metric` over the first two axes, one per variant.
@@ -356,6 +386,7 @@ fn phases(summary: &Table, info: &SweepInfo, metric: &str) -> Result<Vec<(String
                 cells,
                 metric_label: label,
                 high_is_good: metric.starts_with("recovered")
+                    || metric.starts_with("good")
                     || metric.starts_with("hit")
                     || metric.starts_with("goodput"),
             },

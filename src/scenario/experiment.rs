@@ -97,7 +97,8 @@ pub struct PlanSpec {
     /// Relative width of the final bracket (default 2 %).
     #[serde(default = "plan_tolerance")]
     pub tolerance: f64,
-    /// The objective to hold; absent: the model's `[slo]` p99 and error rate.
+    /// The objective to hold; absent: the model's `[slo]` as the user sees
+    /// it, the p99 of all requests (`user_p99_ms`) and the error rate.
     #[serde(default)]
     pub slo: Option<PlanSlo>,
     /// Hold the SLO at the upper 95 % bound over replications, not just the
@@ -112,10 +113,15 @@ pub struct PlanSpec {
     pub spike: Option<SpikeSpec>,
 }
 
-/// Limits a plan holds; each is optional.
+/// Limits a plan holds; each is optional. `user_p99_ms` is over all
+/// requests (failures and unfinished ones slower than any success),
+/// `p99_ms` and `mean_ms` over successes only; `good_ratio` is a lower
+/// limit, the others upper limits.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanSlo {
+    pub user_p99_ms: Option<f64>,
+    pub good_ratio: Option<f64>,
     pub p99_ms: Option<f64>,
     pub mean_ms: Option<f64>,
     pub error_rate: Option<f64>,
@@ -492,12 +498,22 @@ fn plan_problems(plan: &PlanSpec) -> Vec<String> {
         out.push(format!("tolerance is relative and must be in (0, 1), got {}", plan.tolerance));
     }
     if let Some(slo) = &plan.slo {
-        let limits = [slo.p99_ms, slo.mean_ms, slo.error_rate, slo.stale_ratio];
+        let limits =
+            [slo.user_p99_ms, slo.good_ratio, slo.p99_ms, slo.mean_ms, slo.error_rate, slo.stale_ratio];
         if limits.iter().all(Option::is_none) {
-            out.push("slo needs at least one of p99_ms, mean_ms, error_rate, stale_ratio".into());
+            out.push(
+                "slo needs at least one of user_p99_ms, good_ratio, p99_ms, mean_ms, error_rate, stale_ratio"
+                    .into(),
+            );
         }
         if limits.iter().flatten().any(|v| !(v.is_finite() && *v >= 0.0)) {
             out.push("slo limits must be finite and >= 0".into());
+        }
+        if slo.good_ratio.is_some_and(|g| g > 1.0) {
+            out.push(format!(
+                "slo.good_ratio is a share and must be in [0, 1], got {}",
+                slo.good_ratio.unwrap_or(0.0)
+            ));
         }
     }
     if let Some(spike) = &plan.spike {

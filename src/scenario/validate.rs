@@ -50,6 +50,18 @@ pub fn validate(raw: &RawModel, sources: &SourceMap) -> Result<(Model, Vec<Probl
             ),
         });
     }
+    let unbounded = model.db.queue_limit.is_none() && model.db.queue_timeout.is_none();
+    if model.clients.timeout.is_none() && unbounded {
+        c.notes.push(Problem {
+            // Nothing is written to point at: the model's first line.
+            location: sources.locate(&(0..1)),
+            key: Some("clients.timeout_ms".into()),
+            message: "no client timeout and an unbounded database queue (no db.queue_limit or \
+                      db.queue_timeout_ms): overload shows as unfinished requests and a growing queue, never \
+                      as errors — read `unfinished` and good_ratio, not error_rate"
+                .into(),
+        });
+    }
     if c.problems.is_empty() { Ok((model, c.notes)) } else { Err(c.problems) }
 }
 

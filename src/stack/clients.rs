@@ -30,13 +30,6 @@ pub struct ClientsConfig {
     pub retry: RetryConfig,
 }
 
-impl ClientsConfig {
-    /// When the last load surge (a schedule entry above 1×) ends.
-    pub fn last_surge_end(&self) -> Option<SimTime> {
-        self.schedule.iter().filter(|s| s.is_surge()).map(|s| SimTime::from_secs(s.until_s)).max()
-    }
-}
-
 /// Open-loop arrivals: a Poisson process whose rate follows the schedule.
 #[derive(Debug, Clone)]
 pub struct Arrivals {

@@ -68,11 +68,6 @@ impl Fault {
     }
 }
 
-/// When the last fault ends, if there is any.
-pub fn last_fault_end(faults: &[Fault]) -> Option<SimTime> {
-    faults.iter().map(Fault::end).max()
-}
-
 /// Which faults are active, and what that means for each component.
 #[derive(Debug, Clone)]
 pub struct FaultState {
@@ -168,6 +163,5 @@ mod tests {
         assert!(!state.cache_down());
         state.set_active(2, true);
         assert!(state.cache_down());
-        assert_eq!(last_fault_end(&[slow(1.0), down]), Some(SimTime(15)));
     }
 }

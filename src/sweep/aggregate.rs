@@ -98,13 +98,18 @@ fn column<'a>(cells: &'a StringRecord, columns: &StringRecord, name: &str) -> &'
 }
 
 /// Mean and 95 % confidence half-width t(0.975, n−1)·s/√n; the half-width
-/// needs two values, the mean one.
+/// needs two values, the mean one. One `inf` (a replication where too many
+/// requests failed for the percentile to exist) makes the mean `inf` and
+/// leaves no half-width: no average of the others may hide it.
 pub fn mean_ci95(values: &[f64]) -> (Option<f64>, Option<f64>) {
     let n = values.len();
     if n == 0 {
         return (None, None);
     }
     let mean = values.iter().sum::<f64>() / n as f64;
+    if !mean.is_finite() {
+        return (Some(mean), None);
+    }
     if n < 2 {
         return (Some(mean), None);
     }
@@ -134,5 +139,6 @@ mod tests {
         assert!((half.unwrap() - 3.182446 * s / 2.0).abs() < 1e-5);
         assert_eq!(mean_ci95(&[5.0]), (Some(5.0), None));
         assert_eq!(mean_ci95(&[]), (None, None));
+        assert_eq!(mean_ci95(&[5.0, f64::INFINITY, 7.0]), (Some(f64::INFINITY), None));
     }
 }

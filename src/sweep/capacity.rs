@@ -97,7 +97,7 @@ pub enum PlanError {
 /// What the probes compare against: the plan's limits, or the model's SLO.
 fn limits(plan: &PlanSpec, model: &Model) -> PlanSlo {
     plan.slo.clone().unwrap_or(PlanSlo {
-        p99_ms: Some(model.slo.p99_ms),
+        user_p99_ms: Some(model.slo.p99_ms),
         error_rate: Some(model.slo.error_rate),
         ..PlanSlo::default()
     })
@@ -272,13 +272,16 @@ fn probe(
     let diverged = summaries.iter().any(|s| s.status == crate::metrics::Status::Diverged);
     let mut figures = Vec::new();
     let mut within = !diverged;
-    let checks: [(&str, Option<f64>, Figure); 4] = [
-        ("p99_ms", slo.p99_ms, |s| s.p99_ms),
-        ("mean_ms", slo.mean_ms, |s| s.mean_ms),
-        ("error_rate", slo.error_rate, |s| s.error_rate),
-        ("stale_ratio", slo.stale_ratio, |s| s.stale_ratio),
+    // (name, limit, figure, whether it is an upper limit)
+    let checks: [(&str, Option<f64>, Figure, bool); 6] = [
+        ("user_p99_ms", slo.user_p99_ms, |s| s.user_p99_ms, true),
+        ("good_ratio", slo.good_ratio, |s| s.good_ratio, false),
+        ("p99_ms", slo.p99_ms, |s| s.p99_ms, true),
+        ("mean_ms", slo.mean_ms, |s| s.mean_ms, true),
+        ("error_rate", slo.error_rate, |s| s.error_rate, true),
+        ("stale_ratio", slo.stale_ratio, |s| s.stale_ratio, true),
     ];
-    for (name, limit, figure) in checks {
+    for (name, limit, figure, upper) in checks {
         let Some(limit) = limit else { continue };
         let values: Vec<Option<f64>> = summaries.iter().map(figure).collect();
         // A replication with nothing to measure (no success) fails the limit.
@@ -287,10 +290,11 @@ fn probe(
         } else {
             let values: Vec<f64> = values.into_iter().flatten().collect();
             let (mean, half) = mean_ci95(&values);
-            let compared = if plan.confidence { mean.map(|m| m + half.unwrap_or(0.0)) } else { mean };
-            (mean, compared)
+            // The pessimistic end of the interval: up for an upper limit.
+            let half = if plan.confidence { half.unwrap_or(0.0) } else { 0.0 };
+            (mean, mean.map(|m| if upper { m + half } else { m - half }))
         };
-        within &= compared.is_some_and(|c| c <= limit);
+        within &= compared.is_some_and(|c| if upper { c <= limit } else { c >= limit });
         figures.push((name.to_owned(), mean, compared, limit));
     }
     let holds = match recovered_needed {
@@ -381,6 +385,14 @@ fn bisect(
 
 /// How far a figure is past (or toward) its limit; missing = infinitely far.
 fn ratio(figure: &(String, Option<f64>, Option<f64>, f64)) -> f64 {
+    // The good ratio is a lower limit: compare the shares that are not good.
+    if figure.0 == "good_ratio" {
+        return match figure.2 {
+            Some(value) if figure.3 < 1.0 => (1.0 - value) / (1.0 - figure.3),
+            Some(value) => 1.0 - value,
+            None => f64::INFINITY,
+        };
+    }
     match figure.2 {
         Some(value) if figure.3 > 0.0 => value / figure.3,
         Some(value) => value,

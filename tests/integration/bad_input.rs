@@ -367,13 +367,33 @@ fn a_cache_larger_than_the_key_space_is_noted() {
     assert!(stderr.starts_with(&expected), "{stderr}");
 }
 
+/// Without a client timeout and with an unbounded database queue, overload
+/// never shows as errors: a note says where to look instead.
+#[test]
+fn overload_without_timeouts_is_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.toml");
+    fs::write(&path, "[db]\nservers = 4\n").unwrap();
+    let assert = cli().arg("check").arg(&path).assert().success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    let expected =
+        format!("note: {}:1:1: clients.timeout_ms: no client timeout and an unbounded", path.display());
+    assert!(stderr.starts_with(&expected), "{stderr}");
+    assert!(stderr.contains("unfinished") && stderr.contains("good_ratio"), "{stderr}");
+    for bound in ["clients.timeout_ms=1000", "db.queue_limit=100", "db.queue_timeout_ms=500"] {
+        let assert = cli().arg("check").arg(&path).args(["--set", bound]).assert().success();
+        assert!(assert.get_output().stderr.is_empty(), "{bound} bounds the overload");
+    }
+}
+
 /// A sweep and a plan note it too, once, not once per job.
 #[test]
 fn sweeps_and_plans_note_a_suspicious_setting_once() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(
         dir.path().join("model.toml"),
-        "[run]\nduration_s = 2.0\nwarmup_s = 0.5\n[workload]\nkeys = 100\n[cache]\ncapacity = 500\n",
+        "[run]\nduration_s = 2.0\nwarmup_s = 0.5\n[workload]\nkeys = 100\n[cache]\ncapacity = 500\n\
+         [clients]\ntimeout_ms = 1000.0\n",
     )
     .unwrap();
     let experiment = dir.path().join("e.toml");

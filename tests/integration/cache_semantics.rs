@@ -213,6 +213,29 @@ fn cache_down(fail_open: bool) -> String {
     )
 }
 
+/// A read that finds the cache down is a miss, so a hit-ratio alert fires
+/// during the outage — and resolves once the cache refills.
+#[test]
+fn a_hit_ratio_alert_fires_while_the_cache_is_down() {
+    let text = cache_down(true)
+        + r#"
+        [[alerts]]
+        name = "hit ratio drop"
+        metric = "hit_ratio"
+        op = "<"
+        threshold = 0.3
+        for_s = 2.0
+        "#;
+    let r = run(&model(&text, &[]));
+    assert_eq!(r.alerts.len(), 1, "{:?}", r.alerts);
+    let firing = &r.alerts[0];
+    assert!((100.0..=103.0).contains(&firing.fired_at_s), "{firing:?}");
+    assert!(firing.resolved_at_s.is_some_and(|t| (110.0..=112.0).contains(&t)), "{firing:?}");
+    let during: Vec<_> = r.windows.iter().filter(|w| (100.0..110.0).contains(&w.t_s)).collect();
+    assert!(during.iter().all(|w| w.hit_ratio == Some(0.0)), "{during:?}");
+    assert!(r.summary.hit_ratio.is_some_and(|h| h < 0.95), "the outage lowers the run's hit ratio");
+}
+
 /// Closed for reads: every read in the outage fails; before it, none.
 #[test]
 fn cache_down_without_fail_open_errors_every_read() {
@@ -246,7 +269,7 @@ fn cache_down_fail_open_sends_every_read_to_the_database_then_refills() {
         let during = window(105.0);
         assert!(before.db_queries < 200, "a warm cache shields the database: {before:?}");
         assert_eq!(during.db_queries, during.requests, "every read goes to the database: {during:?}");
-        assert_eq!(during.hit_ratio, None, "no read reaches the cache");
+        assert_eq!(during.hit_ratio, Some(0.0), "a read that finds the cache down is a miss");
         assert_eq!(during.errors, 0);
     }
     let p = zipf(10_000, 1.0);

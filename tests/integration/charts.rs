@@ -69,6 +69,7 @@ fn timelines_render_with_bands_and_legends() {
         bands: vec![Band { from_s: 20.0, to_s: 30.0, label: "cache-down".into() }],
         warmup_s: 5.0,
         recovered_at_s: Some(35.0),
+        recovery: "recovered".into(),
         slo_p99_ms: Some(500.0),
         alerts: vec![Band { from_s: 22.0, to_s: 31.0, label: "hit ratio low".into() }],
     };

@@ -6,7 +6,7 @@ use crate::support::{cli, root};
 
 const SUMMARY_COLUMNS: &str = "seed,status,requests,successes,errors,error_rate,timeouts,rejected,\
 attempts,hit_ratio,stale_ratio,mean_ms,p50_ms,p90_ms,p99_ms,p999_ms,max_ms,db_utilization,\
-recovered,recovery_s,events";
+recovered,recovery_s,events,good_ratio,user_p50_ms,user_p99_ms,user_p999_ms,recovery";
 
 const TIMESERIES_COLUMNS: [&str; 11] = [
     "requests",

@@ -3,6 +3,7 @@
 //! out.
 
 use crate::support::{root, run};
+use outage_sim::metrics::Recovery;
 use outage_sim::scenario::load_model;
 
 const SALE_START_S: f64 = 600.0;
@@ -27,6 +28,16 @@ fn the_misconfigured_shop_goes_down_and_stays_down() {
         assert_eq!(w.errors, 0, "before the sale the stack serves comfortably: {w:?}");
     }
     assert!(!s.recovered, "the outage outlives the spike");
+    assert_eq!(s.recovery, Recovery::NotRecovered, "healthy before the sale, not after it");
+    // The user's view cannot look better during the outage: successes
+    // alone (mostly cache hits) are fast, the users' p99 does not exist.
+    let slo_ms = 500.0;
+    assert!(s.good_ratio.unwrap() < 0.9, "good ratio {:?}", s.good_ratio);
+    assert!(s.user_p99_ms.unwrap() > slo_ms, "user p99 {:?}", s.user_p99_ms);
+    assert!(s.p99_ms.unwrap() < slo_ms, "p99 of successes {:?}", s.p99_ms);
+    for w in r.windows.iter().filter(|w| w.t_s >= SALE_START_S + 60.0) {
+        assert!(w.good_ratio.unwrap() < 0.6 && w.user_p99_ms.unwrap() > slo_ms, "{w:?}");
+    }
     assert!(s.stale_ratio.unwrap() > 0.05);
     assert!(s.attempts_per_request.unwrap() > 2.0, "retries amplify the load");
     assert!(s.db_wasted_share.unwrap() > 0.5, "the database works for clients that left");
@@ -44,4 +55,7 @@ fn the_fixed_shop_rides_out_the_same_sale() {
     assert!(s.error_rate.unwrap() < 0.01);
     assert!(s.recovered && s.recovery_s.unwrap() <= 60.0, "recovers within a minute: {:?}", s.recovery_s);
     assert!(s.stale_ratio.unwrap() < 0.005);
+    assert!(s.good_ratio.unwrap() > 0.99, "good ratio {:?}", s.good_ratio);
+    assert!(s.user_p99_ms.unwrap() <= 500.0, "user p99 {:?}", s.user_p99_ms);
+    assert_eq!(s.recovery, Recovery::Recovered);
 }

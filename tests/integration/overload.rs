@@ -97,6 +97,7 @@ fn m3_the_retry_band() {
         );
         assert!(below.recovered, "λ = 90 < μ/(R+1) recovers (seed {seed})");
         assert!(!above.recovered, "λ = 110 > μ/(R+1) stays down (seed {seed})");
+        assert_eq!(above.recovery, outage_sim::metrics::Recovery::NotRecovered, "healthy before the pause");
         assert!(above.error_rate.unwrap() > 0.8);
         assert!(above.db_wasted_share.unwrap() > 0.8, "the database serves abandoned attempts");
     }
@@ -349,4 +350,70 @@ fn db_slowdown_pause_and_invalidation_outage() {
     assert!(stale(30.0) > 0.3, "without invalidations, stale reads pile up: {}", stale(30.0));
     assert!(stale(50.0) < stale(30.0), "once deletes flow again, staleness drains");
     assert!(r.summary.invalidations_lost > 0);
+}
+
+/// Each case of `recovery` arises from a run, not from a label: 10
+/// database connections of 2 ms reads (5000/s), client timeout 200 ms,
+/// SLO p99 100 ms.
+#[test]
+fn each_recovery_case_arises() {
+    use outage_sim::metrics::Recovery;
+    let clients = "timeout_ms = 200.0";
+    let case = |rate: f64, duration_s: f64, fault: &str| {
+        let text = db_only(10, rate, duration_s, EXP_2MS, "", clients) + fault;
+        run(&model(&text, &[])).summary
+    };
+    let pause = |at_s: f64| format!("[[faults]]\nkind = \"db-pause\"\nat_s = {at_s}\nduration_s = 5.0\n");
+    // A 5 s pause at a comfortable load: back within a few windows.
+    let s = case(2000.0, 80.0, &pause(40.0));
+    assert_eq!((s.recovery, s.recovered), (Recovery::Recovered, true), "{s:?}");
+    assert!(s.recovery_s.is_some_and(|t| t < 5.0), "{s:?}");
+    // Twice the capacity, no disturbance: never healthy, not "recovered".
+    let s = case(10_000.0, 60.0, "");
+    assert_eq!((s.recovery, s.recovered, s.recovery_s), (Recovery::NeverHealthy, false, None), "{s:?}");
+    // The pause ends 2 windows before the run does: too short to tell.
+    let s = case(2000.0, 60.0, &pause(53.0));
+    assert_eq!((s.recovery, s.recovered), (Recovery::TooShort, false), "{s:?}");
+    // Not recovered: the retry band, m3_the_retry_band below.
+}
+
+/// A database that answers nothing for 20 s, no client timeout: the
+/// misses are stuck, not failed, and the cache hits still end fast. The
+/// windows of the pause must not look healthy: stuck requests count in
+/// the good ratio and the users' p99 of every window until they end.
+#[test]
+fn stuck_requests_count_in_the_windows_they_are_stuck_in() {
+    let text = r#"
+        [run]
+        duration_s = 80.0
+        warmup_s = 20.0
+        [workload]
+        keys = 1000
+        zipf_s = 1.0
+        read_fraction = 1.0
+        [clients]
+        rate_rps = 2000.0
+        [cache]
+        capacity = 100
+        lookup = { dist = "deterministic", mean_ms = 0.2 }
+        [db]
+        servers = 32
+        read = { dist = "exponential", mean_ms = 2.0 }
+        [[faults]]
+        kind = "db-pause"
+        at_s = 40.0
+        duration_s = 20.0
+        "#;
+    let r = run(&model(text, &[]));
+    for w in r.windows.iter().filter(|w| (42.0..60.0).contains(&w.t_s)) {
+        assert_eq!(w.errors, 0, "nothing fails: {w:?}");
+        assert!(w.hit_ratio.unwrap() > 0.5 && w.p99_ms.unwrap() < 1.0, "hits end fast: {w:?}");
+        assert!(w.stuck > 0, "misses are stuck: {w:?}");
+        assert!(w.good_ratio.unwrap() < 0.9, "and count against the window: {w:?}");
+        assert!(w.user_p99_ms.unwrap().is_infinite(), "{w:?}");
+    }
+    let before = r.windows.iter().find(|w| w.t_s == 30.0).unwrap();
+    assert_eq!(before.stuck, 0);
+    assert!(before.good_ratio.unwrap() > 0.999, "{before:?}");
+    assert!(r.summary.good_ratio.unwrap() < 0.9, "{:?}", r.summary);
 }

@@ -3,7 +3,7 @@
 //! is one query at the database station. VALIDATION.md cases Q1–Q4.
 
 use crate::support::{assert_abs, assert_rel, mean_of, pooled, replications};
-use crate::theory::{erlang_c, mmc_mean, mmc_quantile, mmck_blocking};
+use crate::theory::{erlang_c, mmc_mean, mmc_quantile, mmc_tail, mmck_blocking};
 
 /// A model of `requests` requests at rate `lambda` to `servers` database
 /// connections with the given read service time, after a warm-up of 100
@@ -127,5 +127,43 @@ fn q4_mm8_with_eight_waiting_slots_blocks_as_mmck() {
             mmck_blocking(8, 16, lambda, 100.0),
             0.005,
         );
+    }
+}
+
+/// The user's view on M/M/8, λ = 640 (ρ = 0.8): `good_ratio`, the share
+/// answered within `slo.p99_ms`, is P(W ≤ t) of the Erlang-C response-time
+/// distribution, at SLOs around the mean, the p90 and past the p99. 10^6
+/// requests: the binomial standard error is below 0.0005, so ±0.005 (as
+/// Q4) leaves room for the queue's autocorrelation and still catches a
+/// good ratio computed over successes only or with the SLO off by a bin.
+#[test]
+fn good_ratio_is_the_share_answered_within_the_slo() {
+    for slo_ms in [15.0, 30.0, 60.0] {
+        let slo = format!("[slo]\np99_ms = {slo_ms}");
+        let runs = replications(&queue_model(8, 640.0, 2.5e5, EXP_10MS, &slo), 1..5);
+        let good =
+            pooled(&runs, |s| (s.good_ratio.unwrap() * s.requests as f64).round() as u64, |s| s.requests);
+        let want = 1.0 - mmc_tail(8, 640.0, 100.0, slo_ms / 1e3);
+        assert_abs(&format!("M/M/8 λ=640 P(W ≤ {slo_ms} ms)"), good, want, 0.005);
+    }
+}
+
+/// With 8 waiting slots the rejected requests are never good: the good
+/// ratio stays below 1 − P(block) (M/M/8/16, λ = 800: P(block) = 0.0817),
+/// and below one minus the rejected share, request for request.
+#[test]
+fn rejected_requests_are_not_good() {
+    let extra = "queue_limit = 8\n[slo]\np99_ms = 1000.0";
+    let runs = replications(&queue_model(8, 800.0, 2.5e5, EXP_10MS, extra), 1..5);
+    let good = pooled(&runs, |s| (s.good_ratio.unwrap() * s.requests as f64).round() as u64, |s| s.requests);
+    let rejected = pooled(&runs, |s| s.rejected, |s| s.requests);
+    let admitted = 1.0 - mmck_blocking(8, 16, 800.0, 100.0);
+    assert!(good <= 1.0 - rejected + 1e-9, "good {good} vs rejected {rejected}");
+    assert!(good < admitted + 0.005, "good {good} vs 1 − P(block) {admitted}");
+    // Everything admitted answers within 1 s here: good ≈ admitted.
+    assert_abs("M/M/8/16 λ=800 good ratio", good, admitted, 0.005);
+    for r in &runs {
+        assert!(r.summary.user_p99_ms.unwrap().is_infinite(), "8 % rejected: no p99 of all requests");
+        assert!(r.summary.p99_ms.unwrap() < 100.0, "while successes alone look fast");
     }
 }

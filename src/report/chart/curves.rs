@@ -66,6 +66,16 @@ impl CurveChart {
             .chain(self.slo.iter().map(|s| s.0));
         pad(bounds(ys), log, true)
     }
+
+    /// Where infinite values go: a band above the finite ones, from the
+    /// top of the data range `(y0, y1)`, or `None` when every value is
+    /// finite. Returns the band and the axis' new top.
+    fn failed_band(&self, (y0, y1): (f64, f64), log: bool) -> Option<(f64, f64)> {
+        if !self.points().any(|p| p.y.is_infinite()) {
+            return None;
+        }
+        Some(if log { (y1, y1 * 3.0) } else { (y1, y1 + 0.25 * (y1 - y0)) })
+    }
 }
 
 /// Ticks at 1, 2 and 5 times the powers of ten within [lo, hi].
@@ -113,14 +123,16 @@ impl Chart for CurveChart {
         let (x0, x1) = self.x_range();
         let y_log_scale = self.y_log();
         let (y0, y1) = self.y_range(y_log_scale);
+        let failed = self.failed_band((y0, y1), y_log_scale);
+        let y1 = failed.map_or(y1, |band| band.1);
         // Log axes get explicit 1-2-5 ticks: plotters' own skip decades.
         let x_log = || (x0..x1).log_scale().with_key_points(log_ticks(x0, x1));
         let y_log = || (y0..y1).log_scale().with_key_points(log_ticks(y0, y1));
         match (self.x_log, y_log_scale) {
-            (false, false) => self.plot(&plot, x0..x1, y0..y1)?,
-            (true, false) => self.plot(&plot, x_log(), y0..y1)?,
-            (false, true) => self.plot(&plot, x0..x1, y_log())?,
-            (true, true) => self.plot(&plot, x_log(), y_log())?,
+            (false, false) => self.plot(&plot, x0..x1, y0..y1, failed)?,
+            (true, false) => self.plot(&plot, x_log(), y0..y1, failed)?,
+            (false, true) => self.plot(&plot, x0..x1, y_log(), failed)?,
+            (true, true) => self.plot(&plot, x_log(), y_log(), failed)?,
         }
         self.legend(&legend)
     }
@@ -132,6 +144,7 @@ impl CurveChart {
         area: &DrawingArea<DB, Shift>,
         x: X,
         y: Y,
+        failed: Option<(f64, f64)>,
     ) -> Result<(), DrawError>
     where
         X: AsRangedCoord<Value = f64>,
@@ -170,17 +183,39 @@ impl CurveChart {
                 style::label_font().color(&RGBColor(90, 90, 90)),
             ))?;
         }
+        if let Some((from, to)) = failed {
+            let (xa, xb) = self.x_range();
+            let red = RGBColor(200, 40, 20);
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(xa, from), (xb, to)],
+                red.mix(0.12).filled(),
+            )))?;
+            let at = chart.backend_coord(&(xa, to));
+            let base = area.get_base_pixel();
+            area.draw(&Text::new(
+                "failed: too many requests errored or unfinished for this percentile to exist (∞)",
+                (at.0 - base.0 + 12, at.1 - base.1 + 6),
+                style::tick_font().color(&red),
+            ))?;
+        }
+        // An infinite value is drawn in the middle of the failed band.
+        let failed_at =
+            failed.map(|(from, to)| if from > 0.0 { (from * to).sqrt() } else { (from + to) / 2.0 });
+        let shown = |y: f64| match failed_at {
+            Some(at) if y.is_infinite() => at,
+            _ => y,
+        };
         for (i, series) in self.series.iter().enumerate() {
             let colour = style::colour(i);
             let line = ShapeStyle::from(&colour).stroke_width(4);
-            let points: Vec<(f64, f64)> = series.points.iter().map(|p| (p.x, p.y)).collect();
+            let points: Vec<(f64, f64)> = series.points.iter().map(|p| (p.x, shown(p.y))).collect();
             if style::dashed(i) {
                 chart.draw_series(DashedLineSeries::new(points.clone(), 16, 8, line))?;
             } else {
                 chart.draw_series(LineSeries::new(points.clone(), line))?;
             }
             chart.draw_series(series.points.iter().filter_map(|p| {
-                let half = p.ci95?;
+                let half = p.ci95.filter(|h| h.is_finite() && p.y.is_finite())?;
                 Some(ErrorBar::new_vertical(p.x, p.y - half, p.y, p.y + half, colour.stroke_width(2), 14))
             }))?;
             let base = area.get_base_pixel();

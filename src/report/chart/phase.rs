@@ -25,9 +25,11 @@ pub struct PhaseChart {
     pub high_is_good: bool,
 }
 
-/// A perceptually ordered, colour-blind-safe ramp (viridis, sampled).
+/// A sequential ramp ordered by lightness, pale yellow (good) to dark red
+/// (bad), so that bad looks bad in colour and in greyscale (ColorBrewer
+/// YlOrRd, sampled).
 const RAMP: [(u8, u8, u8); 6] =
-    [(253, 231, 37), (122, 209, 81), (34, 168, 132), (42, 120, 142), (65, 68, 135), (68, 1, 84)];
+    [(255, 255, 204), (255, 237, 160), (254, 178, 76), (253, 141, 60), (240, 59, 32), (189, 0, 38)];
 
 fn ramp(t: f64) -> RGBColor {
     let t = t.clamp(0.0, 1.0) * (RAMP.len() - 1) as f64;
@@ -40,7 +42,7 @@ fn ramp(t: f64) -> RGBColor {
 
 impl PhaseChart {
     fn range(&self) -> (f64, f64) {
-        let values = self.cells.iter().flatten().flatten().copied();
+        let values = self.cells.iter().flatten().flatten().copied().filter(|v| v.is_finite());
         let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
         if !lo.is_finite() {
             (0.0, 1.0)
@@ -53,6 +55,9 @@ impl PhaseChart {
 
     /// Where on the ramp a value falls: 0 good (light), 1 bad (dark).
     fn badness(&self, v: f64) -> f64 {
+        if v.is_infinite() {
+            return if (v > 0.0) != self.high_is_good { 1.0 } else { 0.0 };
+        }
         let (lo, hi) = self.range();
         let t = (v - lo) / (hi - lo);
         if self.high_is_good { 1.0 - t } else { t }
@@ -93,8 +98,12 @@ impl Chart for PhaseChart {
                     None => RGBColor(230, 230, 230).filled(),
                 };
                 chart.draw_series(std::iter::once(Rectangle::new([(x, y), (x + 1.0, y + 1.0)], fill)))?;
-                let text = cell.map_or_else(|| "–".into(), style::short_number);
-                let dark = cell.is_some_and(|v| self.badness(v) > 0.55);
+                let text = match cell {
+                    None => "–".into(),
+                    Some(v) if v.is_infinite() => "∞ failed".into(),
+                    Some(v) => style::short_number(*v),
+                };
+                let dark = cell.is_some_and(|v| self.badness(v) > 0.7);
                 let colour = if dark { WHITE } else { BLACK };
                 let at = chart.backend_coord(&(x + 0.5, y + 0.5));
                 let base = plot.get_base_pixel();
@@ -118,8 +127,23 @@ impl Chart for PhaseChart {
             let y1 = top + ((bottom - top) as f64 * (t + 1.0 / steps as f64)) as i32 + 1;
             scale.draw(&Rectangle::new([(left, y0), (left + 50, y1)], ramp(t).filled()))?;
         }
-        scale.draw(&Text::new(style::short_number(good), (left + 60, top - 10), style::tick_font()))?;
-        scale.draw(&Text::new(style::short_number(bad), (left + 60, bottom - 14), style::tick_font()))?;
+        scale.draw(&Text::new(
+            format!("{} (better)", style::short_number(good)),
+            (left + 60, top - 10),
+            style::tick_font(),
+        ))?;
+        scale.draw(&Text::new(
+            format!("{} (worse)", style::short_number(bad)),
+            (left + 60, bottom - 14),
+            style::tick_font(),
+        ))?;
+        let worse = if self.high_is_good { "lower is worse" } else { "higher is worse" };
+        scale.draw(&Text::new(worse, (10, 86), style::tick_font().color(&RGBColor(90, 90, 90))))?;
+        if self.cells.iter().flatten().flatten().any(|v| v.is_infinite()) {
+            scale
+                .draw(&Rectangle::new([(left, bottom + 30), (left + 50, bottom + 70)], ramp(1.0).filled()))?;
+            scale.draw(&Text::new("∞ failed", (left + 60, bottom + 40), style::tick_font()))?;
+        }
         Ok(())
     }
 }

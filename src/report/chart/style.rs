@@ -53,14 +53,49 @@ pub fn tick_font() -> TextStyle<'static> {
     ("sans-serif", TICK_PX).into_font().color(&BLACK)
 }
 
-/// A column name as an axis label with its unit: `p99_ms` → `p99 [ms]`,
-/// `error_rate` → `error rate (share)`, `clients.rate_rps` → `clients.rate
-/// [requests/s]`.
+/// A column name or model key as an axis title in words, with its unit:
+/// `clients.rate_rps` → `client rate [req/s]`, `p99_ms` → `p99 of
+/// successes [ms]`, `error_rate` → `error rate (share)`.
 pub fn axis_label(column: &str) -> String {
     let base = column.strip_suffix("_mean").unwrap_or(column);
+    let named = match base {
+        "clients.rate_rps" => "client rate [req/s]",
+        "clients.timeout_ms" => "client timeout [ms]",
+        "clients.max_attempts" => "attempts per request (max)",
+        "clients.users" => "users",
+        "db.servers" => "database connections",
+        "db.queue_limit" => "database queue limit [queries]",
+        "db.queue_timeout_ms" => "database queue timeout [ms]",
+        "cache.capacity" => "cache capacity [entries]",
+        "cache.ttl_s" => "cache TTL [s]",
+        "workload.keys" => "keys",
+        "workload.zipf_s" => "Zipf exponent",
+        "workload.read_fraction" => "read fraction",
+        "user_p50_ms" => "p50 of all requests [ms]",
+        "user_p99_ms" => "p99 of all requests [ms]",
+        "user_p999_ms" => "p99.9 of all requests [ms]",
+        "good_ratio" => "good ratio (share within the SLO)",
+        "p50_ms" => "p50 of successes [ms]",
+        "p90_ms" => "p90 of successes [ms]",
+        "p99_ms" => "p99 of successes [ms]",
+        "p999_ms" => "p99.9 of successes [ms]",
+        "mean_ms" => "mean of successes [ms]",
+        "max_ms" => "max of successes [ms]",
+        "hit_ratio" => "cache hit ratio (share)",
+        "stale_ratio" => "stale reads (share)",
+        "recovered_share" => "share of runs recovered",
+        "db_utilization" => "database utilisation (share)",
+        "goodput_rps" => "goodput [req/s]",
+        _ => "",
+    };
+    if !named.is_empty() {
+        return named.to_owned();
+    }
+    // A model key: its last part names the quantity.
+    let base = base.rsplit('.').next().unwrap_or(base);
     let units = [
         ("_ms", " [ms]"),
-        ("_rps", " [1/s]"),
+        ("_rps", " [req/s]"),
         ("_s", " [s]"),
         ("_share", ""),
         ("_ratio", " (share)"),
@@ -104,14 +139,16 @@ mod tests {
 
     #[test]
     fn labels_carry_units() {
-        assert_eq!(axis_label("p99_ms"), "p99 [ms]");
-        assert_eq!(axis_label("p99_ms_mean"), "p99 [ms]");
+        assert_eq!(axis_label("p99_ms"), "p99 of successes [ms]");
+        assert_eq!(axis_label("user_p99_ms_mean"), "p99 of all requests [ms]");
         assert_eq!(axis_label("error_rate"), "error rate (share)");
-        assert_eq!(axis_label("hit_ratio"), "hit ratio (share)");
-        assert_eq!(axis_label("clients.rate_rps"), "clients.rate [1/s]");
-        assert_eq!(axis_label("recovered_share"), "recovered share");
-        assert_eq!(axis_label("db_utilization"), "db utilization (share)");
+        assert_eq!(axis_label("hit_ratio"), "cache hit ratio (share)");
+        assert_eq!(axis_label("clients.rate_rps"), "client rate [req/s]");
+        assert_eq!(axis_label("db.servers"), "database connections");
+        assert_eq!(axis_label("recovered_share"), "share of runs recovered");
+        assert_eq!(axis_label("cache_utilization"), "cache utilization (share)");
         assert_eq!(axis_label("recovery_s"), "recovery [s]");
+        assert_eq!(axis_label("clients.backoff_base_ms"), "backoff base [ms]");
     }
 
     #[test]

@@ -38,8 +38,12 @@ pub struct Timeline {
     pub queues: Vec<Line>,
     pub bands: Vec<Band>,
     pub warmup_s: f64,
-    /// `Some(t)`: recovered at t [s]; `None` with bands: never recovered.
+    /// `Some(t)`: recovered at t [s]; `None` with bands: not recovered,
+    /// for the reason `recovery` names.
     pub recovered_at_s: Option<f64>,
+    /// The summary's `recovery` case (`not-recovered`, `never-healthy`,
+    /// `too-short`; empty when unknown).
+    pub recovery: String,
     pub slo_p99_ms: Option<f64>,
     /// Alert firings: from firing to resolution (or the end), labelled.
     pub alerts: Vec<Band>,
@@ -85,16 +89,7 @@ impl Chart for Timeline {
         let (third, fourth) = rest.split_vertically(sizes[2]);
         let t_end = self.t_s.last().map_or(1.0, |t| t + self.window_s);
         let x = 0.0..t_end;
-        self.panel(
-            &first,
-            x.clone(),
-            &self.latency,
-            "latency, successes [ms]",
-            true,
-            self.slo_p99_ms,
-            true,
-            false,
-        )?;
+        self.panel(&first, x.clone(), &self.latency, "latency [ms]", true, self.slo_p99_ms, true, false)?;
         self.panel(&second, x.clone(), &self.shares, "share", false, None, false, false)?;
         self.panel(&third, x.clone(), &self.utilization, "db utilisation", false, None, false, false)?;
         self.panel(&fourth, x, &self.queues, "count", true, None, false, true)?;
@@ -151,21 +146,29 @@ impl Timeline {
         top: bool,
         bottom: bool,
     ) -> Result<(), DrawError> {
-        let values: Vec<f64> = lines.iter().flat_map(|l| l.values.iter().flatten().copied()).collect();
+        let all: Vec<f64> = lines.iter().flat_map(|l| l.values.iter().flatten().copied()).collect();
+        let values: Vec<f64> = all.iter().copied().filter(|v| v.is_finite()).collect();
+        // An infinite percentile (too many requests failed for it to
+        // exist) is drawn in a band above the finite values, never as a gap.
+        let failed = all.iter().any(|v| v.is_infinite());
         let max = values.iter().copied().fold(0.0, f64::max).max(slo.unwrap_or(0.0));
         let positive_min = values.iter().copied().filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
         let shares = !allow_log;
         if shares {
-            return self.panel_in(area, x, 0.0..1.05, lines, y_label, slo, top, bottom);
+            return self.panel_in(area, x, 0.0..1.05, lines, y_label, slo, None, top, bottom);
         }
-        if positive_min.is_finite() && max / positive_min > 100.0 {
+        if positive_min.is_finite() && max / positive_min > 100.0 || failed && positive_min.is_finite() {
             // Counts below 0.1 (a queue empty most of the time) sit on the
             // floor rather than stretch the axis over decades of noise.
             let floor = if y_label == "count" { positive_min.max(0.1) } else { positive_min };
-            let range = (floor / 1.5)..(max * 2.0);
-            return self.panel_in(area, x, range.log_scale(), lines, y_label, slo, top, bottom);
+            let ceiling = max * 2.0;
+            let band = failed.then_some((ceiling, ceiling * 6.0));
+            let range = (floor / 1.5)..band.map_or(ceiling, |b| b.1);
+            return self.panel_in(area, x, range.log_scale(), lines, y_label, slo, band, top, bottom);
         }
-        self.panel_in(area, x, 0.0..(max * 1.15).max(1.0), lines, y_label, slo, top, bottom)
+        let ceiling = (max * 1.15).max(1.0);
+        let band = failed.then_some((ceiling, ceiling * 1.25));
+        self.panel_in(area, x, 0.0..band.map_or(ceiling, |b| b.1), lines, y_label, slo, band, top, bottom)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -177,6 +180,7 @@ impl Timeline {
         lines: &[Line],
         y_label: &str,
         slo: Option<f64>,
+        failed: Option<(f64, f64)>,
         top: bool,
         bottom: bool,
     ) -> Result<(), DrawError>
@@ -271,18 +275,44 @@ impl Timeline {
             (None, false) if top => {
                 let end = self.bands.iter().map(|b| b.to_s).fold(0.0, f64::max);
                 let at = (chart.backend_coord(&(end, y_low)).0 - base.0, plot_top - base.1);
+                let verdict = match self.recovery.as_str() {
+                    "never-healthy" => "never healthy: the SLO did not hold before the disturbance either",
+                    "too-short" => "too short to tell: the run ends too soon after the disturbance",
+                    _ => "NOT recovered",
+                };
+                // Near the right edge, the words go left of the instant.
+                let right_half = end > x_end * 0.6;
+                let at = if right_half && verdict.len() > 20 {
+                    (at.0 - 14 * verdict.len() as i32, at.1)
+                } else {
+                    at
+                };
                 area.draw(&Text::new(
-                    "NOT recovered",
+                    verdict,
                     (at.0 + 8, at.1 + 6),
                     ("sans-serif", 26, FontStyle::Bold).into_font().color(&DOWN),
                 ))?;
             }
             _ => {}
         }
+        if let Some((from, to)) = failed {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(0.0, from), (x_end, to)],
+                DOWN.mix(0.12).filled(),
+            )))?;
+            // Explained beside the panel, below the lines' legend.
+            let y = 50 + (lines.len() as i32 + i32::from(slo.is_some())) * 34;
+            legend.draw(&Rectangle::new([(4, y - 10), (36, y + 10)], DOWN.mix(0.25).filled()))?;
+            legend.draw(&Text::new("∞: too many", (44, y - 11), style::tick_font().color(&DOWN)))?;
+            legend.draw(&Text::new("failed or stuck", (44, y + 13), style::tick_font().color(&DOWN)))?;
+        }
+        // Infinite values sit in the middle of the failed band.
+        let failed_at =
+            failed.map(|(from, to)| if from > 0.0 { (from * to).sqrt() } else { (from + to) / 2.0 });
         for (i, line) in lines.iter().enumerate() {
             let colour = style::colour(i);
             let line_style = ShapeStyle::from(&colour).stroke_width(3);
-            for segment in segments(&self.t_s, self.window_s, &line.values) {
+            for segment in segments(&self.t_s, self.window_s, &line.values, failed_at) {
                 if style::dashed(i) {
                     chart.draw_series(DashedLineSeries::new(segment, 12, 6, line_style))?;
                 } else {
@@ -304,13 +334,23 @@ impl Timeline {
     }
 }
 
-/// The defined stretches of a line, each point at its window's middle.
-fn segments(t_s: &[f64], window_s: f64, values: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
+/// The defined stretches of a line, each point at its window's middle;
+/// an infinite value at `failed_at` (in the failed band), if given.
+fn segments(
+    t_s: &[f64],
+    window_s: f64,
+    values: &[Option<f64>],
+    failed_at: Option<f64>,
+) -> Vec<Vec<(f64, f64)>> {
     let mut out = Vec::new();
     let mut current = Vec::new();
     for (t, v) in t_s.iter().zip(values) {
+        let v = match (v, failed_at) {
+            (Some(v), Some(at)) if v.is_infinite() && *v > 0.0 => Some(at),
+            _ => *v,
+        };
         match v {
-            Some(v) if v.is_finite() => current.push((t + window_s / 2.0, *v)),
+            Some(v) if v.is_finite() => current.push((t + window_s / 2.0, v)),
             _ => {
                 if !current.is_empty() {
                     out.push(std::mem::take(&mut current));

@@ -68,8 +68,11 @@ impl System<'_> {
         }
     }
 
-    /// The cache is down: fail over to the database, or fail.
+    /// The cache is down: fail over to the database, or fail. The read
+    /// asked the cache and got nothing: a miss, so the hit ratio shows
+    /// the outage.
     fn cache_unreachable(&mut self, request: u32, attempt: u32, now: SimTime) {
+        self.recorder.lookup(false);
         if self.model.cache.fail_open {
             let key = self.key_of(request);
             self.send_client_query(request, attempt, key, Op::Read, 0, now);

@@ -21,14 +21,14 @@ use rand::RngExt;
 
 use crate::engine::{EventQueue, Lane, RandomStreams, Rng, SimTime, Slab};
 use crate::metrics::{
-    Counter, FailureCause, Firing, Gauges, Level, ReadOutcome, Recorder, RecorderConfig, RunEnd, Status,
-    Summary, WindowRow,
+    Counter, Disturbed, FailureCause, Firing, Gauges, Level, ReadOutcome, Recorder, RecorderConfig, RunEnd,
+    Status, Summary, WindowRow,
 };
 
 use super::cache::{CacheStore, Invalidation};
 use super::clients::{Arrivals, Thinking};
 use super::database::{Database, DbJob, QueryOrigin};
-use super::faults::{FaultKind, FaultState, last_fault_end};
+use super::faults::{FaultKind, FaultState};
 use super::lease::Leases;
 use super::model::Model;
 use super::request::{NO_ATTEMPT, NO_USER, Request};
@@ -277,6 +277,7 @@ impl<'m> System<'m> {
                 duration: model.run.duration,
                 db_servers: model.db.servers,
                 cache_servers: cache.servers,
+                good_within: SimTime::from_millis(model.slo.p99_ms),
             }),
             end: model.run.duration,
             halt: None,
@@ -308,7 +309,11 @@ impl<'m> System<'m> {
         while self.recorder.next_mark() < end {
             self.mark();
         }
-        let disturbance_end = last_fault_end(&self.model.faults).max(self.model.clients.last_surge_end());
+        let disturbances = self.model.disturbances();
+        let disturbed = disturbances.first().map(|first| Disturbed {
+            first_start_s: first.from.as_secs(),
+            last_end_s: disturbances.iter().map(|d| d.to).max().unwrap_or(first.to).as_secs(),
+        });
         let run_end = RunEnd {
             seed: self.model.run.seed,
             status: if diverged.is_some() { Status::Diverged } else { Status::Ok },
@@ -317,7 +322,7 @@ impl<'m> System<'m> {
             events: self.queue.popped(),
             unfinished: self.requests.iter().filter(|(_, r)| r.measured).count() as u64,
             in_flight_max: self.in_flight.max(),
-            disturbance_end,
+            disturbed,
         };
         let (mut summary, windows) = self.recorder.finish(run_end, &self.model.slo);
         let disturbance_start = self.model.disturbances().first().map(|d| d.from.as_secs());
@@ -508,7 +513,7 @@ impl<'m> System<'m> {
             r.attempts < retry.max_attempts && self.budget.as_mut().is_none_or(RetryBudget::withdraw);
         if !may_retry {
             let r = self.finish(request, now);
-            self.recorder.failure(cause, now - r.arrived, r.measured);
+            self.recorder.failure(cause, r.arrived, now, r.measured);
             return;
         }
         let delay = backoff(retry, r.attempts, r.backoff, &mut self.backoff_rng);
@@ -526,12 +531,12 @@ impl<'m> System<'m> {
         let current = self.db.version(key);
         let outcome = ReadOutcome { stale: version < current, age: self.db.staleness(key, version, now) };
         let r = self.finish(request, now);
-        self.recorder.success(now - r.arrived, Some(outcome), r.measured);
+        self.recorder.success(r.arrived, now, Some(outcome), r.measured);
     }
 
     fn write_succeeded(&mut self, request: u32, now: SimTime) {
         let r = self.finish(request, now);
-        self.recorder.success(now - r.arrived, None, r.measured);
+        self.recorder.success(r.arrived, now, None, r.measured);
     }
 
     /// The request has its final answer: it leaves the system, and its
