@@ -72,12 +72,7 @@ pub fn plot_run(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError> {
         bands: meta
             .disturbances
             .iter()
-            .map(|d| Band {
-                from_s: d.from_s,
-                // An instant still gets a visible sliver.
-                to_s: d.to_s.max(d.from_s + window_s / 2.0),
-                label: d.label.clone(),
-            })
+            .map(|d| Band { from_s: d.from_s, to_s: d.to_s, label: d.label.clone() })
             .collect(),
         warmup_s: meta.warmup_s,
         recovered_at_s: if recovered { recovery_s.map(|r| last_end + r) } else { None },

@@ -52,6 +52,8 @@ pub struct Timeline {
 const BAND: RGBColor = RGBColor(255, 214, 153);
 const RECOVERED: RGBColor = RGBColor(0, 140, 90);
 const DOWN: RGBColor = RGBColor(200, 40, 20);
+/// An instant fault (a flush, a hot-set shift): a line, not a band.
+const INSTANT: RGBColor = RGBColor(230, 140, 20);
 
 impl Chart for Timeline {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
@@ -192,10 +194,22 @@ impl Timeline {
         let (width, _) = area.dim_in_pixel();
         let (area, legend) = area.split_horizontally(width * 87 / 100);
         let area = &area;
+        // Labels above the top panel: warm-up, then each band; one that
+        // would run into the one before it goes a row higher.
+        let (plot_width, _) = area.dim_in_pixel();
+        let plot_px = f64::from(plot_width.saturating_sub(160));
+        let mut labels: Vec<(f64, String)> = Vec::new();
+        if self.warmup_s > 0.0 {
+            labels.push((0.0, "warm-up".to_owned()));
+        }
+        labels.extend(self.bands.iter().map(|b| (b.from_s, b.label.clone())));
+        let rows = label_rows(&labels, |t| (t / x_end.max(1e-9) * plot_px) as i32);
+        let grey_first = self.warmup_s > 0.0;
+        let extra_rows = rows.iter().copied().max().unwrap_or(0) as u32;
         let mut chart = ChartBuilder::on(area)
             .margin_left(20)
             .margin_right(30)
-            .margin_top(if top { 34 } else { 6 })
+            .margin_top(if top { 34 + LABEL_ROW_PX as u32 * extra_rows } else { 6 })
             .x_label_area_size(if bottom { 70 } else { 8 })
             .y_label_area_size(110)
             .build_cartesian_2d(x, y)?;
@@ -222,24 +236,26 @@ impl Timeline {
             mesh.x_labels(0);
         }
         mesh.draw()?;
-        // Faults and spikes, shaded and (in the top panel) labelled.
+        // Faults and spikes, shaded — an instant one as a line — and (in the
+        // top panel) labelled.
         for band in &self.bands {
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(band.from_s, y_low), (band.to_s.min(x_end), y_high)],
-                BAND.mix(0.45).filled(),
-            )))?;
-            if top {
-                let at = (chart.backend_coord(&(band.from_s, y_low)).0 - base.0, plot_top - base.1);
-                area.draw(&Text::new(band.label.clone(), (at.0 + 6, at.1 - 30), style::tick_font()))?;
+            if band.to_s > band.from_s {
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(band.from_s, y_low), (band.to_s.min(x_end), y_high)],
+                    BAND.mix(0.45).filled(),
+                )))?;
+            } else {
+                let line = ShapeStyle::from(&INSTANT).stroke_width(3);
+                chart.draw_series(LineSeries::new([(band.from_s, y_low), (band.from_s, y_high)], line))?;
             }
         }
-        if self.warmup_s > 0.0 && top {
-            let at = (chart.backend_coord(&(0.0, y_low)).0 - base.0, plot_top - base.1);
-            area.draw(&Text::new(
-                "warm-up",
-                (at.0 + 6, at.1 - 30),
-                style::tick_font().color(&RGBColor(130, 130, 130)),
-            ))?;
+        if top {
+            for (i, ((t, label), row)) in labels.iter().zip(&rows).enumerate() {
+                let at = (chart.backend_coord(&(*t, y_low)).0 - base.0, plot_top - base.1);
+                let y = at.1 - 30 - LABEL_ROW_PX * *row as i32;
+                let colour = if i == 0 && grey_first { RGBColor(130, 130, 130) } else { BLACK };
+                area.draw(&Text::new(label.clone(), (at.0 + 6, y), style::tick_font().color(&colour)))?;
+            }
         }
         if self.warmup_s > 0.0 {
             chart.draw_series(std::iter::once(Rectangle::new(
@@ -274,7 +290,9 @@ impl Timeline {
             }
             (None, false) if top => {
                 let end = self.bands.iter().map(|b| b.to_s).fold(0.0, f64::max);
-                let at = (chart.backend_coord(&(end, y_low)).0 - base.0, plot_top - base.1);
+                // Below the failed band, if there is one, not over it.
+                let top_px = failed.map_or(plot_top, |(from, _)| chart.backend_coord(&(end, from)).1);
+                let at = (chart.backend_coord(&(end, y_low)).0 - base.0, top_px - base.1);
                 let verdict = match self.recovery.as_str() {
                     "never-healthy" => "never healthy: the SLO did not hold before the disturbance either",
                     "too-short" => "too short to tell: the run ends too soon after the disturbance",
@@ -309,7 +327,9 @@ impl Timeline {
         // Infinite values sit in the middle of the failed band.
         let failed_at =
             failed.map(|(from, to)| if from > 0.0 { (from * to).sqrt() } else { (from + to) / 2.0 });
-        for (i, line) in lines.iter().enumerate() {
+        // The first lines are drawn last, on top: the user's view over the
+        // p99 of successes where they coincide.
+        for (i, line) in lines.iter().enumerate().rev() {
             let colour = style::colour(i);
             let line_style = ShapeStyle::from(&colour).stroke_width(3);
             for segment in segments(&self.t_s, self.window_s, &line.values, failed_at) {
@@ -332,6 +352,30 @@ impl Timeline {
         }
         Ok(())
     }
+}
+
+/// Height of a row of labels above the top panel [px].
+const LABEL_ROW_PX: i32 = 26;
+
+/// A row for each label `(at_s, text)`: the lowest row where it starts
+/// after the end of the last label placed there (`px` maps seconds to
+/// pixels; text is about 12 px a character at the tick size).
+fn label_rows(labels: &[(f64, String)], px: impl Fn(f64) -> i32) -> Vec<usize> {
+    let mut ends: Vec<i32> = Vec::new();
+    labels
+        .iter()
+        .map(|(t, text)| {
+            let start = px(*t);
+            let end = start + 12 + 12 * text.chars().count() as i32;
+            let row = ends.iter().position(|e| *e < start).unwrap_or(ends.len());
+            if row == ends.len() {
+                ends.push(end);
+            } else {
+                ends[row] = end;
+            }
+            row
+        })
+        .collect()
 }
 
 /// The defined stretches of a line, each point at its window's middle;
@@ -362,4 +406,21 @@ fn segments(
         out.push(current);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_that_would_overlap_go_a_row_higher() {
+        let labels: Vec<(f64, String)> =
+            [(0.0, "warm-up"), (10.0, "cache-flush"), (12.0, "load ×4"), (100.0, "db-pause")]
+                .iter()
+                .map(|(t, l)| (*t, (*l).to_owned()))
+                .collect();
+        // 10 px a second: "warm-up" ends at 96 px, "cache-flush" starts at 100.
+        assert_eq!(label_rows(&labels, |t| (t * 10.0) as i32), [0, 0, 1, 0]);
+        assert_eq!(label_rows(&labels, |t| (t * 1.0) as i32), [0, 1, 2, 0]);
+    }
 }
