@@ -39,6 +39,9 @@ enum Command {
         /// Output directory [default: out/<model name>].
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Write into DIR even if it holds a sweep's or a plan's results.
+        #[arg(long)]
+        force: bool,
         /// Chart files: png, svg or both.
         #[arg(long, default_value = "png", value_parser = Format::parse)]
         format: Format,
@@ -172,7 +175,7 @@ impl From<ScenarioError> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Run { model, sets, seed, out, format } => run(&model, sets, seed, out, format),
+        Command::Run { model, sets, seed, out, force, format } => run(&model, sets, seed, out, force, format),
         Command::Plot { dir, format } => plot(&dir, format),
         Command::Assert { experiment, out, junit, threads, sets } => {
             cli::gate::command(&experiment, out, junit, threads, &sets)
@@ -212,6 +215,7 @@ fn run(
     mut sets: Vec<String>,
     seed: Option<u64>,
     out: Option<PathBuf>,
+    force: bool,
     format: Format,
 ) -> Result<(), Failure> {
     if let Some(seed) = seed {
@@ -221,7 +225,7 @@ fn run(
     print_notes(&loaded.notes);
     let out = out.unwrap_or_else(|| default_out_dir(path));
     let created = !out.exists();
-    writable_out_dir(&out)?;
+    outage_sim::sweep::prepare_run_dir(&out, force)?;
     let started = Instant::now();
     let result = stack::run(&loaded.model).map_err(|e| {
         // Bad input found while running (a trace row) leaves nothing behind.

@@ -2,7 +2,7 @@
 # Brings up a single-node Slurm cluster on loopback, runs experiments/slurm/
 # small.toml as a 4-task job array with sweep.sbatch, merges the shards and
 # checks the result is byte-identical to an unsharded run; then shuts the
-# cluster down.
+# cluster down, munged included when it started it.
 #
 # Needs root and Debian 12's slurmctld, slurmd, slurm-client and munge
 # (installed here if missing). There is no systemd: the daemons are started
@@ -34,7 +34,12 @@ if [ ! -s /etc/munge/munge.key ]; then
     chown munge:munge /etc/munge/munge.key
     chmod 0400 /etc/munge/munge.key
 fi
-pgrep -x munged >/dev/null || runuser -u munge -- /usr/sbin/munged
+# Only a munged started here is stopped at the end.
+STARTED_MUNGED=0
+if ! pgrep -x munged >/dev/null; then
+    runuser -u munge -- /usr/sbin/munged
+    STARTED_MUNGED=1
+fi
 munge -n | unmunge >/dev/null
 
 log "configuring Slurm for $HOST on 127.0.0.1"
@@ -74,7 +79,17 @@ stop_cluster() {
     done
     rm -f /run/slurmctld.pid /run/slurmd.pid
 }
-trap stop_cluster EXIT
+stop_all() {
+    stop_cluster
+    if [ "$STARTED_MUNGED" = 1 ]; then
+        pkill -x munged 2>/dev/null || true
+        for _ in $(seq 1 20); do
+            pgrep -x munged >/dev/null || break
+            sleep 0.25
+        done
+    fi
+}
+trap stop_all EXIT
 stop_cluster
 
 log "starting slurmctld and slurmd"

@@ -54,6 +54,25 @@ pub fn command(
                 p.load.fails_at.map_or_else(|| "-".into(), |v| format!("{v:.1}")),
                 p.load.limiting.clone().unwrap_or_else(|| "-".into()),
             )?;
+            let multiplier = |s: Option<&sweep::Search>| {
+                s.map_or_else(
+                    || "-".into(),
+                    |s| match (s.verdict.name(), s.holds_at) {
+                        ("found", Some(m)) => format!("×{m:.2}"),
+                        ("above-range", Some(m)) => format!("at least ×{m:.2}"),
+                        _ => format!("none (×{:.2} already fails)", s.fails_at.unwrap_or(0.0)),
+                    },
+                )
+            };
+            if p.spike.is_some() {
+                writeln!(
+                    o,
+                    "  {:<16} spike ridden out within the SLO: {}   recovered from: {}",
+                    "",
+                    multiplier(p.ride.as_ref()),
+                    multiplier(p.spike.as_ref()),
+                )?;
+            }
         }
         let names: Vec<String> = written.iter().map(|w| crate::file_name(w)).collect();
         writeln!(o, "wrote {}/{}", out.display(), names.join(", "))

@@ -324,11 +324,7 @@ impl Recorder {
         let measured_s = measured.as_secs();
         let g0 = if self.measuring { self.warmup_gauges } else { end.gauges };
         let avg = |a: u128, b: u128| time_average(a, b, warmup, end.end);
-        let health: Vec<WindowHealth> = self
-            .rows
-            .iter()
-            .map(|r| WindowHealth { start_s: r.t_s, p99_ms: r.user_p99_ms, error_rate: r.error_rate })
-            .collect();
+        let health: Vec<WindowHealth> = self.rows.iter().map(WindowHealth::of).collect();
         let warmup_s = warmup.as_secs();
         let split = health.partition_point(|w| w.start_s < warmup_s);
         let (before, measured_windows) = health.split_at(split);

@@ -26,6 +26,13 @@ pub struct WindowHealth {
     pub error_rate: Option<f64>,
 }
 
+impl WindowHealth {
+    /// What recovery detection reads of a window.
+    pub fn of(w: &super::timeseries::WindowRow) -> Self {
+        WindowHealth { start_s: w.t_s, p99_ms: w.user_p99_ms, error_rate: w.error_rate }
+    }
+}
+
 impl Slo {
     /// Whether a window meets the SLO. A window with no completed request
     /// does not: silence is not health.

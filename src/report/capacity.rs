@@ -78,6 +78,9 @@ pub fn write_plan(
         "spike_verdict",
         "spike_multiplier",
         "spike_fails_at",
+        "ride_verdict",
+        "ride_multiplier",
+        "ride_fails_at",
         "probes",
         "runs",
     ]
@@ -91,7 +94,7 @@ pub fn write_plan(
                 (Some(m), Some(c)) if c > 0.0 => Some(m / c),
                 _ => None,
             };
-            let spike = p.spike.as_ref();
+            let (spike, ride) = (p.spike.as_ref(), p.ride.as_ref());
             [
                 p.variant.clone(),
                 plan.search.clone(),
@@ -107,7 +110,10 @@ pub fn write_plan(
                 spike.map(|s| s.verdict.name().to_owned()).unwrap_or_default(),
                 number(spike.and_then(max_value)),
                 number(spike.and_then(|s| s.fails_at)),
-                (p.load.probes + spike.map_or(0, |s| s.probes)).to_string(),
+                ride.map(|s| s.verdict.name().to_owned()).unwrap_or_default(),
+                number(ride.and_then(max_value)),
+                number(ride.and_then(|s| s.fails_at)),
+                p.probes.len().to_string(),
                 p.runs.to_string(),
             ]
             .into_iter()
@@ -129,7 +135,9 @@ pub fn write_plan(
             names
         });
     let mut probe_header: StringRecord =
-        ["variant", "kind", "value", "holds", "recovered_share", "runs"].into_iter().collect();
+        ["variant", "kind", "value", "holds", "recovered_share", "ridden_out_share", "runs"]
+            .into_iter()
+            .collect();
     for name in &figure_names {
         for suffix in ["mean", "compared", "limit"] {
             probe_header.push_field(&format!("{name}_{suffix}"));
@@ -145,6 +153,7 @@ pub fn write_plan(
                 format!("{}", p.value),
                 p.holds.to_string(),
                 format!("{}", p.recovered_share),
+                format!("{}", p.ridden_out_share),
                 p.runs.to_string(),
             ]
             .into_iter()
@@ -189,8 +198,14 @@ fn report(
     let limits = match &plan.slo {
         Some(slo) => {
             let mut parts = Vec::new();
+            if let Some(v) = slo.user_p99_ms {
+                parts.push(format!("p99 of all requests ≤ {v} ms"));
+            }
+            if let Some(v) = slo.good_ratio {
+                parts.push(format!("good ratio ≥ {v}"));
+            }
             if let Some(v) = slo.p99_ms {
-                parts.push(format!("p99 ≤ {v} ms"));
+                parts.push(format!("p99 of successful requests ≤ {v} ms"));
             }
             if let Some(v) = slo.mean_ms {
                 parts.push(format!("mean response ≤ {v} ms"));
@@ -203,22 +218,18 @@ fn report(
             }
             parts.join(", ")
         }
-        None => "the model's `[slo]` (p99 and error rate)".to_owned(),
+        None => "the model's `[slo]` as users see it (the p99 of all requests, failed and unfinished ones \
+                 slower than any success, and the error rate)"
+            .to_owned(),
     };
-    let bound = if plan.confidence {
-        format!(
-            "at the upper end of the 95 % confidence interval over {} replications",
-            experiment.replications
-        )
-    } else {
-        format!("on the mean of {} replications", experiment.replications)
-    };
+    let bound = confidence_words(plan.confidence, experiment.replications);
     let _ = writeln!(
         md,
         "**The question.** For each configuration: how far can `{}` go while {limits} hold, {bound}?{}\n",
         plan.search,
         plan.spike.as_ref().map_or_else(String::new, |s| format!(
-            " And how large a load spike, lasting {} s, does the stack recover from{}?",
+            " And how large a load spike, lasting {} s{}, does the stack ride out within the SLO (no window \
+             out of it), and how large a one does it recover from?",
             s.duration_s,
             plan.current.map_or_else(String::new, |c| format!(" at today's {}", n(c)))
         ))
@@ -234,10 +245,10 @@ fn report(
     let _ = writeln!(md, "## Results\n");
     let _ = writeln!(
         md,
-        "| variant | largest `{}` within the SLO | fails at | headroom over today | first limit to break | largest spike recovered | runs |",
+        "| variant | largest `{}` within the SLO | fails at | headroom over today | first limit to break | largest spike ridden out within the SLO | largest spike recovered from | runs |",
         plan.search
     );
-    let _ = writeln!(md, "|---|---|---|---|---|---|---|");
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|");
     for p in plans {
         let max = max_value(&p.load);
         let shown = match p.load.verdict {
@@ -249,19 +260,22 @@ fn report(
             (Some(m), Some(c)) if c > 0.0 => format!("{:.1}×", m / c),
             _ => "–".into(),
         };
-        let spike = p.spike.as_ref().map_or_else(
-            || "–".into(),
-            |s| match s.verdict {
-                Verdict::Found => format!("×{}", n(s.holds_at.unwrap_or(0.0))),
-                Verdict::BelowRange => {
-                    format!("none tried (×{} already fails)", n(s.fails_at.unwrap_or(0.0)))
-                }
-                Verdict::AboveRange => format!("at least ×{}", n(s.holds_at.unwrap_or(0.0))),
-            },
-        );
+        let multiplier = |search: Option<&Search>| {
+            search.map_or_else(
+                || "–".into(),
+                |s| match s.verdict {
+                    Verdict::Found => format!("×{}", n(s.holds_at.unwrap_or(0.0))),
+                    Verdict::BelowRange => {
+                        format!("none tried (×{} already fails)", n(s.fails_at.unwrap_or(0.0)))
+                    }
+                    Verdict::AboveRange => format!("at least ×{}", n(s.holds_at.unwrap_or(0.0))),
+                },
+            )
+        };
+        let (ride, spike) = (multiplier(p.ride.as_ref()), multiplier(p.spike.as_ref()));
         let _ = writeln!(
             md,
-            "| {} | {shown} | {} | {headroom} | {} | {spike} | {} |",
+            "| {} | {shown} | {} | {headroom} | {} | {ride} | {spike} | {} |",
             p.variant,
             p.load.fails_at.map_or_else(|| "–".into(), n),
             p.load.limiting.clone().unwrap_or_else(|| "–".into()),
@@ -276,6 +290,18 @@ fn report(
             "{}.",
             sentence(&p.load, &format!("The SLO on `{}`", plan.search), plan.low, plan.high)
         );
+        if let (Some(s), Some(spec)) = (&p.ride, &plan.spike) {
+            let _ = write!(
+                md,
+                " {}.",
+                sentence(
+                    s,
+                    "Riding out a spike within the SLO (load multiplier)",
+                    spec.multiplier_low,
+                    spec.multiplier_high
+                )
+            );
+        }
         if let (Some(s), Some(spec)) = (&p.spike, &plan.spike) {
             let _ = write!(
                 md,
@@ -307,6 +333,31 @@ fn report(
         experiment.seed
     );
     md
+}
+
+/// How the probes' figures are compared, in words: the confidence bound,
+/// and what its width means with few replications.
+fn confidence_words(confidence: bool, replications: u32) -> String {
+    match (confidence, replications) {
+        (_, 1) => "on a single replication — there is no confidence bound: set `replications` to 3 or more \
+                   for one"
+            .to_owned(),
+        (false, r) => format!("on the mean of {r} replications"),
+        (true, r) => {
+            let t = statrs::distribution::StudentsT::new(0.0, 1.0, f64::from(r - 1))
+                .map(|t| statrs::distribution::ContinuousCDF::inverse_cdf(&t, 0.975))
+                .unwrap_or(f64::NAN);
+            let mut words = format!("at the upper end of the 95 % confidence interval over {r} replications");
+            if r < 5 {
+                let _ = write!(
+                    words,
+                    " (with {r}, Student's t widens the bound to {t:.2} standard errors, against 1.96 for many: \
+                     the answer is conservative; 5 or more replications narrow it)"
+                );
+            }
+            words
+        }
+    }
 }
 
 /// Draws `capacity.png` from the `plan.csv` in `dir` (so `plot` can redraw it).

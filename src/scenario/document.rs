@@ -54,6 +54,17 @@ impl<'i> Document<'i> {
         let path = path.trim();
         let value_start = base + assignment.len() - value_text.trim_start().len();
         let value_text = value_text.trim();
+        // `null` takes a key out: an optional key becomes absent, any
+        // other goes back to its default.
+        if value_text == "null" {
+            if remove_key(self.root.get_mut(), path) || super::resolved::is_model_key(path) {
+                return Ok(());
+            }
+            return Err(problem(format!(
+                "`{path}` is not a model key, so there is nothing to remove (null removes a key, e.g. \
+                 cache.ttl_s=null)"
+            )));
+        }
         let value_span = value_start..value_start + value_text.len();
         let value = match DeValue::parse(value_text) {
             Ok(value) => shifted(value, value_start),

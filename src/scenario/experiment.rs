@@ -182,6 +182,9 @@ struct RawVariant {
     name: String,
     #[serde(default)]
     set: IndexMap<String, toml::Value>,
+    /// Keys taken out of the model (an optional key made absent).
+    #[serde(default)]
+    unset: Vec<String>,
 }
 
 /// A chart the sweep should draw.
@@ -391,6 +394,10 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
                 assignment: format!("{key}={}", &text[span.clone()]),
                 at: Some(located(span)),
             });
+        }
+        for (k, key) in v.unset.iter().enumerate() {
+            let span = span_of(&tree, &["variants", &i.to_string(), "unset", &k.to_string()]).unwrap_or(0..0);
+            set.push(Override { assignment: format!("{key}=null"), at: Some(located(span)) });
         }
         if variants.iter().any(|other: &Variant| other.name == v.name) {
             let span = span_of(&tree, &["variants", &i.to_string(), "name"]).unwrap_or(0..0);

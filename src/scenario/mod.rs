@@ -10,6 +10,7 @@
 mod document;
 mod experiment;
 mod raw;
+mod resolved;
 mod source;
 mod validate;
 
@@ -38,7 +39,7 @@ pub struct LoadedModel {
 impl LoadedModel {
     /// The model as TOML with every key spelled out, defaults included.
     pub fn resolved_toml(&self) -> String {
-        toml::to_string(&self.raw).expect("the raw model is plain TOML data")
+        resolved::resolved_toml(&self.raw)
     }
 }
 

@@ -13,7 +13,7 @@
 use rayon::prelude::*;
 
 use crate::engine::RandomStreams;
-use crate::metrics::Summary;
+use crate::metrics::{Summary, WindowHealth};
 use crate::scenario::{
     Experiment, LoadedModel, Override, PlanSlo, PlanSpec, Problem, ScenarioError, load_model_with,
 };
@@ -34,6 +34,9 @@ pub struct Probe {
     /// mean), the limit.
     pub figures: Vec<(String, Option<f64>, Option<f64>, f64)>,
     pub recovered_share: f64,
+    /// For a spike probe: the share of replications that held the SLO in
+    /// every window from the spike's start to the end (rode it out).
+    pub ridden_out_share: f64,
     pub runs: usize,
 }
 
@@ -76,7 +79,10 @@ pub struct Search {
 pub struct VariantPlan {
     pub variant: String,
     pub load: Search,
+    /// The largest spike recovered from, and the largest ridden out within
+    /// the SLO (no window out of it, during the spike or after).
     pub spike: Option<Search>,
+    pub ride: Option<Search>,
     pub probes: Vec<Probe>,
     pub runs: usize,
 }
@@ -165,7 +171,7 @@ pub fn run_plan(
             add_once(&mut notes, &loaded.notes);
         }
         if let Some(spike) = &plan.spike {
-            let overrides = spike_overrides(plan, spike.multiplier_high, &source, experiment, v)?;
+            let (overrides, _) = spike_overrides(plan, spike.multiplier_high, &source, experiment, v)?;
             add_once(&mut notes, &source.loaded(experiment, v, &overrides)?.notes);
         }
     }
@@ -194,14 +200,15 @@ fn assignment(path: &str, value: f64, integer: bool) -> String {
     if integer { format!("{path}={}", value.round() as i64) } else { format!("{path}={value}") }
 }
 
-/// The overrides of a spike probe: the base load, and one schedule entry.
+/// The overrides of a spike probe: the base load, and one schedule entry;
+/// and when the spike starts [s].
 fn spike_overrides(
     plan: &PlanSpec,
     multiplier: f64,
     source: &ModelSource,
     experiment: &Experiment,
     variant: usize,
-) -> Result<Vec<String>, ScenarioError> {
+) -> Result<(Vec<String>, f64), ScenarioError> {
     let spike = plan.spike.as_ref().expect("a spike search");
     let mut extra = Vec::new();
     if let Some(current) = plan.current {
@@ -213,7 +220,7 @@ fn spike_overrides(
         "clients.schedule=[{{ at_s = {at:?}, until_s = {:?}, multiplier = {multiplier:?} }}]",
         at + spike.duration_s
     ));
-    Ok(extra)
+    Ok((extra, at))
 }
 
 fn plan_variant(
@@ -230,25 +237,51 @@ fn plan_variant(
         probes.push(probe.clone());
         Ok(probe)
     })?;
-    let spike = match &plan.spike {
-        None => None,
+    let (spike, ride) = match &plan.spike {
+        None => (None, None),
         Some(spike) => {
-            Some(bisect(spike.multiplier_low, spike.multiplier_high, plan.tolerance, false, |m| {
-                let extra = spike_overrides(plan, m, source, experiment, v)?;
-                let probe =
-                    probe(experiment, plan, source, v, &extra, "spike", m, Some(spike.recovered_share))?;
-                probes.push(probe.clone());
-                Ok(probe)
-            })?)
+            // Both searches bisect the same range, so their probes mostly
+            // coincide: each multiplier runs once, and both read it.
+            let mut spike_probe = |m: f64| -> Result<Probe, PlanError> {
+                if let Some(p) = probes.iter().find(|p| p.kind == "spike" && p.value == m) {
+                    return Ok(p.clone());
+                }
+                let (extra, at) = spike_overrides(plan, m, source, experiment, v)?;
+                let p = probe(
+                    experiment,
+                    plan,
+                    source,
+                    v,
+                    &extra,
+                    "spike",
+                    m,
+                    Some((spike.recovered_share, at)),
+                )?;
+                probes.push(p.clone());
+                Ok(p)
+            };
+            let (low, high) = (spike.multiplier_low, spike.multiplier_high);
+            let recovered = bisect(low, high, plan.tolerance, false, &mut spike_probe)?;
+            let ridden = bisect(low, high, plan.tolerance, false, |m| {
+                let p = spike_probe(m)?;
+                Ok(Probe {
+                    kind: "ride-out",
+                    holds: p.ridden_out_share >= spike.recovered_share && p.holds,
+                    ..p
+                })
+            })?;
+            (Some(recovered), Some(ridden))
         }
     };
     let runs = probes.iter().map(|p| p.runs).sum();
-    Ok(VariantPlan { variant: name, load, spike, probes, runs })
+    Ok(VariantPlan { variant: name, load, spike, ride, probes, runs })
 }
 
 /// Runs every replication at one value and decides it. A load probe holds
 /// if every limit holds (at the upper 95 % bound with `confidence`) and no
-/// run diverged; a spike probe holds if enough replications recovered.
+/// run diverged; a spike probe (`spike`: the share of replications that
+/// must recover, and when the spike starts [s]) holds if enough
+/// replications recovered, and says how many rode it out.
 #[allow(clippy::too_many_arguments)]
 fn probe(
     experiment: &Experiment,
@@ -258,16 +291,31 @@ fn probe(
     extra: &[String],
     kind: &'static str,
     value: f64,
-    recovered_needed: Option<f64>,
+    spike: Option<(f64, f64)>,
 ) -> Result<Probe, PlanError> {
     let models = (0..experiment.replications)
         .map(|r| source.model(experiment, v, extra, r))
         .collect::<Result<Vec<Model>, _>>()?;
     let slo = limits(plan, &models[0]);
+    let window_slo = models[0].slo.clone();
+    let ride_from_s = spike.map_or(0.0, |(_, at)| at);
     // Replications run in parallel; `collect` keeps their order.
-    let summaries: Vec<Summary> =
-        models.par_iter().map(|m| stack::run(m).map(|r| r.summary)).collect::<Result<_, _>>()?;
-    let n = summaries.len();
+    let results: Vec<(Summary, bool)> = models
+        .par_iter()
+        .map(|m| {
+            stack::run(m).map(|r| {
+                let rode_out = r
+                    .windows
+                    .iter()
+                    .filter(|w| w.t_s >= ride_from_s)
+                    .all(|w| window_slo.holds(&WindowHealth::of(w)));
+                (r.summary, rode_out)
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let n = results.len();
+    let ridden_out_share = results.iter().filter(|(_, rode)| *rode).count() as f64 / n as f64;
+    let summaries: Vec<Summary> = results.into_iter().map(|(s, _)| s).collect();
     let recovered_share = summaries.iter().filter(|s| s.recovered).count() as f64 / n as f64;
     let diverged = summaries.iter().any(|s| s.status == crate::metrics::Status::Diverged);
     let mut figures = Vec::new();
@@ -297,8 +345,8 @@ fn probe(
         within &= compared.is_some_and(|c| if upper { c <= limit } else { c >= limit });
         figures.push((name.to_owned(), mean, compared, limit));
     }
-    let holds = match recovered_needed {
-        Some(needed) => recovered_share >= needed && !diverged,
+    let holds = match spike {
+        Some((needed, _)) => recovered_share >= needed && !diverged,
         None => within,
     };
     Ok(Probe {
@@ -308,6 +356,7 @@ fn probe(
         holds,
         figures,
         recovered_share,
+        ridden_out_share,
         runs: n,
     })
 }
@@ -325,6 +374,12 @@ fn bisect(
     let limiting = |p: &Probe| -> Option<String> {
         if p.kind == "spike" {
             return Some(format!("recovery ({:.0} % of runs recovered)", p.recovered_share * 100.0));
+        }
+        if p.kind == "ride-out" {
+            return Some(format!(
+                "the SLO in a window during or after the spike ({:.0} % of runs held it throughout)",
+                p.ridden_out_share * 100.0
+            ));
         }
         p.figures.iter().max_by(|a, b| ratio(a).total_cmp(&ratio(b))).map(|(name, ..)| name.clone())
     };

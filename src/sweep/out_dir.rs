@@ -49,6 +49,29 @@ pub fn prepare_out_dir(out: &Path, experiment: &Path, resume: bool, force: bool)
     ensure_writable_dir(out)
 }
 
+/// Creates `out` if needed and checks that a single run may write there:
+/// not among a sweep's or a plan's results, whose files it would mix with
+/// its own, unless `force`. A previous run's files are replaced.
+pub fn prepare_run_dir(out: &Path, force: bool) -> Result<(), OutDirError> {
+    let holds = [
+        ("experiment.json", "a sweep's results"),
+        (JOURNAL, "an interrupted sweep"),
+        ("plan.csv", "a plan's results"),
+    ];
+    if out.is_dir()
+        && !force
+        && let Some((file, what)) = holds.iter().find(|(file, _)| out.join(file).exists())
+    {
+        return Err(OutDirError::Taken {
+            path: out.to_owned(),
+            message: format!(
+                "holds {what} ({file}); choose another --out, or pass --force to write the run's files among them"
+            ),
+        });
+    }
+    ensure_writable_dir(out)
+}
+
 /// Creates `out` if needed and checks that files can be made in it: found
 /// out now, not after the simulations.
 pub fn ensure_writable_dir(out: &Path) -> Result<(), OutDirError> {

@@ -157,3 +157,57 @@ fn set_addresses_an_entry_of_an_array_of_tables_by_number() {
         assert!(stderr.contains(message), "--set {set}: {stderr}");
     }
 }
+
+/// `--set KEY=null` takes an optional key out, and `check` shows it as
+/// absent; a key the model does not have is located bad input. In an
+/// experiment, a variant's `unset` does the same.
+#[test]
+fn null_removes_an_optional_key() {
+    let webshop = root().join("models/webshop.toml");
+    let out = cli().arg("check").arg(&webshop).args(["--set", "cache.ttl_s=null"]).assert().success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(stdout.contains("# ttl_s — absent: entries never expire"), "{stdout}");
+    assert!(!stdout.contains("ttl_s = "), "{stdout}");
+    let bad = cli().arg("check").arg(&webshop).args(["--set", "cache.tll_s=null"]).assert().code(2);
+    let stderr = String::from_utf8_lossy(&bad.get_output().stderr).into_owned();
+    assert!(stderr.contains("--set cache.tll_s=null: `cache.tll_s` is not a model key"), "{stderr}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let experiment = dir.path().join("e.toml");
+    fs::write(
+        &experiment,
+        format!(
+            "model = \"{}\"\n[[variants]]\nname = \"no-ttl\"\nunset = [\"cache.ttl_s\", \"cache.tll\"]\n",
+            webshop.display()
+        ),
+    )
+    .unwrap();
+    let bad = cli().args(["sweep", "--dry-run"]).arg(&experiment).assert().code(2);
+    let stderr = String::from_utf8_lossy(&bad.get_output().stderr).into_owned();
+    assert!(stderr.contains(&format!("{}:4:", experiment.display())), "located: {stderr}");
+    assert!(stderr.contains("`cache.tll` is not a model key"), "{stderr}");
+}
+
+/// `run --out` into a sweep's or a plan's results refuses, as `sweep`
+/// does, unless `--force`; a previous run's folder is simply replaced.
+#[test]
+fn run_does_not_write_into_a_sweeps_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = root().join("models/webshop.toml");
+    let short = ["--set", "run.duration_s=2", "--set", "run.warmup_s=1"];
+    for (file, what) in [("experiment.json", "a sweep's results"), ("plan.csv", "a plan's results")] {
+        let out = dir.path().join(file);
+        fs::create_dir_all(&out).unwrap();
+        fs::write(out.join(file), "{}").unwrap();
+        let refused = cli().arg("run").arg(&model).args(short).arg("--out").arg(&out).assert().code(2);
+        let stderr = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+        assert!(stderr.contains(&format!("holds {what} ({file})")) && stderr.contains("--force"), "{stderr}");
+        assert!(!out.join("summary.csv").exists(), "nothing written");
+        cli().arg("run").arg(&model).args(short).arg("--out").arg(&out).arg("--force").assert().success();
+        assert!(out.join("summary.csv").exists());
+    }
+    let out = dir.path().join("run");
+    for _ in 0..2 {
+        cli().arg("run").arg(&model).args(short).arg("--out").arg(&out).assert().success();
+    }
+}
