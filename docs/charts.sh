@@ -15,6 +15,6 @@ bin=target/release/outage-sim
 
 cp out/incident/timeline.png docs/incident-timeline.png
 cp out/incident-fixed/timeline.png docs/incident-fixed-timeline.png
-cp out/cache-configs/charts/error_rate-vs-clients.rate_rps.png docs/cache-configs-error-rate.png
+cp out/cache-configs/charts/good_ratio-vs-clients.rate_rps.png docs/cache-configs-good-ratio.png
 cp out/recovery-region/charts/phase-recovered_share-base.png docs/recovery-region.png
-echo "docs/: incident-timeline.png incident-fixed-timeline.png cache-configs-error-rate.png recovery-region.png"
+echo "docs/: incident-timeline.png incident-fixed-timeline.png cache-configs-good-ratio.png recovery-region.png"

@@ -15,6 +15,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use super::chart::timeline::Line;
@@ -174,33 +175,45 @@ pub fn plot_sweep(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError>
             "variant".into(),
         ));
     }
+    let mut curve_charts = Vec::new();
     for (x, metrics, series) in &specs {
         for metric in metrics {
             for (suffix, chart) in curves(&summary, &info, x, metric, series)? {
                 let stem = charts_dir.join(format!("{}-vs-{}{suffix}", file_name(metric), file_name(x)));
-                written.extend(write_chart(&chart, &stem, format)?);
+                curve_charts.push((stem, chart));
             }
         }
     }
+    let mut phase_charts = Vec::new();
     if info.axes.len() >= 2 {
         for metric in ["user_p99_ms", "good_ratio", "error_rate", "recovered_share"] {
             for (variant, chart) in phases(&summary, &info, metric)? {
                 let stem = charts_dir.join(format!("phase-{}-{}", file_name(metric), file_name(&variant)));
-                written.extend(write_chart(&chart, &stem, format)?);
+                phase_charts.push((stem, chart));
             }
         }
     }
     let timelines = dir.join("timelines");
+    let mut dirs: Vec<PathBuf> = Vec::new();
     if timelines.is_dir() {
-        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&timelines)?
+        dirs = std::fs::read_dir(&timelines)?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.join("run.json").exists())
             .collect();
         dirs.sort();
-        for d in dirs {
-            written.extend(plot_run(&d, format)?);
-        }
     }
+    // Charts are drawn in parallel (a chart is tens of milliseconds of one
+    // core); `collect` keeps their order.
+    let curves: Vec<Vec<PathBuf>> = curve_charts
+        .par_iter()
+        .map(|(stem, chart)| write_chart(chart, stem, format))
+        .collect::<Result<_, _>>()?;
+    let phases: Vec<Vec<PathBuf>> = phase_charts
+        .par_iter()
+        .map(|(stem, chart)| write_chart(chart, stem, format))
+        .collect::<Result<_, _>>()?;
+    let runs: Vec<Vec<PathBuf>> = dirs.par_iter().map(|d| plot_run(d, format)).collect::<Result<_, _>>()?;
+    written.extend(curves.into_iter().chain(phases).chain(runs).flatten());
     Ok(written)
 }
 

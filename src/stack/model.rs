@@ -52,6 +52,27 @@ pub struct Model {
 }
 
 impl Model {
+    /// About how many requests a run of this model makes: the arrival rate
+    /// integrated over the run (the schedule's multipliers, a ramp at its
+    /// mean), or for a closed loop one request per user per think time.
+    /// What a sweep uses to start its longest jobs first.
+    pub fn expected_requests(&self) -> f64 {
+        let duration_s = self.run.duration.as_secs();
+        if let Some(users) = self.clients.users {
+            return f64::from(users) * duration_s / self.clients.think.as_secs().max(1e-3);
+        }
+        let extra: f64 = self
+            .clients
+            .schedule
+            .iter()
+            .map(|s| {
+                let span = (s.until_s.min(duration_s) - s.at_s).max(0.0);
+                span * ((s.from + s.to) / 2.0 - 1.0)
+            })
+            .sum();
+        self.clients.rate_rps * (duration_s + extra).max(0.0)
+    }
+
     /// The faults and load surges, in time order.
     pub fn disturbances(&self) -> Vec<Disturbance> {
         let faults = self.faults.iter().map(|f| Disturbance {

@@ -9,10 +9,8 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
-
-use rayon::prelude::*;
 
 use crate::report::{Journal, RowsError, RunMeta, RunRow, file_name, read_runs, write_run, write_runs};
 use crate::stack::{self, RunError};
@@ -161,28 +159,42 @@ pub fn run_sweep(
     let mut finished = reused;
     let mut events = 0u64;
     progress(finished, total, events);
+    // Longest jobs first, each worker taking the next from one list: the
+    // last jobs to finish are short ones, so no core idles at the end while
+    // another finishes a long job it started late. (Outputs do not depend
+    // on the order: rows are sorted by job.)
+    let mut todo = todo;
+    todo.sort_by(|a, b| b.model.expected_requests().total_cmp(&a.model.expected_requests()));
+    let next = AtomicUsize::new(0);
     let (sender, receiver) = mpsc::channel::<Result<(RunRow, u64), SweepError>>();
     let mut failure = None;
     std::thread::scope(|scope| {
         scope.spawn(|| {
-            pool.install(|| {
-                todo.par_iter().for_each_with(sender, |sender, job| {
-                    if stopped(options) {
-                        return;
-                    }
-                    let result = stack::run(&job.model)
-                        .map_err(|source| SweepError::Run { job: job.index, source })
-                        .and_then(|r| {
-                            if plan.draws_timeline(job) {
-                                write_timeline(plan, job, &r, out)?;
+            pool.scope(|workers| {
+                for _ in 0..threads.min(todo.len()) {
+                    let sender = sender.clone();
+                    let (todo, next) = (&todo, &next);
+                    workers.spawn(move |_| {
+                        while let Some(job) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
+                            if stopped(options) {
+                                return;
                             }
-                            let events = r.summary.events;
-                            Ok((row(plan, job, r.summary), events))
-                        });
-                    // The receiver only stops listening after a failure.
-                    let _ = sender.send(result);
-                });
+                            let result = stack::run(&job.model)
+                                .map_err(|source| SweepError::Run { job: job.index, source })
+                                .and_then(|r| {
+                                    if plan.draws_timeline(job) {
+                                        write_timeline(plan, job, &r, out)?;
+                                    }
+                                    let events = r.summary.events;
+                                    Ok((row(plan, job, r.summary), events))
+                                });
+                            // The receiver only stops listening after a failure.
+                            let _ = sender.send(result);
+                        }
+                    });
+                }
             });
+            drop(sender);
         });
         for result in receiver {
             match result {

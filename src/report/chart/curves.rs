@@ -167,7 +167,14 @@ impl CurveChart {
             .x_labels(14)
             .y_labels(10)
             .x_label_formatter(&|v| style::short_number(*v))
-            .y_label_formatter(&|v| style::short_number(*v))
+            .y_label_formatter(&|v| {
+                // No value lives in the failed band: no tick label there.
+                if failed.is_some_and(|(from, _)| *v > from) {
+                    String::new()
+                } else {
+                    style::short_number(*v)
+                }
+            })
             .light_line_style(RGBColor(235, 235, 235))
             .bold_line_style(RGBColor(200, 200, 200))
             .draw()?;

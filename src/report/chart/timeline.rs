@@ -221,12 +221,16 @@ impl Timeline {
         let plot_top = chart.plotting_area().get_pixel_range().1.start;
         // Text on `area` is placed relative to its own corner.
         let base = area.get_base_pixel();
+        // No value lives in the failed band: no tick label there.
+        let y_tick = |v: &f64| {
+            if failed.is_some_and(|(from, _)| *v > from) { String::new() } else { style::short_number(*v) }
+        };
         let mut mesh = chart.configure_mesh();
         mesh.y_desc(y_label)
             .axis_desc_style(style::label_font())
             .label_style(style::tick_font())
             .y_labels(5)
-            .y_label_formatter(&|v| style::short_number(*v))
+            .y_label_formatter(&y_tick)
             .x_label_formatter(&|v| style::short_number(*v))
             .light_line_style(RGBColor(238, 238, 238))
             .bold_line_style(RGBColor(205, 205, 205));
