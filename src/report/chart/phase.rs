@@ -118,7 +118,7 @@ impl Chart for PhaseChart {
         // The colour scale, from good (top, light) to bad (bottom, dark).
         let (lo, hi) = self.range();
         let (good, bad) = if self.high_is_good { (hi, lo) } else { (lo, hi) };
-        scale.draw(&Text::new(self.metric_label.clone(), (10, 60), style::tick_font()))?;
+        scale.draw(&Text::new(self.metric_label.clone(), (10, 36), style::tick_font()))?;
         let (top, bottom, left) = (110, 760, 20);
         let steps = 40;
         for s in 0..steps {
@@ -138,7 +138,7 @@ impl Chart for PhaseChart {
             style::tick_font(),
         ))?;
         let worse = if self.high_is_good { "lower is worse" } else { "higher is worse" };
-        scale.draw(&Text::new(worse, (10, 86), style::tick_font().color(&RGBColor(90, 90, 90))))?;
+        scale.draw(&Text::new(worse, (10, 62), style::tick_font().color(&RGBColor(90, 90, 90))))?;
         if self.cells.iter().flatten().flatten().any(|v| v.is_infinite()) {
             scale
                 .draw(&Rectangle::new([(left, bottom + 30), (left + 50, bottom + 70)], ramp(1.0).filled()))?;
