@@ -61,8 +61,8 @@ impl<'i> Document<'i> {
                 return Ok(());
             }
             return Err(problem(format!(
-                "`{path}` is not a model key, so there is nothing to remove (null removes a key, e.g. \
-                 cache.ttl_s=null)"
+                "`{path}` is not a model key, so there is nothing to take out (`--set KEY=null` and a \
+                 variant's `unset` take out keys such as cache.ttl_s)"
             )));
         }
         let value_span = value_start..value_start + value_text.len();

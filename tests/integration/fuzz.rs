@@ -45,6 +45,9 @@ const VALUES: &[&str] = &[
     "{ dist = \"lognormal\", mean_ms = 1e300, cv = nan }",
     "{ dist = \"pareto\" }",
     "1979-05-27T07:32:00Z",
+    "null",
+    "[\"cache.ttl_s\"]",
+    "[\"cache.tll_s\", \"faults\"]",
 ];
 
 /// Keys and sections to insert: real ones (so the validator sees them) and
@@ -72,6 +75,9 @@ const KEYS: &[&str] = &[
     "[db]",
     "clé",
     "a.b.c",
+    "unset",
+    "good_ratio",
+    "user_p99_ms",
 ];
 
 /// One edit of a file's text; the numbers pick lines, values and keys.
