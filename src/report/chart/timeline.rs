@@ -292,12 +292,14 @@ impl Timeline {
                     ))?;
                 }
             }
-            (None, false) if top => {
-                let end = self.bands.iter().map(|b| b.to_s).fold(0.0, f64::max);
+            (None, no_bands) if top && (!no_bands || self.recovery == "never-healthy") => {
+                // After the last disturbance; without one, after warm-up.
+                let end = self.bands.iter().map(|b| b.to_s).fold(self.warmup_s, f64::max);
                 // Below the failed band, if there is one, not over it.
                 let top_px = failed.map_or(plot_top, |(from, _)| chart.backend_coord(&(end, from)).1);
                 let at = (chart.backend_coord(&(end, y_low)).0 - base.0, top_px - base.1);
                 let verdict = match self.recovery.as_str() {
+                    "never-healthy" if no_bands => "never healthy: a steady overload, the SLO never held",
                     "never-healthy" => "never healthy: the SLO did not hold before the disturbance either",
                     "too-short" => "too short to tell: the run ends too soon after the disturbance",
                     _ => "NOT recovered",
