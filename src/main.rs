@@ -133,6 +133,9 @@ enum Command {
         /// Where to write the merged outputs.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Write into DIR even if it holds another experiment's results.
+        #[arg(long)]
+        force: bool,
         /// Chart files: png, svg or both.
         #[arg(long, default_value = "png", value_parser = Format::parse)]
         format: Format,
@@ -190,7 +193,7 @@ fn main() -> ExitCode {
                 cli::sweep::Flags { out, threads, resume, force, dry_run, shard, quiet, sets, format },
             )
         }
-        Command::Merge { dirs, out, format } => cli::sweep::merge(&dirs, &out, format),
+        Command::Merge { dirs, out, force, format } => cli::sweep::merge(&dirs, &out, force, format),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

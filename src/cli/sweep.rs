@@ -85,10 +85,11 @@ pub fn command(path: &Path, flags: Flags) -> Result<(), Failure> {
     .map_err(|e| Failure::Run(e.into()))
 }
 
-pub fn merge(dirs: &[PathBuf], out: &Path, format: Format) -> Result<(), Failure> {
+pub fn merge(dirs: &[PathBuf], out: &Path, force: bool, format: Format) -> Result<(), Failure> {
     let command_line: Vec<String> = std::env::args().collect();
-    let rows = sweep::merge_dirs(dirs, out, &command_line).map_err(|e| match e {
-        sweep::MergeFailure::Write(_) => Failure::Run(e.into()),
+    let rows = sweep::merge_dirs(dirs, out, force, &command_line).map_err(|e| match e {
+        sweep::MergeFailure::Write(_)
+        | sweep::MergeFailure::OutDir(sweep::OutDirError::Unwritable { .. }) => Failure::Run(e.into()),
         _ => Failure::BadInput(e.into()),
     })?;
     let charts = report::plot_sweep(out, format).map_err(plot_failure)?;
@@ -107,16 +108,47 @@ fn shard(flag: Option<&str>) -> Result<Option<Shard>, Failure> {
     if let Some(text) = flag {
         return Shard::parse(text).map(Some).map_err(|e| Failure::BadInput(anyhow!(e)));
     }
-    let var = |name| std::env::var(name).ok().and_then(|v| v.trim().parse::<usize>().ok());
-    match (var("SLURM_ARRAY_TASK_ID"), var("SLURM_ARRAY_TASK_COUNT")) {
+    // Set but malformed is an error: running the whole sweep in every
+    // array task would be silently wrong.
+    let var = |name: &str| -> Result<Option<usize>, Failure> {
+        match std::env::var_os(name) {
+            None => Ok(None),
+            Some(value) => {
+                let text = value.to_string_lossy();
+                text.trim().parse::<usize>().map(Some).map_err(|_| {
+                    Failure::BadInput(anyhow!(
+                        "{name} is set to {}, not a whole number: unset it, or pass --shard K/N",
+                        excerpt(&text)
+                    ))
+                })
+            }
+        }
+    };
+    match (var("SLURM_ARRAY_TASK_ID")?, var("SLURM_ARRAY_TASK_COUNT")?) {
         (Some(id), Some(count)) => {
-            let first = var("SLURM_ARRAY_TASK_MIN").unwrap_or(0);
-            Shard::parse(&format!("{}/{count}", id.saturating_sub(first)))
+            let first = var("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+            if id < first {
+                return Err(Failure::BadInput(anyhow!(
+                    "SLURM_ARRAY_TASK_ID ({id}) is below SLURM_ARRAY_TASK_MIN ({first}): pass --shard K/N"
+                )));
+            }
+            Shard::parse(&format!("{}/{count}", id - first))
                 .map(Some)
                 .map_err(|e| Failure::BadInput(anyhow!("from SLURM_ARRAY_TASK_ID/COUNT: {e}")))
         }
+        (Some(_), None) => Err(Failure::BadInput(anyhow!(
+            "SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not: pass --shard K/N"
+        ))),
         _ => Ok(None),
     }
+}
+
+/// At most 40 characters of `text`, escaped, quoted: an error message
+/// never echoes unbounded input or control bytes.
+fn excerpt(text: &str) -> String {
+    let short: String = text.chars().take(40).collect();
+    let more = if text.chars().count() > 40 { "…" } else { "" };
+    format!("{:?}{more}", short)
 }
 
 fn progress_bar(quiet: bool) -> ProgressBar {

@@ -399,6 +399,20 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
             let span = span_of(&tree, &["variants", &i.to_string(), "unset", &k.to_string()]).unwrap_or(0..0);
             set.push(Override { assignment: format!("{key}=null"), at: Some(located(span)) });
         }
+        let safe = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
+        if v.name.is_empty() || v.name.len() > 64 || v.name.starts_with('.') || !v.name.chars().all(safe) {
+            let span = span_of(&tree, &["variants", &i.to_string(), "name"]).unwrap_or(0..0);
+            let shown: String = v.name.chars().take(40).collect();
+            problems.push(problem(
+                span,
+                &format!("variants.{i}.name"),
+                format!(
+                    "a variant's name is a folder name (timelines/<name>/): use 1 to 64 letters, digits, `-`, `_` \
+                     or `.`, not starting with `.`; got {shown:?}{}",
+                    if v.name.chars().count() > 40 { "…" } else { "" }
+                ),
+            ));
+        }
         if variants.iter().any(|other: &Variant| other.name == v.name) {
             let span = span_of(&tree, &["variants", &i.to_string(), "name"]).unwrap_or(0..0);
             problems.push(problem(

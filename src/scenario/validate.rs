@@ -22,6 +22,8 @@ const MAX_DURATION_S: f64 = 1e8;
 const MAX_KEYS: u64 = 100_000_000;
 /// The same [ms], for timeouts and delays.
 const MAX_MS: f64 = MAX_DURATION_S * 1e3;
+/// The smallest coefficient of variation a lognormal or gamma may have.
+pub const MIN_CV: f64 = 1e-6;
 /// Most windows per run: each keeps one row in memory.
 const MAX_WINDOWS: f64 = 1e7;
 
@@ -548,7 +550,9 @@ fn service_time(c: &mut Checker, key: &str, s: &Spanned<RawServiceTime>) -> Serv
     );
     let needs_cv = matches!(raw.dist, RawDist::Lognormal | RawDist::Gamma);
     let cv = match (&raw.cv, needs_cv) {
-        (Some(cv), true) => c.real_in(&format!("{key}.cv"), cv, Bound::Above(0.0), Bound::AtMost(100.0)),
+        // Below 1e-6 the gamma's shape 1/cv² and the lognormal's σ² leave
+        // what the samplers take (1e-160 squared is 0): use deterministic.
+        (Some(cv), true) => c.real_in(&format!("{key}.cv"), cv, Bound::AtLeast(MIN_CV), Bound::AtMost(100.0)),
         (None, true) => {
             c.report(
                 key,

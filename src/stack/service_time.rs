@@ -119,6 +119,23 @@ mod tests {
         (mean, var.sqrt() / mean)
     }
 
+    /// Every mean and cv validation accepts builds a sampler and draws a
+    /// finite time: the extremes included (cv 1e-160 once panicked here).
+    #[test]
+    fn every_accepted_parameter_samples() {
+        let mut rng = crate::engine::RandomStreams::new(3).stream(1);
+        for mean_ms in [0.0, 1e-9, 1.0, 1e11] {
+            for cv in [1e-6, 1e-3, 1.0, 100.0] {
+                for service in [ServiceTime::Gamma { mean_ms, cv }, ServiceTime::Lognormal { mean_ms, cv }] {
+                    let sampler = service.sampler();
+                    for _ in 0..100 {
+                        let _ = sampler.sample(&mut rng);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn means_and_cvs_match_their_parameters() {
         // 4e5 draws: the mean's standard error is cv/sqrt(n) <= 0.32 %, so 1.5 %

@@ -137,10 +137,11 @@ impl ModelSource {
         variant: usize,
         extra: &[String],
     ) -> Result<LoadedModel, ScenarioError> {
-        let mut overrides = self.base.clone();
-        overrides.extend(experiment.set.iter().cloned());
+        // The command line's `--set` comes last: it wins.
+        let mut overrides = experiment.set.clone();
         overrides.extend(experiment.variants[variant].set.iter().cloned());
         overrides.extend(extra.iter().map(Override::argument));
+        overrides.extend(self.base.iter().cloned());
         load_model_with(&self.path, &self.text, &overrides)
     }
 }
@@ -155,6 +156,11 @@ pub fn run_plan(
     on_notes: impl FnOnce(&[Problem]),
 ) -> Result<Vec<VariantPlan>, PlanError> {
     let plan = experiment.plan.as_ref().ok_or_else(|| PlanError::NoPlan(experiment.path.clone()))?;
+    let mut searched = vec![plan.search.as_str()];
+    if plan.spike.is_some() {
+        searched.push("clients.schedule");
+    }
+    super::plan::refuse_fixed_keys(base, &searched, "what the plan searches")?;
     let text =
         std::fs::read_to_string(&experiment.model).map_err(|e| ScenarioError::read(&experiment.model, e))?;
     let source = ModelSource {
@@ -488,8 +494,7 @@ pub fn key_settings(experiment: &Experiment, base: &[String]) -> Result<Vec<Vari
         std::fs::read_to_string(&experiment.model).map_err(|e| ScenarioError::read(&experiment.model, e))?;
     let mut out = Vec::new();
     for variant in &experiment.variants {
-        let mut overrides: Vec<Override> = base.iter().map(Override::argument).collect();
-        overrides.extend(experiment.set.iter().cloned());
+        let mut overrides: Vec<Override> = experiment.set.clone();
         overrides.extend(variant.set.iter().cloned());
         if let Some(plan) = &experiment.plan {
             overrides.push(Override::argument(assignment(
@@ -498,6 +503,7 @@ pub fn key_settings(experiment: &Experiment, base: &[String]) -> Result<Vec<Vari
                 integer(plan),
             )));
         }
+        overrides.extend(base.iter().map(Override::argument));
         let loaded = load_model_with(&experiment.model, &text, &overrides)?;
         let tree: toml::Table = toml::from_str(&loaded.resolved_toml()).expect("the resolved model is TOML");
         let settings = KEY_SETTINGS

@@ -58,6 +58,10 @@ pub enum MergeFailure {
     Manifest { path: PathBuf, source: std::io::Error },
     #[error("nothing to merge: give the output directories of the shards")]
     Nothing,
+    #[error("{}: is one of the shards being merged; merging into it would overwrite them: choose another --out", .0.display())]
+    IntoInput(PathBuf),
+    #[error(transparent)]
+    OutDir(#[from] super::out_dir::OutDirError),
 }
 
 /// Merges the outputs of shard directories `dirs` into `out`: the same
@@ -65,12 +69,23 @@ pub enum MergeFailure {
 pub fn merge_dirs(
     dirs: &[PathBuf],
     out: &Path,
+    force: bool,
     command_line: &[String],
 ) -> Result<Vec<RunRow>, MergeFailure> {
     let first = dirs.first().ok_or(MergeFailure::Nothing)?;
+    let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if let Some(dir) = dirs.iter().find(|d| same(d, out)) {
+        return Err(MergeFailure::IntoInput(dir.clone()));
+    }
     let runs: Vec<PathBuf> = dirs.iter().map(|d| d.join("runs.csv")).collect();
     let (axes, rows) = merge_rows(&runs)?;
-    std::fs::create_dir_all(out).map_err(write_error(out)).map_err(MergeFailure::Write)?;
+    // The same rule as a sweep's --out: empty, or this experiment's results.
+    let manifest = first.join("experiment.json");
+    let experiment = recorded_experiment(&manifest).unwrap_or_else(|| manifest.clone());
+    super::out_dir::prepare_out_dir(out, &experiment, false, force)?;
     let runs_path = out.join("runs.csv");
     write_runs(&runs_path, &axes, &rows).map_err(write_error(&runs_path))?;
     write_summary(out, &axes, &rows)?;
@@ -83,6 +98,13 @@ pub fn merge_dirs(
         copy_timelines(&dir.join("timelines"), &out.join("timelines"))?;
     }
     Ok(rows)
+}
+
+/// The experiment file a shard's `experiment.json` names.
+fn recorded_experiment(manifest: &Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(manifest).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    value.pointer("/experiment/path")?.as_str().map(PathBuf::from)
 }
 
 /// Copies the timeline folders a shard drew (each variant's lives in the
@@ -99,10 +121,14 @@ fn copy_timelines(from: &Path, to: &Path) -> Result<(), SweepError> {
         }
         let target = to.join(source.file_name().unwrap_or_default());
         std::fs::create_dir_all(&target).map_err(write_error(&target))?;
-        for file in ["summary.csv", "timeseries.csv", "run.json"] {
+        for file in ["summary.csv", "timeseries.csv", "run.json", "alerts.csv"] {
             if source.join(file).exists() {
+                // Read whole, then written by rename: a copy onto itself
+                // (or an interruption) never leaves an empty file.
                 let dest = target.join(file);
-                std::fs::copy(source.join(file), &dest).map_err(write_error(&dest))?;
+                let bytes = std::fs::read(source.join(file)).map_err(write_error(&source.join(file)))?;
+                crate::report::write_atomically(&dest, |w| w.write_all(&bytes))
+                    .map_err(write_error(&dest))?;
             }
         }
     }

@@ -61,10 +61,13 @@ impl Plan {
     }
 }
 
-/// Expands `experiment`, applying `base` overrides (`--set`) to the model
-/// first, and validates every job's model. All problems are reported at
-/// once, each once.
+/// Expands `experiment`, applying `base` overrides (`--set`) last, so
+/// that the command line wins over the experiment's `set` and its
+/// variants', and validates every job's model. All problems are reported
+/// at once, each once.
 pub fn plan(experiment: Experiment, base: &[String]) -> Result<Plan, ScenarioError> {
+    let axes: Vec<&str> = experiment.axes.iter().map(|a| a.path.as_str()).collect();
+    refuse_fixed_keys(base, &axes, "an axis of the experiment")?;
     let text =
         std::fs::read_to_string(&experiment.model).map_err(|e| ScenarioError::read(&experiment.model, e))?;
     let points = cartesian(&experiment.axes.iter().map(|a| a.values.len()).collect::<Vec<_>>());
@@ -74,8 +77,7 @@ pub fn plan(experiment: Experiment, base: &[String]) -> Result<Plan, ScenarioErr
     let mut jobs = Vec::new();
     for (v, variant) in experiment.variants.iter().enumerate() {
         for point in &points {
-            let mut overrides: Vec<Override> = base.iter().map(Override::argument).collect();
-            overrides.extend(experiment.set.iter().cloned());
+            let mut overrides: Vec<Override> = experiment.set.clone();
             overrides.extend(variant.set.iter().cloned());
             for (axis, &i) in experiment.axes.iter().zip(point) {
                 let value = &axis.values[i];
@@ -84,6 +86,7 @@ pub fn plan(experiment: Experiment, base: &[String]) -> Result<Plan, ScenarioErr
                     at: Some(value.at.clone()),
                 });
             }
+            overrides.extend(base.iter().map(Override::argument));
             let loaded = match load_model_with(Path::new(&experiment.model), &text, &overrides) {
                 Ok(loaded) => loaded,
                 Err(e) => {
@@ -118,6 +121,25 @@ pub fn plan(experiment: Experiment, base: &[String]) -> Result<Plan, ScenarioErr
         return Err(ScenarioError::Invalid(problems));
     }
     Ok(Plan { experiment, jobs, notes })
+}
+
+/// A `--set` of a key the experiment varies itself (`what`: an axis, the
+/// plan's search) would give every job the same value: bad input.
+pub(super) fn refuse_fixed_keys(base: &[String], keys: &[&str], what: &str) -> Result<(), ScenarioError> {
+    let problems: Vec<Problem> = base
+        .iter()
+        .filter_map(|assignment| {
+            let path = assignment.split_once('=').map_or(assignment.as_str(), |(p, _)| p).trim();
+            keys.contains(&path).then(|| Problem {
+                location: crate::scenario::Location::Argument(assignment.clone()),
+                key: Some(path.to_owned()),
+                message: format!(
+                    "is {what}: a --set would give every job the same value; change the experiment instead"
+                ),
+            })
+        })
+        .collect();
+    if problems.is_empty() { Ok(()) } else { Err(ScenarioError::Invalid(problems)) }
 }
 
 /// Adds each of `new` to `list` unless one with the same key and message

@@ -421,3 +421,49 @@ fn sweeps_and_plans_note_a_suspicious_setting_once() {
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert_eq!(stderr.matches("note: ").count(), 1, "{stderr}");
 }
+
+/// A distribution `check` accepts must run: a cv so small that its square
+/// is 0 once panicked in `run`; now `check` refuses it, located.
+#[test]
+fn a_vanishing_cv_is_refused_before_it_runs() {
+    let model = crate::support::root().join("models/webshop.toml");
+    let out = tempfile::tempdir().unwrap();
+    for command in ["check", "run"] {
+        let mut cmd = cli();
+        cmd.arg(command).arg(&model).args(["--set", r#"db.read={dist="gamma",mean_ms=1,cv=1e-160}"#]);
+        if command == "run" {
+            cmd.arg("--out").arg(out.path().join("run"));
+        }
+        let assert = cmd.assert().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(stderr.contains("db.read.cv: must be a number >= 0.000001"), "{command}: {stderr}");
+    }
+}
+
+/// Variant names become folder names: `.`, `..`, empty, a slash, a space
+/// or 300 characters would lose or overwrite timelines, so they are
+/// refused, located at the name.
+#[test]
+fn unsafe_variant_names_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = crate::support::root().join("models/webshop.toml");
+    let long = "x".repeat(300);
+    for name in [".", "..", "", "a/b", "a b", long.as_str(), "../etc"] {
+        let path = dir.path().join("e.toml");
+        fs::write(
+            &path,
+            format!("model = {:?}\n[[variants]]\nname = {name:?}\n", model.display().to_string()),
+        )
+        .unwrap();
+        let assert = cli().args(["sweep", "--dry-run"]).arg(&path).assert().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains(&format!(
+                "{}:3:8: variants.0.name: a variant's name is a folder name",
+                path.display()
+            )),
+            "{name:?}: {stderr}"
+        );
+        assert!(stderr.len() < 400, "the message quotes a short excerpt: {stderr}");
+    }
+}

@@ -103,6 +103,37 @@ fn slurm_array_variables_pick_the_shard() {
     assert_eq!(jobs, (0..48).filter(|j| j % 4 == 1).collect::<Vec<_>>());
 }
 
+/// Slurm's array variables set but malformed are bad input, never a
+/// silent run of the whole sweep in every task.
+#[test]
+fn malformed_slurm_array_variables_are_refused() {
+    let (dir, experiment) = setup(GRID);
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (
+            &[("SLURM_ARRAY_TASK_ID", "one"), ("SLURM_ARRAY_TASK_COUNT", "4")],
+            "SLURM_ARRAY_TASK_ID is set to \"one\"",
+        ),
+        (
+            &[("SLURM_ARRAY_TASK_ID", "1"), ("SLURM_ARRAY_TASK_COUNT", "4x")],
+            "SLURM_ARRAY_TASK_COUNT is set to \"4x\"",
+        ),
+        (&[("SLURM_ARRAY_TASK_ID", "1")], "SLURM_ARRAY_TASK_COUNT is not"),
+        (&[("SLURM_ARRAY_TASK_ID", "5"), ("SLURM_ARRAY_TASK_COUNT", "4")], "from SLURM_ARRAY_TASK_ID/COUNT"),
+    ];
+    for (vars, message) in cases {
+        let out = dir.path().join("never");
+        let mut command = cli();
+        command.arg("sweep").arg(&experiment).arg("--out").arg(&out).arg("--quiet");
+        for (name, value) in vars {
+            command.env(name, value);
+        }
+        let assert = command.assert().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(stderr.contains(message), "{vars:?}: {stderr}");
+        assert!(!out.join("runs.csv").exists(), "nothing ran");
+    }
+}
+
 /// 20 replications of an M/M/1 point (λ = 80, μ = 100, 4 000 requests
 /// each): the 95 % interval of the mean response time covers the exact
 /// 50 ms; and s/√n — the half-width without its t factor — halves when
@@ -361,4 +392,78 @@ fn merge_refuses_outputs_of_different_experiments() {
         cli().arg("merge").arg(&out_a).arg(&out_b).arg("--out").arg(dir.path().join("m")).assert().code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(stderr.contains("not shards of one experiment"), "{stderr}");
+}
+
+/// The command line's `--set` wins over the experiment's `set` and its
+/// variants' (the short version of a big experiment), and a `--set` of an
+/// axis is refused: it would give every point the same value.
+#[test]
+fn command_line_overrides_win_over_the_experiment() {
+    let (dir, path) = setup(
+        "set = { \"run.duration_s\" = 60.0 }\n[axes]\n\"clients.rate_rps\" = [20, 40]\n\
+         [[variants]]\nname = \"slow\"\nset = { \"run.duration_s\" = 50.0 }\n",
+    );
+    let out = dir.path().join("out");
+    sweep(&path, &out, &["--set", "run.duration_s=15", "--set", "run.warmup_s=5"]).success();
+    let runs = fs::read_to_string(out.join("runs.csv")).unwrap();
+    let mut lines = runs.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let end = header.iter().position(|c| *c == "end_s").unwrap();
+    for line in lines {
+        let end_s: f64 = line.split(',').nth(end).unwrap().parse().unwrap();
+        assert_eq!(end_s, 15.0, "every job runs 15 s: {line}");
+    }
+    let refused = sweep(&path, &dir.path().join("out2"), &["--set", "clients.rate_rps=30"]).code(2);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("--set clients.rate_rps=30: clients.rate_rps: is an axis of the experiment"),
+        "{stderr}"
+    );
+}
+
+/// `merge` never writes into one of its inputs, checks `--out` as `sweep`
+/// does (another experiment's results are refused without `--force`), and
+/// keeps each timeline's `alerts.csv`.
+#[test]
+fn merge_protects_its_inputs_and_other_results() {
+    let (dir, experiment) = setup(GRID);
+    let shard = |k: usize| {
+        let out = dir.path().join(format!("shard-{k}"));
+        sweep(&experiment, &out, &["--shard", &format!("{k}/2")]).success();
+        out
+    };
+    let (s0, s1) = (shard(0), shard(1));
+    let before: Vec<(PathBuf, Vec<u8>)> =
+        walk(&s0).into_iter().map(|p| (p.clone(), fs::read(&p).unwrap())).collect();
+    let merge = |out: &Path, extra: &[&str]| {
+        cli().arg("merge").arg(&s0).arg(&s1).arg("--out").arg(out).args(extra).assert()
+    };
+    let refused = merge(&s0, &[]).code(2);
+    assert!(
+        String::from_utf8_lossy(&refused.get_output().stderr).contains("is one of the shards being merged")
+    );
+    for (path, bytes) in &before {
+        assert_eq!(&fs::read(path).unwrap(), bytes, "{} unchanged", path.display());
+    }
+    let merged = dir.path().join("merged");
+    merge(&merged, &[]).success();
+    assert!(walk(&merged).iter().any(|p| p.ends_with("alerts.csv")), "timelines keep alerts.csv");
+    // Another experiment's results in the way: refused, then --force.
+    let (other_dir, other) = setup("[axes]\n\"clients.rate_rps\" = [20]\n");
+    let theirs = other_dir.path().join("out");
+    sweep(&other, &theirs, &[]).success();
+    let refused = merge(&theirs, &[]).code(2);
+    assert!(String::from_utf8_lossy(&refused.get_output().stderr).contains("holds the results of"));
+    merge(&theirs, &["--force"]).success();
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() { out.extend(walk(&path)) } else { out.push(path) }
+    }
+    out.sort();
+    out
 }
