@@ -228,11 +228,13 @@ fn run(
     print_notes(&loaded.notes);
     let out = out.unwrap_or_else(|| default_out_dir(path));
     let created = !out.exists();
-    outage_sim::sweep::prepare_run_dir(&out, force)?;
+    let _lock = outage_sim::sweep::prepare_run_dir(&out, force)?;
     let started = Instant::now();
     let result = stack::run(&loaded.model).map_err(|e| {
-        // Bad input found while running (a trace row) leaves nothing behind.
+        // Bad input found while running (a trace row) leaves nothing behind:
+        // the folder was made by this run and holds only its lock.
         if created {
+            let _ = std::fs::remove_file(out.join(outage_sim::sweep::LOCK));
             let _ = std::fs::remove_dir(&out);
         }
         Failure::BadInput(e.into())
@@ -279,8 +281,9 @@ fn check(path: &Path, sets: &[String]) -> Result<(), Failure> {
 }
 
 /// Checks, before any simulation, that results can be written to `out`.
-pub(crate) fn writable_out_dir(out: &Path) -> Result<(), Failure> {
-    Ok(outage_sim::sweep::ensure_writable_dir(out)?)
+/// Takes the lock of `out` for the command's life.
+pub(crate) fn writable_out_dir(out: &Path) -> Result<outage_sim::sweep::OutLock, Failure> {
+    Ok(outage_sim::sweep::lock_out_dir(out)?)
 }
 
 /// Valid but suspicious settings, on stderr so that stdout stays data.

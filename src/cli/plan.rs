@@ -24,7 +24,7 @@ pub fn command(
     }
     let experiment = load_experiment(path)?;
     let out = out.unwrap_or_else(|| default_out_dir(path));
-    crate::writable_out_dir(&out)?;
+    let _lock = crate::writable_out_dir(&out)?;
     let started = Instant::now();
     let plans = sweep::run_plan(&experiment, sets, threads, print_notes).map_err(|e| match e {
         PlanError::Threads(_) => Failure::Run(e.into()),

@@ -87,7 +87,7 @@ pub fn command(path: &Path, flags: Flags) -> Result<(), Failure> {
 
 pub fn merge(dirs: &[PathBuf], out: &Path, force: bool, format: Format) -> Result<(), Failure> {
     let command_line: Vec<String> = std::env::args().collect();
-    let rows = sweep::merge_dirs(dirs, out, force, &command_line).map_err(|e| match e {
+    let (rows, _lock) = sweep::merge_dirs(dirs, out, force, &command_line).map_err(|e| match e {
         sweep::MergeFailure::Write(_)
         | sweep::MergeFailure::OutDir(sweep::OutDirError::Unwritable { .. }) => Failure::Run(e.into()),
         _ => Failure::BadInput(e.into()),

@@ -15,7 +15,7 @@ use std::sync::mpsc;
 use crate::report::{Journal, RowsError, RunMeta, RunRow, file_name, read_runs, write_run, write_runs};
 use crate::stack::{self, RunError};
 
-use super::out_dir::{OutDirError, prepare_out_dir};
+use super::out_dir::{OutDirError, OutLock, prepare_out_dir};
 use super::plan::{Job, Plan};
 
 /// `--shard K/N`: run the jobs whose index ≡ K (mod N).
@@ -59,7 +59,7 @@ pub struct SweepOptions {
 }
 
 /// What a sweep did.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SweepOutcome {
     /// Jobs this run (or shard) covers, those it ran and those it reused.
     pub jobs: usize,
@@ -69,6 +69,8 @@ pub struct SweepOutcome {
     pub rows: Vec<RunRow>,
     /// Events simulated by the jobs it ran.
     pub events: u64,
+    /// The output folder's lock: keep it until every file is written.
+    pub lock: OutLock,
 }
 
 /// Why a sweep failed.
@@ -107,7 +109,7 @@ pub fn run_sweep(
         let path = path.to_owned();
         move |source| SweepError::Write { path, source }
     };
-    prepare_out_dir(out, &plan.experiment.path, options.resume, options.force)?;
+    let lock = prepare_out_dir(out, &plan.experiment.path, options.resume, options.force)?;
     let axes = plan.axis_names();
     let journal_path = out.join(JOURNAL);
     let runs_path = out.join("runs.csv");
@@ -223,7 +225,7 @@ pub fn run_sweep(
     let rows: Vec<RunRow> = done.into_iter().flatten().collect();
     write_runs(&runs_path, &axes, &rows).map_err(write_err(&runs_path))?;
     fs::remove_file(&journal_path).map_err(write_err(&journal_path))?;
-    Ok(SweepOutcome { jobs: total, ran: todo.len(), reused, rows, events })
+    Ok(SweepOutcome { jobs: total, ran: todo.len(), reused, rows, events, lock })
 }
 
 fn stopped(options: &SweepOptions) -> bool {

@@ -17,6 +17,8 @@ pub use capacity::{PlanError, Probe, Search, VariantPlan, VariantSettings, Verdi
 pub use execute::{JOURNAL, Shard, SweepError, SweepOptions, SweepOutcome, run_sweep};
 pub use gate::{GateResult, check};
 pub use merge::{MergeError, merge_rows};
-pub use out_dir::{OutDirError, ensure_writable_dir, prepare_out_dir, prepare_run_dir};
+pub use out_dir::{
+    LOCK, OutDirError, OutLock, ensure_writable_dir, lock_out_dir, prepare_out_dir, prepare_run_dir,
+};
 pub use outputs::{MergeFailure, merge_dirs, write_summary, write_sweep_files};
 pub use plan::{Job, Plan, plan};

@@ -18,13 +18,64 @@ pub enum OutDirError {
     Unwritable { path: PathBuf, source: std::io::Error },
 }
 
-/// Creates `out` if needed and checks that a sweep of `experiment` may
-/// write there: it is a directory, writable, and empty or holding this
-/// experiment's results. `--resume` and `--force` accept a directory
-/// whose results are another's.
-pub fn prepare_out_dir(out: &Path, experiment: &Path, resume: bool, force: bool) -> Result<(), OutDirError> {
+/// The lock file in an output folder: one writer at a time.
+pub const LOCK: &str = ".outage-sim.lock";
+
+/// An output folder held by this process until dropped: an advisory lock
+/// on `DIR/.outage-sim.lock` (released by the OS if the process dies), so
+/// that two commands never mix their files in one folder.
+#[derive(Debug)]
+pub struct OutLock {
+    _file: fs::File,
+}
+
+/// Creates `out` if needed and takes its lock, or says who holds it.
+pub fn lock_out_dir(out: &Path) -> Result<OutLock, OutDirError> {
+    ensure_writable_dir(out)?;
+    let path = out.join(LOCK);
+    let mut file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(unwritable(out))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            let holder = fs::read_to_string(&path).unwrap_or_default();
+            let holder: String = holder.trim().chars().take(200).collect();
+            return Err(OutDirError::Taken {
+                path: out.to_owned(),
+                message: format!(
+                    "is being written by another outage-sim ({}); wait for it to finish or choose another --out",
+                    if holder.is_empty() { "holder unknown".to_owned() } else { holder }
+                ),
+            });
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(unwritable(out)(e)),
+    }
+    // Who holds it, for the message another writer gets.
+    use std::io::Write as _;
+    let command: Vec<String> = std::env::args().collect();
+    let _ = file.set_len(0).and_then(|()| write!(file, "pid {}: {}", std::process::id(), command.join(" ")));
+    Ok(OutLock { _file: file })
+}
+
+/// Creates `out` if needed, takes its lock and checks that a sweep of
+/// `experiment` may write there: it is a directory, writable, and empty
+/// or holding this experiment's results. `--resume` and `--force` accept
+/// a directory whose results are another's.
+pub fn prepare_out_dir(
+    out: &Path,
+    experiment: &Path,
+    resume: bool,
+    force: bool,
+) -> Result<OutLock, OutDirError> {
     let taken = |message: String| OutDirError::Taken { path: out.to_owned(), message };
-    if out.is_dir() && !(resume || force) {
+    let was_there = out.is_dir();
+    let lock = lock_out_dir(out)?;
+    if was_there && !(resume || force) {
         if let Some(theirs) = recorded_experiment(out) {
             if !same_file(&theirs, experiment) {
                 return Err(taken(format!(
@@ -38,7 +89,8 @@ pub fn prepare_out_dir(out: &Path, experiment: &Path, resume: bool, force: bool)
             return Err(taken(format!(
                 "holds an interrupted sweep ({JOURNAL}); pass --resume to continue it or --force to start over"
             )));
-        } else if fs::read_dir(out).map_err(unwritable(out))?.next().is_some() {
+        } else if fs::read_dir(out).map_err(unwritable(out))?.any(|e| e.is_ok_and(|e| e.file_name() != LOCK))
+        {
             return Err(taken(
                 "is not empty and holds no sweep results; choose another --out, or pass --force to \
                  write into it anyway"
@@ -46,13 +98,13 @@ pub fn prepare_out_dir(out: &Path, experiment: &Path, resume: bool, force: bool)
             ));
         }
     }
-    ensure_writable_dir(out)
+    Ok(lock)
 }
 
 /// Creates `out` if needed and checks that a single run may write there:
 /// not among a sweep's or a plan's results, whose files it would mix with
 /// its own, unless `force`. A previous run's files are replaced.
-pub fn prepare_run_dir(out: &Path, force: bool) -> Result<(), OutDirError> {
+pub fn prepare_run_dir(out: &Path, force: bool) -> Result<OutLock, OutDirError> {
     let holds = [
         ("experiment.json", "a sweep's results"),
         (JOURNAL, "an interrupted sweep"),
@@ -69,7 +121,7 @@ pub fn prepare_run_dir(out: &Path, force: bool) -> Result<(), OutDirError> {
             ),
         });
     }
-    ensure_writable_dir(out)
+    lock_out_dir(out)
 }
 
 /// Creates `out` if needed and checks that files can be made in it: found

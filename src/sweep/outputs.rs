@@ -65,13 +65,14 @@ pub enum MergeFailure {
 }
 
 /// Merges the outputs of shard directories `dirs` into `out`: the same
-/// `runs.csv` and `summary.csv` as one unsharded run. Returns the rows.
+/// `runs.csv` and `summary.csv` as one unsharded run. Returns the rows,
+/// and the lock of `out`, to hold until its charts are drawn.
 pub fn merge_dirs(
     dirs: &[PathBuf],
     out: &Path,
     force: bool,
     command_line: &[String],
-) -> Result<Vec<RunRow>, MergeFailure> {
+) -> Result<(Vec<RunRow>, super::out_dir::OutLock), MergeFailure> {
     let first = dirs.first().ok_or(MergeFailure::Nothing)?;
     let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
         (Ok(a), Ok(b)) => a == b,
@@ -85,7 +86,7 @@ pub fn merge_dirs(
     // The same rule as a sweep's --out: empty, or this experiment's results.
     let manifest = first.join("experiment.json");
     let experiment = recorded_experiment(&manifest).unwrap_or_else(|| manifest.clone());
-    super::out_dir::prepare_out_dir(out, &experiment, false, force)?;
+    let lock = super::out_dir::prepare_out_dir(out, &experiment, false, force)?;
     let runs_path = out.join("runs.csv");
     write_runs(&runs_path, &axes, &rows).map_err(write_error(&runs_path))?;
     write_summary(out, &axes, &rows)?;
@@ -97,7 +98,7 @@ pub fn merge_dirs(
     for dir in dirs {
         copy_timelines(&dir.join("timelines"), &out.join("timelines"))?;
     }
-    Ok(rows)
+    Ok((rows, lock))
 }
 
 /// The experiment file a shard's `experiment.json` names.

@@ -186,8 +186,10 @@ fn common_random_numbers_make_identical_variants_identical() {
     }
 }
 
-/// Jobs slow enough (≈ 0.1 s each) to interrupt a sweep between them.
-const SLOW: &str = "replications = 4\nseed = 5\nset = { \"run.duration_s\" = 1500.0 }\n[axes]\n\"clients.rate_rps\" = [30, 60, 90]\n";
+/// Jobs slow enough (≈ 0.1 s each) to interrupt a sweep between them, all
+/// of one size (the same load), so that the longest-first order is the job
+/// order and the last jobs are not the quickest.
+const SLOW: &str = "replications = 4\nseed = 5\nset = { \"run.duration_s\" = 1500.0, \"clients.rate_rps\" = 60 }\n[axes]\n\"db.servers\" = [1, 2, 3]\n";
 
 /// A sweep in the background, its stderr captured.
 fn spawn_sweep(experiment: &Path, out: &Path, threads: &str) -> std::process::Child {
@@ -466,4 +468,33 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+/// One writer per output folder: while another process holds its lock, a
+/// sweep, a run or a merge into it exits 2 naming the holder, writing
+/// nothing; once released, the folder is usable again.
+#[test]
+fn a_second_writer_is_refused_while_the_first_holds_the_folder() {
+    let (dir, experiment) = setup("[axes]\n\"clients.rate_rps\" = [20]\n");
+    let out = dir.path().join("out");
+    fs::create_dir_all(&out).unwrap();
+    let lock_path = out.join(".outage-sim.lock");
+    let holder =
+        fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&lock_path).unwrap();
+    holder.try_lock().unwrap();
+    fs::write(&lock_path, "pid 4242: outage-sim sweep other.toml").unwrap();
+    let refused = sweep(&experiment, &out, &[]).code(2);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("is being written by another outage-sim (pid 4242: outage-sim sweep other.toml)"),
+        "{stderr}"
+    );
+    let model = dir.path().join("model.toml");
+    let run = cli().arg("run").arg(&model).arg("--out").arg(&out).assert().code(2);
+    assert!(
+        String::from_utf8_lossy(&run.get_output().stderr).contains("is being written by another outage-sim")
+    );
+    assert!(!out.join("runs.csv").exists() && !out.join("summary.csv").exists(), "nothing written");
+    drop(holder);
+    sweep(&experiment, &out, &[]).success();
 }
