@@ -32,7 +32,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::Override;
 use super::document::toml_problem;
-use super::source::{Location, Origin, Problem, ScenarioError, SourceMap};
+use super::source::{Location, Origin, Problem, ScenarioError, SourceMap, read_input};
 
 /// How a range axis spaces its points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -269,7 +269,7 @@ const MAX_JOBS: u64 = 10_000_000;
 /// Reads and checks the experiment file at `path` (not yet the overrides
 /// against the model: see the sweep's plan).
 pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::read(path, e))?;
+    let text = read_input(path)?;
     let mut sources = SourceMap::new();
     sources.add(Origin::File(path.to_owned()), &text);
     let located = |span: Range<usize>| sources.locate(&span);

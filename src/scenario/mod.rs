@@ -22,7 +22,7 @@ pub use experiment::{
     load_experiment,
 };
 pub use raw::RawModel;
-pub use source::{Location, Origin, Problem, ScenarioError, SourceMap};
+pub use source::{Location, MAX_INPUT_BYTES, Origin, Problem, ScenarioError, SourceMap, read_input};
 
 use crate::stack::Model;
 
@@ -61,7 +61,7 @@ impl Override {
 /// Reads the model file at `path` and applies `overrides` (`PATH=VALUE`,
 /// as given to `--set`).
 pub fn load_model(path: &Path, overrides: &[String]) -> Result<LoadedModel, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::read(path, e))?;
+    let text = read_input(path)?;
     load_model_text(path, &text, overrides)
 }
 

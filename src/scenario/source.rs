@@ -140,6 +140,42 @@ pub enum ScenarioError {
     Invalid(Vec<Problem>),
 }
 
+/// The largest model or experiment file read [bytes]: a hand-written
+/// model is a few kilobytes; this bounds what a wrong path (a log, a
+/// device) can cost before it is refused.
+pub const MAX_INPUT_BYTES: u64 = 4 << 20;
+
+/// Reads a model or experiment file: a regular file (not a FIFO or a
+/// device, which could block or never end) of at most
+/// [`MAX_INPUT_BYTES`], in UTF-8.
+pub fn read_input(path: &Path) -> Result<String, ScenarioError> {
+    use std::io::Read as _;
+    let invalid = |message: String| {
+        ScenarioError::read(path, std::io::Error::new(std::io::ErrorKind::InvalidInput, message))
+    };
+    let meta = std::fs::metadata(path).map_err(|e| ScenarioError::read(path, e))?;
+    if !meta.is_file() {
+        return Err(invalid("not a regular file (a folder, a FIFO or a device): give a TOML file".into()));
+    }
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(invalid(format!(
+            "{} bytes is more than a model or experiment file may have ({} MiB): is it the right file?",
+            meta.len(),
+            MAX_INPUT_BYTES >> 20
+        )));
+    }
+    let file = std::fs::File::open(path).map_err(|e| ScenarioError::read(path, e))?;
+    let mut bytes = Vec::new();
+    // The file may grow after the check: read no more than the cap allows.
+    file.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes).map_err(|e| ScenarioError::read(path, e))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(invalid(format!("more than {} MiB: is it the right file?", MAX_INPUT_BYTES >> 20)));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        invalid(format!("not UTF-8 text (byte {} is not part of a character)", e.utf8_error().valid_up_to()))
+    })
+}
+
 impl ScenarioError {
     pub fn read(path: &Path, source: std::io::Error) -> Self {
         ScenarioError::Read { path: path.to_owned(), source }

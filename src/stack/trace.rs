@@ -7,7 +7,7 @@
 //! a trace of any length runs in constant memory.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::engine::SimTime;
@@ -44,11 +44,17 @@ pub struct TraceReader {
 
 impl TraceReader {
     pub fn open(path: &Path, keys: u32) -> Result<Self, TraceError> {
-        let file = File::open(path).map_err(|e| TraceError {
-            path: path.to_owned(),
-            line: 0,
-            message: format!("cannot open the trace: {e}"),
-        })?;
+        let failed = |message: String| TraceError { path: path.to_owned(), line: 0, message };
+        // A FIFO or a device could block or never end.
+        match std::fs::metadata(path) {
+            Ok(meta) if !meta.is_file() => {
+                return Err(failed(
+                    "cannot open the trace: not a regular file (a folder, a FIFO or a device)".into(),
+                ));
+            }
+            _ => {}
+        }
+        let file = File::open(path).map_err(|e| failed(format!("cannot open the trace: {e}")))?;
         Ok(TraceReader {
             path: path.to_owned(),
             reader: BufReader::new(file),
@@ -63,12 +69,22 @@ impl TraceReader {
     pub fn next_row(&mut self) -> Result<Option<TraceRow>, TraceError> {
         loop {
             self.buffer.clear();
-            let read = self.reader.read_line(&mut self.buffer).map_err(|e| self.error(e.to_string()))?;
+            // A line is read up to a cap, so a file without newlines (or
+            // a device) cannot take all memory.
+            let read = (&mut self.reader)
+                .take(MAX_LINE_BYTES + 1)
+                .read_line(&mut self.buffer)
+                .map_err(|e| self.error(e.to_string()))?;
             if read == 0 {
                 return Ok(None);
             }
             self.line += 1;
-            let text = self.buffer.trim();
+            if read as u64 > MAX_LINE_BYTES && !self.buffer.ends_with('\n') {
+                return Err(self.error(format!("a row longer than {MAX_LINE_BYTES} bytes: is this a trace?")));
+            }
+            // A byte-order mark (as some editors write) is not part of the header.
+            let text = if self.line == 1 { self.buffer.trim_start_matches('\u{feff}') } else { &self.buffer };
+            let text = text.trim();
             if text.is_empty() || (self.line == 1 && text.starts_with("t_s")) {
                 continue;
             }
@@ -81,9 +97,10 @@ impl TraceReader {
     fn parse(&self, text: &str) -> Result<TraceRow, String> {
         let fields: Vec<&str> = text.split(',').map(str::trim).collect();
         let [t_s, key, op] = fields[..] else {
-            return Err(format!("expected 3 fields `t_s,key,op`, found {}: {text:?}", fields.len()));
+            return Err(format!("expected 3 fields `t_s,key,op`, found {}: {}", fields.len(), excerpt(text)));
         };
-        let t: f64 = t_s.parse().map_err(|_| format!("t_s must be a number of seconds, got {t_s:?}"))?;
+        let t: f64 =
+            t_s.parse().map_err(|_| format!("t_s must be a number of seconds, got {}", excerpt(t_s)))?;
         if !t.is_finite() || t < 0.0 {
             return Err(format!("t_s must be finite and >= 0, got {t_s}"));
         }
@@ -92,12 +109,16 @@ impl TraceReader {
             return Err(format!("t_s must not decrease: {t_s} comes after {}", self.last.as_secs()));
         }
         let key: u32 = key.parse().ok().filter(|k| *k < self.keys).ok_or_else(|| {
-            format!("key must be an integer from 0 to {} (workload.keys − 1), got {key:?}", self.keys - 1)
+            format!(
+                "key must be an integer from 0 to {} (workload.keys − 1), got {}",
+                self.keys - 1,
+                excerpt(key)
+            )
         })?;
         let op = match op {
             "get" | "read" => Op::Read,
             "set" | "write" => Op::Write,
-            other => return Err(format!("op must be `get` or `set`, got {other:?}")),
+            other => return Err(format!("op must be `get` or `set`, got {}", excerpt(other))),
         };
         Ok(TraceRow { at, key, op })
     }
@@ -105,6 +126,16 @@ impl TraceReader {
     fn error(&self, message: String) -> TraceError {
         TraceError { path: self.path.clone(), line: self.line, message }
     }
+}
+
+/// The longest row read [bytes]: a row is a few dozen.
+const MAX_LINE_BYTES: u64 = 4096;
+
+/// At most 60 characters of `text`, quoted and escaped: a message never
+/// echoes a whole row or raw control bytes.
+fn excerpt(text: &str) -> String {
+    let short: String = text.chars().take(60).collect();
+    format!("{short:?}{}", if text.chars().count() > 60 { "…" } else { "" })
 }
 
 #[cfg(test)]
@@ -148,6 +179,28 @@ mod tests {
                 }
             };
             assert!(err.contains(needle), "{err}");
+        }
+    }
+
+    /// A byte-order mark before the header reads as a model's does; a row
+    /// without end (a 2 GB file with no newline) stops at the cap; a FIFO
+    /// is refused before it can block; messages quote short excerpts.
+    #[test]
+    fn odd_files_are_bounded() {
+        let (_dir, mut r) = reader("\u{feff}t_s,key,op\n0.5,3,get\n");
+        assert_eq!(r.next_row().unwrap().unwrap().key, 3);
+        let (_dir, mut r) = reader(&"1".repeat(100_000));
+        let err = r.next_row().unwrap_err().to_string();
+        assert!(err.contains("t.csv:1: a row longer than 4096 bytes"), "{err}");
+        let (_dir, mut r) = reader(&format!("1,{},get\n", "7".repeat(3000)));
+        let err = r.next_row().unwrap_err().to_string();
+        assert!(err.len() < 200 && err.contains('…'), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo.csv");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            let err = TraceReader::open(&fifo, 10).unwrap_err().to_string();
+            assert!(err.contains("not a regular file"), "{err}");
         }
     }
 }

@@ -161,8 +161,7 @@ pub fn run_plan(
         searched.push("clients.schedule");
     }
     super::plan::refuse_fixed_keys(base, &searched, "what the plan searches")?;
-    let text =
-        std::fs::read_to_string(&experiment.model).map_err(|e| ScenarioError::read(&experiment.model, e))?;
+    let text = crate::scenario::read_input(&experiment.model)?;
     let source = ModelSource {
         path: experiment.model.clone(),
         text,
@@ -490,8 +489,7 @@ const KEY_SETTINGS: [&str; 16] = [
 /// Each variant's key settings as `(path, value)`, as resolved at the
 /// search's low end (for the report).
 pub fn key_settings(experiment: &Experiment, base: &[String]) -> Result<Vec<VariantSettings>, ScenarioError> {
-    let text =
-        std::fs::read_to_string(&experiment.model).map_err(|e| ScenarioError::read(&experiment.model, e))?;
+    let text = crate::scenario::read_input(&experiment.model)?;
     let mut out = Vec::new();
     for variant in &experiment.variants {
         let mut overrides: Vec<Override> = experiment.set.clone();

@@ -68,8 +68,7 @@ impl Plan {
 pub fn plan(experiment: Experiment, base: &[String]) -> Result<Plan, ScenarioError> {
     let axes: Vec<&str> = experiment.axes.iter().map(|a| a.path.as_str()).collect();
     refuse_fixed_keys(base, &axes, "an axis of the experiment")?;
-    let text =
-        std::fs::read_to_string(&experiment.model).map_err(|e| ScenarioError::read(&experiment.model, e))?;
+    let text = crate::scenario::read_input(&experiment.model)?;
     let points = cartesian(&experiment.axes.iter().map(|a| a.values.len()).collect::<Vec<_>>());
     let streams = RandomStreams::new(experiment.seed);
     let mut problems: Vec<Problem> = Vec::new();

@@ -467,3 +467,33 @@ fn unsafe_variant_names_are_refused() {
         assert!(stderr.len() < 400, "the message quotes a short excerpt: {stderr}");
     }
 }
+
+/// A model or experiment that is a device, a FIFO, a folder or far too
+/// large is refused at once (exit 2), never read until memory runs out
+/// or the command hangs.
+#[test]
+fn inputs_that_are_not_model_files_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    fs::write(&big, vec![b'#'; (outage_sim::scenario::MAX_INPUT_BYTES + 1) as usize]).unwrap();
+    let fifo = dir.path().join("fifo.toml");
+    let has_fifo = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    let mut cases = vec![
+        (std::path::PathBuf::from("/dev/zero"), "not a regular file"),
+        (dir.path().to_owned(), "not a regular file"),
+        (big, "is more than a model or experiment file may have"),
+    ];
+    if has_fifo {
+        cases.push((fifo, "not a regular file"));
+    }
+    for (path, message) in cases {
+        for args in [&["check"][..], &["sweep", "--dry-run"][..]] {
+            let started = std::time::Instant::now();
+            let assert =
+                cli().args(args).arg(&path).timeout(std::time::Duration::from_secs(20)).assert().code(2);
+            let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+            assert!(stderr.contains(message), "{}: {stderr}", path.display());
+            assert!(started.elapsed().as_secs() < 10, "at once");
+        }
+    }
+}
