@@ -497,3 +497,22 @@ fn inputs_that_are_not_model_files_are_refused_at_once() {
         }
     }
 }
+
+/// Limits a run can afford, checked before the first event, saying the
+/// memory the value would need: more than 10⁵ windows, more than 10⁷
+/// requests in flight.
+#[test]
+fn limits_say_the_memory_they_guard() {
+    let model = crate::support::root().join("models/webshop.toml");
+    for (set, message) in [
+        ("run.window_s=0.0001", "gives 3000000 windows over 300 s"),
+        ("run.max_in_flight=4294967295", "4294967295 requests in flight would need ≈ 447 GB"),
+    ] {
+        let assert = cli().arg("check").arg(&model).args(["--set", set]).assert().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains(message) && (stderr.contains(" MB") || stderr.contains(" GB")),
+            "{set}: {stderr}"
+        );
+    }
+}
