@@ -17,7 +17,7 @@ use std::path::Path;
 
 use crate::stack::RunResult;
 
-pub use atomic::write_atomically;
+pub use atomic::{FileSet, is_temporary, remove_temporaries, write_atomically};
 pub use capacity::write_plan;
 pub use csv::{write_csv, write_table};
 pub use figures::{PlotError, file_name, plot_dir, plot_run, plot_sweep};
@@ -27,14 +27,25 @@ pub use run_meta::{DisturbanceMeta, RunMeta};
 pub use runs::{Journal, RowsError, RunRow, fields, read_runs, summary_columns, write_runs};
 pub use table::{Table, TableError};
 
-/// Writes `summary.csv`, `timeseries.csv` and `run.json` of one run into
-/// `dir` (created if missing).
+/// Writes `summary.csv`, `timeseries.csv`, `alerts.csv` and `run.json` of
+/// one run into `dir` (created if missing) as one set: all new or, if
+/// interrupted, all as they were. A previous run's timeline chart goes,
+/// so that no chart of another run sits beside the new data until it is
+/// drawn again.
 pub fn write_run(dir: &Path, result: &RunResult, meta: &RunMeta) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    write_csv(&dir.join("summary.csv"), std::slice::from_ref(&result.summary))?;
-    write_csv(&dir.join("timeseries.csv"), &result.windows)?;
-    write_alerts(&dir.join("alerts.csv"), &result.alerts)?;
-    meta.write(&dir.join("run.json"))
+    let mut set = FileSet::default();
+    write_csv(&set.stage(&dir.join("timeseries.csv")), &result.windows)?;
+    write_alerts(&set.stage(&dir.join("alerts.csv")), &result.alerts)?;
+    meta.write(&set.stage(&dir.join("run.json")))?;
+    write_csv(&set.stage(&dir.join("summary.csv")), std::slice::from_ref(&result.summary))?;
+    for chart in ["timeline.png", "timeline.svg"] {
+        match std::fs::remove_file(dir.join(chart)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    set.commit()
 }
 
 /// `alerts.csv`: one row per firing (a header alone when none fired).

@@ -211,3 +211,22 @@ fn run_does_not_write_into_a_sweeps_results() {
         cli().arg("run").arg(&model).args(short).arg("--out").arg(&out).assert().success();
     }
 }
+
+/// A run replaces its folder's files as one set, and the next run clears
+/// what a killed one left (temporaries) before writing.
+#[test]
+fn a_run_replaces_its_files_as_a_set_and_clears_leftovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = root().join("models/webshop.toml");
+    let out = dir.path().join("run");
+    let short = ["--set", "run.duration_s=3", "--set", "run.warmup_s=1"];
+    cli().arg("run").arg(&model).args(short).arg("--out").arg(&out).assert().success();
+    let leftover = out.join(".timeseries.csv.tmp-99999");
+    fs::write(&leftover, "half a file").unwrap();
+    cli().arg("run").arg(&model).args(short).args(["--seed", "9"]).arg("--out").arg(&out).assert().success();
+    assert!(!leftover.exists(), "a killed run's temporary is cleared");
+    let summary = fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(summary.lines().nth(1).unwrap().starts_with("9,"), "the new run's summary: {summary}");
+    let meta = fs::read_to_string(out.join("run.json")).unwrap();
+    assert!(!meta.is_empty() && out.join("timeline.png").exists());
+}
