@@ -268,7 +268,25 @@ fn curves(
     metric: &str,
     series: &str,
 ) -> Result<Vec<(String, CurveChart)>, PlotError> {
-    let xs = summary.numbers(x)?;
+    // A non-numeric axis is drawn with its values as categories, in the
+    // order they first appear (the axis's own order).
+    let x_texts = summary.texts(x)?;
+    let numeric = x_texts.iter().all(|t| t.parse::<f64>().is_ok());
+    let mut x_categories: Vec<String> = Vec::new();
+    let xs: Vec<Option<f64>> = if numeric {
+        summary.numbers(x)?
+    } else {
+        x_texts
+            .iter()
+            .map(|t| {
+                let i = x_categories.iter().position(|c| c == t).unwrap_or_else(|| {
+                    x_categories.push(t.clone());
+                    x_categories.len() - 1
+                });
+                Some(i as f64)
+            })
+            .collect()
+    };
     let (means, cis) = metric_columns(summary, metric)?;
     let series_of = summary.texts(series)?;
     let others: Vec<&String> = info.axes.iter().map(|(p, _)| p).filter(|p| *p != x && *p != series).collect();
@@ -334,7 +352,8 @@ fn curves(
                 title,
                 x_label: super::chart::style::axis_label(x),
                 y_label: super::chart::style::axis_label(metric),
-                x_log: x_log_axis || spans_decades,
+                x_log: numeric && (x_log_axis || spans_decades),
+                x_categories: x_categories.clone(),
                 series: lines,
                 legend_title: series.to_owned(),
                 slo: slo(info, metric),

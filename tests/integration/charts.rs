@@ -37,6 +37,7 @@ fn curves() -> CurveChart {
         x_label: "load [1/s]".into(),
         y_label: "p99 [ms]".into(),
         x_log: true,
+        x_categories: Vec::new(),
         series: vec![series("lru", 10.0), series("fifo", 20.0)],
         legend_title: "variant".into(),
         slo: Some((100.0, "p99 ≤ 100 ms".into())),

@@ -498,3 +498,20 @@ fn a_second_writer_is_refused_while_the_first_holds_the_folder() {
     drop(holder);
     sweep(&experiment, &out, &[]).success();
 }
+
+/// A non-numeric first axis (eviction policies) runs end to end: its
+/// charts put one point per value, in the axis's order.
+#[test]
+fn a_non_numeric_axis_is_charted_by_its_values() {
+    let (dir, experiment) =
+        setup("[axes]\n\"db.discipline\" = [\"fifo\", \"lifo\"]\n\"clients.rate_rps\" = [20, 40]\n");
+    let out = dir.path().join("out");
+    sweep(&experiment, &out, &[]).success();
+    for chart in [
+        "user_p99_ms-vs-db.discipline-1.png",
+        "good_ratio-vs-db.discipline-2.png",
+        "phase-good_ratio-base.png",
+    ] {
+        assert!(out.join("charts").join(chart).exists(), "{chart}");
+    }
+}

@@ -32,6 +32,9 @@ pub struct CurveChart {
     pub y_label: String,
     /// Log scale on x (a log range axis, or x spanning decades).
     pub x_log: bool,
+    /// A non-numeric axis (`lru`, `fifo`, …): point `i` has x = i and is
+    /// labelled with the i-th name; empty for a numeric axis.
+    pub x_categories: Vec<String>,
     pub series: Vec<CurveSeries>,
     /// What tells the lines apart: `variant`, or an axis.
     pub legend_title: String,
@@ -52,6 +55,9 @@ impl CurveChart {
     }
 
     fn x_range(&self) -> (f64, f64) {
+        if !self.x_categories.is_empty() {
+            return (-0.5, self.x_categories.len() as f64 - 0.5);
+        }
         pad(bounds(self.points().map(|p| p.x)), self.x_log, false)
     }
 
@@ -128,7 +134,7 @@ impl Chart for CurveChart {
         // Log axes get explicit 1-2-5 ticks: plotters' own skip decades.
         let x_log = || (x0..x1).log_scale().with_key_points(log_ticks(x0, x1));
         let y_log = || (y0..y1).log_scale().with_key_points(log_ticks(y0, y1));
-        match (self.x_log, y_log_scale) {
+        match (self.x_log && self.x_categories.is_empty(), y_log_scale) {
             (false, false) => self.plot(&plot, x0..x1, y0..y1, failed)?,
             (true, false) => self.plot(&plot, x_log(), y0..y1, failed)?,
             (false, true) => self.plot(&plot, x0..x1, y_log(), failed)?,
@@ -164,9 +170,22 @@ impl CurveChart {
             .y_desc(&self.y_label)
             .axis_desc_style(style::label_font())
             .label_style(style::tick_font())
-            .x_labels(14)
+            // Categories are labelled at their integer positions only (the
+            // formatter blanks the ticks between them).
+            .x_labels(if self.x_categories.is_empty() { 14 } else { self.x_categories.len() * 4 + 1 })
             .y_labels(10)
-            .x_label_formatter(&|v| style::short_number(*v))
+            .x_label_formatter(&|v| {
+                if self.x_categories.is_empty() {
+                    return style::short_number(*v);
+                }
+                let i = v.round();
+                let near = (v - i).abs() < 1e-6 && i >= 0.0;
+                if near {
+                    self.x_categories.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
             .y_label_formatter(&|v| {
                 // No value lives in the failed band: no tick label there.
                 if failed.is_some_and(|(from, _)| *v > from) {
