@@ -417,6 +417,22 @@ mod tests {
         SimTime::from_secs(secs)
     }
 
+    /// Ends a test run at `end` with `unfinished` requests in flight, SLO
+    /// 500 ms and one window to recover.
+    fn finish(recorder: Recorder, end: SimTime, unfinished: u64) -> (Summary, Vec<WindowRow>) {
+        let run_end = RunEnd {
+            seed: 1,
+            status: Status::Ok,
+            end,
+            gauges: Gauges::default(),
+            events: 0,
+            unfinished,
+            in_flight_max: 2,
+            disturbed: None,
+        };
+        recorder.finish(run_end, &Slo { p99_ms: 500.0, error_rate: 0.01, recovery_windows: 1 })
+    }
+
     /// Warm-up ends inside a window: what happens before it counts in the
     /// window only; a request that arrived during warm-up and ends after it
     /// counts in its window but not in the totals; a request that arrived
@@ -457,18 +473,7 @@ mod tests {
         at(&mut recorder, s(7.5));
         recorder.success(s(6.5), s(7.5), read, measured_b);
         at(&mut recorder, duration);
-        let end = RunEnd {
-            seed: 1,
-            status: Status::Ok,
-            end: duration,
-            gauges: Gauges::default(),
-            events: 0,
-            unfinished: 0,
-            in_flight_max: 2,
-            disturbed: None,
-        };
-        let slo = Slo { p99_ms: 500.0, error_rate: 0.01, recovery_windows: 1 };
-        let (summary, windows) = recorder.finish(end, &slo);
+        let (summary, windows) = finish(recorder, duration, 0);
 
         assert!(!measured_a && measured_b);
         assert_eq!((summary.requests, summary.attempts, summary.successes), (1, 1, 1));
@@ -521,18 +526,7 @@ mod tests {
         recorder.arrival();
         recorder.failure(FailureCause::Timeout, s(1.5), s(1.7), true);
         mark_to(&mut recorder, duration);
-        let end = RunEnd {
-            seed: 1,
-            status: Status::Ok,
-            end: duration,
-            gauges: Gauges::default(),
-            events: 0,
-            unfinished: 1,
-            in_flight_max: 1,
-            disturbed: None,
-        };
-        let slo = Slo { p99_ms: 500.0, error_rate: 0.01, recovery_windows: 1 };
-        let (summary, windows) = recorder.finish(end, &slo);
+        let (summary, windows) = finish(recorder, duration, 1);
         // 102 requests: 100 good, one failed, one unfinished.
         assert_eq!(summary.good_ratio, Some(100.0 / 102.0));
         assert_eq!(summary.user_p50_ms, summary.p50_ms);
