@@ -380,6 +380,9 @@ fn print_summary(
 
 /// What the run can say about recovery, in words.
 fn recovery_line(s: &Summary, windows: u32, disturbed: bool) -> String {
+    if s.status == outage_sim::metrics::Status::Diverged {
+        return "NOT recovered: a guard stopped the run (status diverged)".into();
+    }
     match (s.recovery, s.recovery_s) {
         (Recovery::Recovered, Some(t)) if disturbed => {
             format!("recovered ({t} s after the last disturbance)")

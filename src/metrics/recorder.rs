@@ -329,8 +329,9 @@ impl Recorder {
         let split = health.partition_point(|w| w.start_s < warmup_s);
         let (before, measured_windows) = health.split_at(split);
         let (mut recovery, mut recovery_s) = recovery_time(slo, before, measured_windows, end.disturbed);
-        // A run a guard stopped has not recovered, whatever its last windows.
-        if end.status == Status::Diverged && recovery == Recovery::Recovered {
+        // A run a guard stopped has not recovered, whatever its windows
+        // (and is not "too short": it was stopped, not short).
+        if end.status == Status::Diverged {
             (recovery, recovery_s) = (Recovery::NotRecovered, None);
         }
         let (t, h) = (&self.total, &self.total_latency);

@@ -9,9 +9,18 @@ use serde::Serialize;
 
 use super::atomic::write_atomically;
 
-/// Writes `rows` as CSV to `path`, atomically.
-pub fn write_csv<R: Serialize>(path: &Path, rows: &[R]) -> io::Result<()> {
+/// Writes `rows` as CSV to `path`, atomically. With no rows (a run a guard
+/// stopped before its first window closed) the header is still written,
+/// so that readers find the columns and nothing else.
+pub fn write_csv<R: Serialize + Default>(path: &Path, rows: &[R]) -> io::Result<()> {
     write_atomically(path, |out| {
+        if rows.is_empty() {
+            let mut header = csv::Writer::from_writer(Vec::new());
+            header.serialize(R::default()).map_err(io::Error::other)?;
+            let bytes = header.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+            let end = bytes.iter().position(|b| *b == b'\n').map_or(bytes.len(), |i| i + 1);
+            return out.write_all(&bytes[..end]);
+        }
         let mut writer = csv::Writer::from_writer(out);
         for row in rows {
             writer.serialize(row).map_err(io::Error::other)?;

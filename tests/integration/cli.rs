@@ -230,3 +230,36 @@ fn a_run_replaces_its_files_as_a_set_and_clears_leftovers() {
     let meta = fs::read_to_string(out.join("run.json")).unwrap();
     assert!(!meta.is_empty() && out.join("timeline.png").exists());
 }
+
+/// A run a guard stops before its first window closes (10⁷ users who do
+/// not think) still writes whole files with their headers, says it
+/// diverged and did not recover — never "no column t_s".
+#[test]
+fn a_run_stopped_at_once_writes_headers_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let assert = cli()
+        .arg("run")
+        .arg(root().join("models/webshop.toml"))
+        .args([
+            "--set",
+            "clients.rate_rps=null",
+            "--set",
+            "clients.users=2000000",
+            "--set",
+            "clients.think_ms=0",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("status diverged") && stdout.contains("NOT recovered: a guard stopped the run"),
+        "{stdout}"
+    );
+    let timeseries = fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    assert!(timeseries.starts_with("t_s,"), "{timeseries}");
+    let summary = fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(summary.contains(",diverged,") && summary.contains("not-recovered"), "{summary}");
+}
