@@ -241,9 +241,16 @@ impl<'m> System<'m> {
                 workload: workload(),
             },
         };
-        for (index, fault) in model.faults.iter().enumerate() {
-            let index = index as u32;
-            queue.schedule(fault.at, Event::FaultStart { index });
+        // Fault starts go on a lane in time order (ties in file order, as
+        // the heap would pop them): the heap then holds only what is in
+        // flight, however many faults the model declares.
+        if !model.faults.is_empty() {
+            let lane = queue.add_lane();
+            let mut order: Vec<usize> = (0..model.faults.len()).collect();
+            order.sort_by_key(|&i| model.faults[i].at);
+            for index in order {
+                queue.schedule_on(lane, model.faults[index].at, Event::FaultStart { index: index as u32 });
+            }
         }
         let retry = &model.clients.retry;
         Ok(System {
