@@ -418,6 +418,14 @@ mod tests {
         SimTime::from_secs(secs)
     }
 
+    /// Passes every mark up to `t`, as the model's loop does.
+    fn mark_to(recorder: &mut Recorder, t: SimTime) {
+        while recorder.next_mark() <= t {
+            let mark = recorder.next_mark();
+            recorder.mark(mark, Gauges::default());
+        }
+    }
+
     /// Ends a test run at `end` with `unfinished` requests in flight, SLO
     /// 500 ms and one window to recover.
     fn finish(recorder: Recorder, end: SimTime, unfinished: u64) -> (Summary, Vec<WindowRow>) {
@@ -450,10 +458,7 @@ mod tests {
             good_within: s(2.0),
         });
         let at = |recorder: &mut Recorder, t: SimTime| {
-            while recorder.next_mark() <= t {
-                let mark = recorder.next_mark();
-                recorder.mark(mark, Gauges::default());
-            }
+            mark_to(recorder, t);
             recorder.measures(t)
         };
         // Request A: arrives at 1 s (warm-up), its lookup misses at 5 s
@@ -507,12 +512,6 @@ mod tests {
             cache_servers: None,
             good_within: s(0.5),
         });
-        let mark_to = |recorder: &mut Recorder, t: SimTime| {
-            while recorder.next_mark() <= t {
-                let mark = recorder.next_mark();
-                recorder.mark(mark, Gauges::default());
-            }
-        };
         // Window 0: a stuck request and 99 fast successes.
         recorder.arrival();
         for i in 0..99 {

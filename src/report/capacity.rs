@@ -290,29 +290,14 @@ fn report(
             "{}.",
             sentence(&p.load, &format!("The SLO on `{}`", plan.search), plan.low, plan.high)
         );
-        if let (Some(s), Some(spec)) = (&p.ride, &plan.spike) {
-            let _ = write!(
-                md,
-                " {}.",
-                sentence(
-                    s,
-                    "Riding out a spike within the SLO (load multiplier)",
-                    spec.multiplier_low,
-                    spec.multiplier_high
-                )
-            );
-        }
-        if let (Some(s), Some(spec)) = (&p.spike, &plan.spike) {
-            let _ = write!(
-                md,
-                " {}.",
-                sentence(
-                    s,
-                    "Recovery from a spike (load multiplier)",
-                    spec.multiplier_low,
-                    spec.multiplier_high
-                )
-            );
+        let spikes = [
+            (&p.ride, "Riding out a spike within the SLO (load multiplier)"),
+            (&p.spike, "Recovery from a spike (load multiplier)"),
+        ];
+        for (search, what) in spikes {
+            if let (Some(s), Some(spec)) = (search, &plan.spike) {
+                let _ = write!(md, " {}.", sentence(s, what, spec.multiplier_low, spec.multiplier_high));
+            }
         }
         let _ = writeln!(md, "\n\n{} probes, {} simulation runs.\n", p.probes.len(), p.runs);
         if let Some((_, keys)) = settings.iter().find(|(v, _)| v == &p.variant) {

@@ -143,10 +143,15 @@ fn unwritable(out: &Path) -> impl Fn(std::io::Error) -> OutDirError + '_ {
 }
 
 /// The experiment file named in `out/experiment.json`, if there is one.
-fn recorded_experiment(out: &Path) -> Option<PathBuf> {
+pub(super) fn recorded_experiment(out: &Path) -> Option<PathBuf> {
     let text = fs::read_to_string(out.join("experiment.json")).ok()?;
     let value: serde_json::Value = serde_json::from_str(&text).ok()?;
     value.pointer("/experiment/path")?.as_str().map(PathBuf::from)
+}
+
+/// Whether two paths resolve to the same place (false if either does not).
+pub(super) fn same_place(a: &Path, b: &Path) -> bool {
+    matches!((fs::canonicalize(a), fs::canonicalize(b)), (Ok(a), Ok(b)) if a == b)
 }
 
 /// Whether two paths name the same file: by location when both resolve

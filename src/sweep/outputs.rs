@@ -8,6 +8,7 @@ use crate::report::{RunRow, merged_manifest, write_json, write_manifest, write_r
 use super::aggregate::{summarize, summary_header};
 use super::execute::{Shard, SweepError};
 use super::merge::{MergeError, merge_rows};
+use super::out_dir::{recorded_experiment, same_place};
 use super::plan::Plan;
 
 fn write_error(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError {
@@ -74,18 +75,13 @@ pub fn merge_dirs(
     command_line: &[String],
 ) -> Result<(Vec<RunRow>, super::out_dir::OutLock), MergeFailure> {
     let first = dirs.first().ok_or(MergeFailure::Nothing)?;
-    let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    if let Some(dir) = dirs.iter().find(|d| same(d, out)) {
+    if let Some(dir) = dirs.iter().find(|d| same_place(d, out)) {
         return Err(MergeFailure::IntoInput(dir.clone()));
     }
     let runs: Vec<PathBuf> = dirs.iter().map(|d| d.join("runs.csv")).collect();
     let (axes, rows) = merge_rows(&runs)?;
     // The same rule as a sweep's --out: empty, or this experiment's results.
-    let manifest = first.join("experiment.json");
-    let experiment = recorded_experiment(&manifest).unwrap_or_else(|| manifest.clone());
+    let experiment = recorded_experiment(first).unwrap_or_else(|| first.join("experiment.json"));
     let lock = super::out_dir::prepare_out_dir(out, &experiment, false, force)?;
     let runs_path = out.join("runs.csv");
     write_runs(&runs_path, &axes, &rows).map_err(write_error(&runs_path))?;
@@ -99,13 +95,6 @@ pub fn merge_dirs(
         copy_timelines(&dir.join("timelines"), &out.join("timelines"))?;
     }
     Ok((rows, lock))
-}
-
-/// The experiment file a shard's `experiment.json` names.
-fn recorded_experiment(manifest: &Path) -> Option<PathBuf> {
-    let text = std::fs::read_to_string(manifest).ok()?;
-    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-    value.pointer("/experiment/path")?.as_str().map(PathBuf::from)
 }
 
 /// Copies the timeline folders a shard drew (each variant's lives in the
