@@ -4,8 +4,9 @@
 //! - A run: `timeline.png`, from `timeseries.csv`, `summary.csv` and
 //!   `run.json`.
 //! - A sweep: for each `[[charts]]` entry (default: the p99 of all
-//!   requests, the good ratio and the error rate against the first axis,
-//!   one line per variant) and each metric,
+//!   requests, the good ratio and the error rate against the first
+//!   numeric axis, one line per variant — see [`default_axes`]) and each
+//!   metric,
 //!   `charts/<metric>-vs-<axis>.png`, one per value of any other axis; with
 //!   two axes or more, a phase diagram per variant and metric (p99 of all
 //!   requests, good ratio, error rate, recovered share) over the first two, `charts/phase-<metric>-
@@ -167,13 +168,9 @@ pub fn plot_sweep(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError>
     let mut written = Vec::new();
     let mut specs = info.charts.clone();
     if specs.is_empty()
-        && let Some((first, _)) = info.axes.first()
+        && let Some((x, series)) = default_axes(&summary, &info)?
     {
-        specs.push((
-            first.clone(),
-            DEFAULT_METRICS.iter().map(|m| (*m).to_owned()).collect(),
-            "variant".into(),
-        ));
+        specs.push((x, DEFAULT_METRICS.iter().map(|m| (*m).to_owned()).collect(), series));
     }
     let mut curve_charts = Vec::new();
     for (x, metrics, series) in &specs {
@@ -214,7 +211,48 @@ pub fn plot_sweep(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError>
         .collect::<Result<_, _>>()?;
     let runs: Vec<Vec<PathBuf>> = dirs.par_iter().map(|d| plot_run(d, format)).collect::<Result<_, _>>()?;
     written.extend(curves.into_iter().chain(phases).chain(runs).flatten());
+    remove_stale_charts(&charts_dir, &written)?;
     Ok(written)
+}
+
+/// Removes the charts in `charts_dir` this drawing did not write, of the
+/// formats it wrote: left from an earlier configuration of the sweep
+/// (another axis, metric or variant), they would be read as this one's.
+fn remove_stale_charts(charts_dir: &Path, written: &[PathBuf]) -> Result<(), PlotError> {
+    let extensions: BTreeSet<_> = written.iter().filter_map(|p| p.extension()).collect();
+    for entry in std::fs::read_dir(charts_dir)? {
+        let path = entry?.path();
+        let ours = path.extension().is_some_and(|e| extensions.contains(e));
+        if ours && path.is_file() && !written.contains(&path) {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// The x axis and the series of the default chart: the first axis with
+/// numbers for values (a curve needs an order), else the first axis; one
+/// line per variant, or — with one variant — one line per value of the
+/// first non-numeric axis left, so a table or name axis (`db.read`,
+/// `cache.eviction`) is compared along the load rather than drawn as x.
+fn default_axes(summary: &Table, info: &SweepInfo) -> Result<Option<(String, String)>, PlotError> {
+    let mut numeric = Vec::new();
+    for (path, _) in &info.axes {
+        numeric.push(summary.texts(path)?.iter().all(|t| t.parse::<f64>().is_ok()));
+    }
+    let Some(x) = info.axes.iter().zip(&numeric).find(|(_, n)| **n).or(info.axes.iter().zip(&numeric).next())
+    else {
+        return Ok(None);
+    };
+    let x = x.0.0.clone();
+    let variants: BTreeSet<String> = summary.texts("variant")?.into_iter().collect();
+    let named =
+        info.axes.iter().zip(&numeric).find(|((p, _), n)| !**n && *p != x).map(|((p, _), _)| p.clone());
+    let series = match named {
+        Some(axis) if variants.len() == 1 => axis,
+        _ => "variant".to_owned(),
+    };
+    Ok(Some((x, series)))
 }
 
 /// Redraws whatever `dir` holds: a run's timeline or a sweep's charts.
@@ -355,7 +393,11 @@ fn curves(
                 x_log: numeric && (x_log_axis || spans_decades),
                 x_categories: x_categories.clone(),
                 series: lines,
-                legend_title: series.to_owned(),
+                legend_title: if series == "variant" {
+                    series.to_owned()
+                } else {
+                    without_unit(&super::chart::style::axis_label(series))
+                },
                 slo: slo(info, metric),
             },
         ));

@@ -499,19 +499,37 @@ fn a_second_writer_is_refused_while_the_first_holds_the_folder() {
     sweep(&experiment, &out, &[]).success();
 }
 
-/// A non-numeric first axis (eviction policies) runs end to end: its
-/// charts put one point per value, in the axis's order.
+/// A non-numeric or table axis runs end to end. By default the load is
+/// x and each of the axis's values a line; named as a chart's x, its
+/// values are categories in the axis's order. Charts a new configuration
+/// no longer draws are removed, not left to be read as its own.
 #[test]
-fn a_non_numeric_axis_is_charted_by_its_values() {
-    let (dir, experiment) =
-        setup("[axes]\n\"db.discipline\" = [\"fifo\", \"lifo\"]\n\"clients.rate_rps\" = [20, 40]\n");
+fn non_numeric_and_table_axes_are_charted_by_their_values() {
+    let (dir, experiment) = setup(
+        "[axes]\n\"db.read\" = [{ dist = \"exponential\", mean_ms = 2 }, { dist = \"lognormal\", mean_ms = 2, cv = 3 }]\n\
+         \"db.discipline\" = [\"fifo\", \"lifo\"]\n\"clients.rate_rps\" = [20, 40]\n",
+    );
     let out = dir.path().join("out");
-    sweep(&experiment, &out, &[]).success();
-    for chart in [
-        "user_p99_ms-vs-db.discipline-1.png",
-        "good_ratio-vs-db.discipline-2.png",
-        "phase-good_ratio-base.png",
-    ] {
-        assert!(out.join("charts").join(chart).exists(), "{chart}");
-    }
+    sweep(&experiment, &out, &["--format", "svg"]).success();
+    let chart = fs::read_to_string(out.join("charts/user_p99_ms-vs-clients.rate_rps-1.svg")).unwrap();
+    assert!(chart.contains("database read time"), "the table axis names the legend");
+    assert!(
+        chart.contains("dist = lognormal,") && chart.contains("mean_ms = 2, cv = 3"),
+        "its values are the lines"
+    );
+    assert!(chart.contains("db.discipline = fifo"), "the other axis's value is in the title");
+    assert!(out.join("charts/phase-good_ratio-base.svg").exists());
+
+    let text = fs::read_to_string(&experiment).unwrap();
+    fs::write(&experiment, format!("{text}[[charts]]\nx = \"db.discipline\"\ny = [\"good_ratio\"]\n"))
+        .unwrap();
+    sweep(&experiment, &out, &["--format", "svg"]).success();
+    let names: Vec<String> = fs::read_dir(out.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains("-vs-clients.rate_rps")), "stale charts removed: {names:?}");
+    let chart = fs::read_to_string(out.join("charts/good_ratio-vs-db.discipline-1.svg")).unwrap();
+    let texts: Vec<&str> = chart.lines().map(str::trim).collect();
+    assert!(texts.contains(&"fifo") && texts.contains(&"lifo"), "categories label the x axis");
 }

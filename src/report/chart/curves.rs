@@ -181,7 +181,7 @@ impl CurveChart {
                 let i = v.round();
                 let near = (v - i).abs() < 1e-6 && i >= 0.0;
                 if near {
-                    self.x_categories.get(i as usize).cloned().unwrap_or_default()
+                    self.x_categories.get(i as usize).map(|c| style::compact_value(c)).unwrap_or_default()
                 } else {
                     String::new()
                 }
@@ -203,9 +203,12 @@ impl CurveChart {
             chart.draw_series(DashedLineSeries::new([(xa, *value), (xb, *value)], 14, 10, line_style))?;
             let anchor = chart.backend_coord(&(xa, *value));
             let base = area.get_base_pixel();
+            // Above the line, unless that is above the plot (then below it).
+            let top = chart.plotting_area().get_pixel_range().1.start;
+            let dy = if anchor.1 - 32 < top { 10 } else { -32 };
             area.draw(&Text::new(
                 format!("SLO: {label}"),
-                (anchor.0 - base.0 + 12, anchor.1 - base.1 - 32),
+                (anchor.0 - base.0 + 12, anchor.1 - base.1 + dy),
                 style::label_font().color(&RGBColor(90, 90, 90)),
             ))?;
         }
@@ -231,18 +234,27 @@ impl CurveChart {
             Some(at) if y.is_infinite() => at,
             _ => y,
         };
+        // Categories have no order between them: their points stand apart,
+        // unjoined, each series a little to the side of the category so
+        // error bars do not hide one another.
+        let categorical = !self.x_categories.is_empty();
+        let n = self.series.len() as f64;
         for (i, series) in self.series.iter().enumerate() {
             let colour = style::colour(i);
             let line = ShapeStyle::from(&colour).stroke_width(4);
-            let points: Vec<(f64, f64)> = series.points.iter().map(|p| (p.x, shown(p.y))).collect();
-            if style::dashed(i) {
-                chart.draw_series(DashedLineSeries::new(points.clone(), 16, 8, line))?;
-            } else {
-                chart.draw_series(LineSeries::new(points.clone(), line))?;
+            let dodge = if categorical { (i as f64 - (n - 1.0) / 2.0) * (0.5 / n.max(2.0)) } else { 0.0 };
+            let points: Vec<(f64, f64)> = series.points.iter().map(|p| (p.x + dodge, shown(p.y))).collect();
+            if !categorical {
+                if style::dashed(i) {
+                    chart.draw_series(DashedLineSeries::new(points.clone(), 16, 8, line))?;
+                } else {
+                    chart.draw_series(LineSeries::new(points.clone(), line))?;
+                }
             }
             chart.draw_series(series.points.iter().filter_map(|p| {
                 let half = p.ci95.filter(|h| h.is_finite() && p.y.is_finite())?;
-                Some(ErrorBar::new_vertical(p.x, p.y - half, p.y, p.y + half, colour.stroke_width(2), 14))
+                let x = p.x + dodge;
+                Some(ErrorBar::new_vertical(x, p.y - half, p.y, p.y + half, colour.stroke_width(2), 14))
             }))?;
             let base = area.get_base_pixel();
             for &(px, py) in &points {
@@ -256,8 +268,9 @@ impl CurveChart {
     fn legend<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         let top = 110;
         area.draw(&Text::new(self.legend_title.clone(), (20, top - 50), style::label_font()))?;
+        let mut y = top - 56;
         for (i, series) in self.series.iter().enumerate() {
-            let y = top + i as i32 * 56;
+            y += 56;
             let colour = style::colour(i);
             let line = ShapeStyle::from(&colour).stroke_width(4);
             if style::dashed(i) {
@@ -267,7 +280,13 @@ impl CurveChart {
                 area.draw(&PathElement::new(vec![(20, y), (72, y)], line))?;
             }
             draw_marker(area, style::marker(i), (46, y), colour)?;
-            area.draw(&Text::new(series.name.clone(), (88, y - 14), style::label_font()))?;
+            // A long name (a table axis's value) wraps within the panel.
+            for (k, line) in style::wrap(&style::compact_value(&series.name), 20).iter().enumerate() {
+                if k > 0 {
+                    y += 30;
+                }
+                area.draw(&Text::new(line.clone(), (88, y - 14), style::label_font()))?;
+            }
         }
         Ok(())
     }

@@ -56,6 +56,37 @@ pub fn tick_font() -> TextStyle<'static> {
 /// A column name or model key as an axis title in words, with its unit:
 /// `clients.rate_rps` → `client rate [req/s]`, `p99_ms` → `p99 of
 /// successes [ms]`, `error_rate` → `error rate (share)`.
+/// An axis value as a reader wants it: a table value (`{ dist =
+/// "lognormal", cv = 2 }`) without its braces and quotes.
+pub fn compact_value(text: &str) -> String {
+    match text.trim().strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+        Some(inner) => inner.trim().replace('"', ""),
+        None => text.to_owned(),
+    }
+}
+
+/// `text` in lines of at most `width` characters, broken after commas
+/// (`a = 1, b = 2`), else at spaces; a part longer than `width` stays whole.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let parts = text.split_inclusive(", ").flat_map(|part| {
+        let split = part.chars().count() > width;
+        let words: Vec<&str> = if split { part.split_inclusive(' ').collect() } else { vec![part] };
+        words
+    });
+    for part in parts {
+        let longer = line.chars().count() + part.trim_end().chars().count();
+        if !line.is_empty() && longer > width {
+            lines.push(line.trim_end().to_owned());
+            line.clear();
+        }
+        line.push_str(part);
+    }
+    lines.push(line.trim_end().to_owned());
+    lines
+}
+
 pub fn axis_label(column: &str) -> String {
     let base = column.strip_suffix("_mean").unwrap_or(column);
     let named = match base {
@@ -69,6 +100,9 @@ pub fn axis_label(column: &str) -> String {
         "cache.capacity" => "cache capacity [entries]",
         "cache.ttl_s" => "cache TTL [s]",
         "cache.eviction" => "cache eviction policy",
+        "cache.lookup" => "cache lookup time",
+        "db.read" => "database read time",
+        "db.write" => "database write time",
         "cache.invalidation" => "cache invalidation",
         "cache.stampede" => "stampede control",
         "workload.keys" => "keys",
@@ -143,6 +177,16 @@ mod tests {
     #[test]
     fn labels_carry_units() {
         assert_eq!(axis_label("p99_ms"), "p99 of successes [ms]");
+        assert_eq!(compact_value(r#"{ dist = "lognormal", cv = 2 }"#), "dist = lognormal, cv = 2");
+        assert_eq!(compact_value("lru"), "lru");
+        assert_eq!(
+            wrap("dist = lognormal, mean_ms = 2, cv = 2", 20),
+            ["dist = lognormal,", "mean_ms = 2, cv = 2"]
+        );
+        assert_eq!(wrap("dist = exponential, mean_ms = 2", 18), ["dist =", "exponential,", "mean_ms = 2"]);
+        assert_eq!(wrap("a = 1, b = 2, c = 3", 13), ["a = 1, b = 2,", "c = 3"]);
+        assert_eq!(wrap("a = 1, b = 2, c = 3", 12), ["a = 1,", "b = 2, c = 3"]);
+        assert_eq!(wrap("s3fifo", 3), ["s3fifo"]);
         assert_eq!(axis_label("user_p99_ms_mean"), "p99 of all requests [ms]");
         assert_eq!(axis_label("error_rate"), "error rate (share)");
         assert_eq!(axis_label("hit_ratio"), "cache hit ratio (share)");
