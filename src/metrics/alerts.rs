@@ -44,22 +44,7 @@ pub struct Firing {
 
 /// The time-series columns an alert may watch.
 pub fn alert_metrics() -> Vec<String> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.serialize(WindowRow::default()).expect("a window row is flat");
-    let bytes = writer.into_inner().expect("writing to memory");
-    let text = String::from_utf8(bytes).expect("ASCII");
-    text.lines().next().unwrap_or_default().split(',').filter(|c| *c != "t_s").map(str::to_owned).collect()
-}
-
-/// Each window's value of `metric`; `None` where it is undefined.
-fn values(windows: &[WindowRow], metric: &str) -> Vec<Option<f64>> {
-    windows
-        .iter()
-        .map(|w| {
-            let json = serde_json::to_value(w).ok()?;
-            json.get(metric)?.as_f64()
-        })
-        .collect()
+    WindowRow::COLUMNS.iter().filter(|c| **c != "t_s").map(|c| (*c).to_owned()).collect()
 }
 
 /// The firings of `rules` over `windows` (window starts in `t_s`, each
@@ -73,11 +58,12 @@ pub fn evaluate(rules: &[AlertRule], windows: &[WindowRow], disturbance_s: Optio
     };
     let mut firings = Vec::new();
     for (order, rule) in rules.iter().enumerate() {
-        let series = values(windows, &rule.metric);
+        // An unknown column (validation refuses one) never holds.
+        let read = WindowRow::reader(&rule.metric).unwrap_or(|_| None);
         let mut pending: Option<f64> = None;
         let mut firing: Option<usize> = None;
-        for (w, value) in windows.iter().zip(&series) {
-            let holds = value.is_some_and(|v| match rule.comparison {
+        for w in windows {
+            let holds = read(w).is_some_and(|v| match rule.comparison {
                 Comparison::Above => v > rule.threshold,
                 Comparison::Below => v < rule.threshold,
             });
@@ -162,5 +148,17 @@ mod tests {
         let names: Vec<_> = f.iter().map(|f| (f.name.as_str(), f.fired_at_s)).collect();
         assert_eq!(names, [("early", 0.0), ("errors", 5.0), ("early", 20.0), ("errors", 25.0)]);
         assert!(alert_metrics().contains(&"hit_ratio".to_owned()));
+    }
+
+    /// Reading a column is a field access, not a serialisation: 100 rules
+    /// over 10^5 windows took 20 s when each window was turned into JSON.
+    #[test]
+    fn rules_cost_a_field_read_per_window() {
+        let w = windows(&vec![0.5; 100_000]);
+        let rules: Vec<AlertRule> = (0..100).map(|_| rule(0.0)).collect();
+        let started = std::time::Instant::now();
+        let f = evaluate(&rules, &w, None);
+        assert_eq!(f.len(), 100, "each rule fires once and stays firing");
+        assert!(started.elapsed().as_secs_f64() < 2.0, "took {:?}", started.elapsed());
     }
 }

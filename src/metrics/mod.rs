@@ -7,6 +7,7 @@ mod histogram;
 mod level;
 mod recorder;
 mod recovery;
+pub mod row;
 mod summary;
 mod tally;
 mod timeseries;

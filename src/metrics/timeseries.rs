@@ -2,6 +2,9 @@
 
 use serde::Serialize;
 
+use super::row::metric_row;
+
+metric_row! {
 /// A window's figures. Request outcomes and latencies count in the window
 /// the request *ended* in; `requests` counts arrivals; levels (queues,
 /// utilisation, in flight) are time averages over the window.
@@ -70,4 +73,31 @@ pub struct WindowRow {
     pub stale_fills: u64,
     pub invalidations: u64,
     pub invalidations_lost: u64,
+}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_columns_are_the_csv_header_and_read_their_fields() {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.serialize(WindowRow::default()).unwrap();
+        let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+        assert_eq!(text.lines().next().unwrap().split(',').collect::<Vec<_>>(), WindowRow::COLUMNS);
+        let row = WindowRow {
+            t_s: 3.0,
+            stuck: 7,
+            hit_ratio: Some(0.25),
+            stale_ratio: None,
+            ..WindowRow::default()
+        };
+        let read = |c: &str| WindowRow::reader(c).map(|r| r(&row));
+        assert_eq!(
+            (read("t_s"), read("stuck"), read("hit_ratio")),
+            (Some(Some(3.0)), Some(Some(7.0)), Some(Some(0.25)))
+        );
+        assert_eq!((read("stale_ratio"), read("no_such_column")), (Some(None), None));
+    }
 }

@@ -70,18 +70,14 @@ impl Chart for Timeline {
                 .color(&BLACK)
                 .pos(Pos::new(HPos::Center, VPos::Center)),
         ))?;
-        let names: Vec<&str> = self.alerts.iter().fold(Vec::new(), |mut names, a| {
-            if !names.contains(&a.label.as_str()) {
-                names.push(a.label.as_str());
-            }
-            names
-        });
-        let body = if names.is_empty() {
+        let rows = self.alert_rows();
+        let body = if rows.is_empty() {
             body
         } else {
             let (_, height) = body.dim_in_pixel();
-            let (panels, alerts) = body.split_vertically(height - 30 - 30 * names.len() as u32);
-            self.alert_panel(&alerts, &names)?;
+            let shown = rows.len().min(MAX_ALERT_ROWS + 1) as u32;
+            let (panels, alerts) = body.split_vertically(height.saturating_sub(30 + 30 * shown));
+            self.alert_panel(&alerts, &rows)?;
             panels
         };
         let (_, height) = body.dim_in_pixel();
@@ -99,13 +95,47 @@ impl Chart for Timeline {
     }
 }
 
+/// Alert rows drawn at most; the rest are counted in a last row (their
+/// firings are in alerts.csv).
+const MAX_ALERT_ROWS: usize = 8;
+
 impl Timeline {
+    /// Each alert's firings, in order of its first firing: `(name, [(from,
+    /// to)])`, firings closer than a pixel merged into one bar — so a rule
+    /// that fires 10⁵ times costs what the chart can show.
+    fn alert_rows(&self) -> Vec<(&str, Vec<(f64, f64)>)> {
+        let t_end = self.t_s.last().map_or(1.0, |t| t + self.window_s);
+        let pixel = t_end / f64::from(super::SIZE.0);
+        let mut rows: Vec<(&str, Vec<(f64, f64)>)> = Vec::new();
+        let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for a in &self.alerts {
+            let row = *index.entry(a.label.as_str()).or_insert_with(|| {
+                rows.push((a.label.as_str(), Vec::new()));
+                rows.len() - 1
+            });
+            rows[row].1.push((a.from_s, a.to_s.min(t_end)));
+        }
+        for (_, bars) in &mut rows {
+            bars.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mut merged: Vec<(f64, f64)> = Vec::new();
+            for &(from, to) in bars.iter() {
+                match merged.last_mut() {
+                    Some(last) if from <= last.1 + pixel => last.1 = last.1.max(to),
+                    _ => merged.push((from, to)),
+                }
+            }
+            *bars = merged;
+        }
+        rows
+    }
+
     /// One row per alert rule, a red bar while it fires.
     fn alert_panel<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
-        names: &[&str],
+        rows: &[(&str, Vec<(f64, f64)>)],
     ) -> Result<(), DrawError> {
+        let shown = rows.len().min(MAX_ALERT_ROWS + 1);
         let t_end = self.t_s.last().map_or(1.0, |t| t + self.window_s);
         let (width, _) = area.dim_in_pixel();
         let (area, _) = area.split_horizontally(width * 87 / 100);
@@ -114,21 +144,26 @@ impl Timeline {
             .margin_right(30)
             .margin_top(6)
             .y_label_area_size(110)
-            .build_cartesian_2d(0.0..t_end, 0.0..names.len() as f64)?;
+            .build_cartesian_2d(0.0..t_end, 0.0..shown as f64)?;
         chart.configure_mesh().disable_mesh().x_labels(0).y_labels(0).draw()?;
         let red = RGBColor(200, 40, 20);
         let base = area.get_base_pixel();
-        for (row, name) in names.iter().enumerate() {
-            let y = (names.len() - row - 1) as f64;
-            for alert in self.alerts.iter().filter(|a| a.label == *name) {
-                chart.draw_series(std::iter::once(Rectangle::new(
-                    [(alert.from_s, y + 0.2), (alert.to_s.min(t_end), y + 0.8)],
-                    red.mix(0.8).filled(),
-                )))?;
-            }
+        for (row, (name, bars)) in rows.iter().enumerate().take(MAX_ALERT_ROWS) {
+            let y = (shown - row - 1) as f64;
+            chart.draw_series(bars.iter().map(|&(from, to)| {
+                Rectangle::new([(from, y + 0.2), (to, y + 0.8)], red.mix(0.8).filled())
+            }))?;
             let at = chart.backend_coord(&(0.0, y + 0.5));
             area.draw(&Text::new(
                 format!("alert: {name}"),
+                (at.0 - base.0 - 104, at.1 - base.1 - 9),
+                style::tick_font().color(&red),
+            ))?;
+        }
+        if rows.len() > MAX_ALERT_ROWS {
+            let at = chart.backend_coord(&(0.0, 0.5));
+            area.draw(&Text::new(
+                format!("… and {} more alerts that fired (see alerts.csv)", rows.len() - MAX_ALERT_ROWS),
                 (at.0 - base.0 - 104, at.1 - base.1 - 9),
                 style::tick_font().color(&red),
             ))?;
@@ -428,5 +463,44 @@ mod tests {
         // 10 px a second: "warm-up" ends at 96 px, "cache-flush" starts at 100.
         assert_eq!(label_rows(&labels, |t| (t * 10.0) as i32), [0, 0, 1, 0]);
         assert_eq!(label_rows(&labels, |t| (t * 1.0) as i32), [0, 1, 2, 0]);
+    }
+
+    #[test]
+    fn alert_firings_closer_than_a_pixel_make_one_bar_and_rows_are_capped() {
+        let n = 1000;
+        let mut alerts = Vec::new();
+        // Rule "a" fires every 10 ms of 1000 s (sub-pixel gaps); "b" twice, far apart.
+        for i in 0..100_000 {
+            let t = f64::from(i) * 0.01;
+            alerts.push(Band { from_s: t, to_s: t + 0.005, label: "a".into() });
+        }
+        alerts.push(Band { from_s: 900.0, to_s: 950.0, label: "b".into() });
+        alerts.push(Band { from_s: 100.0, to_s: 120.0, label: "b".into() });
+        for k in 0..20 {
+            alerts.push(Band { from_s: 10.0, to_s: 11.0, label: format!("rule {k}") });
+        }
+        let timeline = Timeline {
+            title: "t".into(),
+            t_s: (0..n).map(f64::from).collect(),
+            window_s: 1.0,
+            latency: Vec::new(),
+            shares: Vec::new(),
+            utilization: Vec::new(),
+            queues: Vec::new(),
+            bands: Vec::new(),
+            warmup_s: 0.0,
+            recovered_at_s: None,
+            recovery: "too-short".into(),
+            slo_p99_ms: None,
+            alerts,
+        };
+        let rows = timeline.alert_rows();
+        assert_eq!(rows.len(), 22);
+        assert_eq!(rows[0], ("a", vec![(0.0, 999.995)]), "one bar, not 10^5");
+        assert_eq!(rows[1], ("b", vec![(100.0, 120.0), (900.0, 950.0)]), "in time order, apart");
+        let started = std::time::Instant::now();
+        let svg = super::super::render_svg(&timeline, super::super::SIZE).unwrap();
+        assert!(svg.contains("and 14 more alerts that fired"), "8 rows drawn, the rest counted");
+        assert!(started.elapsed().as_secs_f64() < 5.0, "drawn in {:?}", started.elapsed());
     }
 }
