@@ -100,6 +100,12 @@ enum Command {
         /// Worker threads [default: one per core].
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+        /// Keep the finished probes of an earlier, interrupted plan in DIR.
+        #[arg(long, conflicts_with = "force")]
+        resume: bool,
+        /// Start over, discarding an interrupted plan's probes in DIR.
+        #[arg(long)]
+        force: bool,
         /// Override a key of the base model.
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
@@ -183,8 +189,8 @@ fn main() -> ExitCode {
         Command::Assert { experiment, out, junit, threads, sets } => {
             cli::gate::command(&experiment, out, junit, threads, &sets)
         }
-        Command::Plan { experiment, out, threads, sets, format } => {
-            cli::plan::command(&experiment, out, threads, &sets, format)
+        Command::Plan { experiment, out, threads, resume, force, sets, format } => {
+            cli::plan::command(&experiment, cli::plan::Flags { out, threads, resume, force, sets, format })
         }
         Command::Check { model, sets } => check(&model, &sets),
         Command::Sweep { experiment, out, threads, resume, force, dry_run, shard, quiet, sets, format } => {

@@ -10,6 +10,8 @@
 //! Variants are searched in parallel, each search single-file, so results
 //! do not depend on the number of threads.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rayon::prelude::*;
 
 use crate::engine::RandomStreams;
@@ -20,7 +22,8 @@ use crate::scenario::{
 use crate::stack::{self, Model, RunError};
 
 use super::aggregate::mean_ci95;
-use super::plan::add_once;
+use super::plan::{add_once, fnv1a};
+use super::probe_journal::{JournalError, ProbeJournal};
 
 /// One probe: a value, the figures that decide it, and its verdict.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,6 +101,14 @@ pub enum PlanError {
     Run(#[from] RunError),
     #[error("cannot start the worker threads: {0}")]
     Threads(String),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// Stopped by a signal; the finished probes are in the journal.
+    #[error(
+        "interrupted: {done} probes finished and kept in {}; run the same command with --resume to continue",
+        journal.display()
+    )]
+    Interrupted { done: usize, journal: std::path::PathBuf },
 }
 
 /// What the probes compare against: the plan's limits, or the model's SLO.
@@ -118,18 +129,6 @@ struct ModelSource {
 }
 
 impl ModelSource {
-    fn model(
-        &self,
-        experiment: &Experiment,
-        variant: usize,
-        extra: &[String],
-        replication: u32,
-    ) -> Result<Model, ScenarioError> {
-        let mut model = self.loaded(experiment, variant, extra)?.model;
-        model.run.seed = self.seeds.derive(u64::from(replication));
-        Ok(model)
-    }
-
     /// The model of `variant` with `extra` overrides, and its notes.
     fn loaded(
         &self,
@@ -146,15 +145,38 @@ impl ModelSource {
     }
 }
 
-/// Runs the plan of `experiment` (which must have a `[plan]`) with
-/// `threads` workers; `base` are `--set` overrides of the model. The
-/// models' notes, each once, go to `on_notes` before anything runs.
-pub fn run_plan(
-    experiment: &Experiment,
+/// How a plan runs: its workers, its journal, and the flag a signal sets
+/// to stop it between probes.
+pub struct PlanRun<'a> {
+    pub threads: Option<usize>,
+    pub journal: &'a ProbeJournal,
+    pub stop: Option<&'static AtomicBool>,
+}
+
+/// A plan whose every model loaded: ready to run.
+pub struct CheckedPlan<'a> {
+    experiment: &'a Experiment,
+    plan: &'a PlanSpec,
+    source: ModelSource,
+}
+
+/// What every probe of a plan reads.
+struct Context<'a> {
+    experiment: &'a Experiment,
+    plan: &'a PlanSpec,
+    source: &'a ModelSource,
+    run: &'a PlanRun<'a>,
+}
+
+/// Checks the plan of `experiment` (which must have a `[plan]`) before
+/// anything is written: `base` are `--set` overrides of the model, and
+/// every variant's model must load at both ends of the search. The
+/// models' notes, each once, go to `on_notes`.
+pub fn check_plan<'a>(
+    experiment: &'a Experiment,
     base: &[String],
-    threads: Option<usize>,
     on_notes: impl FnOnce(&[Problem]),
-) -> Result<Vec<VariantPlan>, PlanError> {
+) -> Result<CheckedPlan<'a>, PlanError> {
     let plan = experiment.plan.as_ref().ok_or_else(|| PlanError::NoPlan(experiment.path.clone()))?;
     let mut searched = vec![plan.search.as_str()];
     if plan.spike.is_some() {
@@ -181,16 +203,30 @@ pub fn run_plan(
         }
     }
     on_notes(&notes);
+    Ok(CheckedPlan { experiment, plan, source })
+}
+
+/// Runs a checked plan. Probes found in the journal are not run again;
+/// every probe run is journaled.
+pub fn run_plan(checked: &CheckedPlan<'_>, run: &PlanRun<'_>) -> Result<Vec<VariantPlan>, PlanError> {
+    let CheckedPlan { experiment, plan, ref source } = *checked;
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())))
+        .num_threads(
+            run.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        )
         .build()
         .map_err(|e| PlanError::Threads(e.to_string()))?;
-    pool.install(|| {
-        (0..experiment.variants.len())
-            .into_par_iter()
-            .map(|v| plan_variant(experiment, plan, &source, v))
-            .collect()
-    })
+    let context = Context { experiment, plan, source, run };
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let plans: Result<Vec<VariantPlan>, PlanError> = pool.install(|| {
+        (0..experiment.variants.len()).into_par_iter().map(|v| plan_variant(&context, v, &done)).collect()
+    });
+    match plans {
+        Err(PlanError::Interrupted { journal, .. }) => {
+            Err(PlanError::Interrupted { done: done.load(Ordering::SeqCst) + run.journal.reused(), journal })
+        }
+        other => other,
+    }
 }
 
 fn integer(plan: &PlanSpec) -> bool {
@@ -219,7 +255,7 @@ fn spike_overrides(
     if let Some(current) = plan.current {
         extra.push(assignment(&plan.search, current, integer(plan)));
     }
-    let model = source.model(experiment, variant, &extra, 0)?;
+    let model = source.loaded(experiment, variant, &extra)?.model;
     let at = spike.at_s.unwrap_or(model.run.warmup.as_secs());
     extra.push(format!(
         "clients.schedule=[{{ at_s = {at:?}, until_s = {:?}, multiplier = {multiplier:?} }}]",
@@ -229,16 +265,16 @@ fn spike_overrides(
 }
 
 fn plan_variant(
-    experiment: &Experiment,
-    plan: &PlanSpec,
-    source: &ModelSource,
+    c: &Context<'_>,
     v: usize,
+    done: &std::sync::atomic::AtomicUsize,
 ) -> Result<VariantPlan, PlanError> {
+    let (experiment, plan, source) = (c.experiment, c.plan, &c.source);
     let name = experiment.variants[v].name.clone();
     let mut probes = Vec::new();
     let load = bisect(plan.low, plan.high, plan.tolerance, integer(plan), |value| {
         let extra = [assignment(&plan.search, value, integer(plan))];
-        let probe = probe(experiment, plan, source, v, &extra, "load", value, None)?;
+        let probe = journaled(c, v, &extra, "load", value, None, done)?;
         probes.push(probe.clone());
         Ok(probe)
     })?;
@@ -252,16 +288,7 @@ fn plan_variant(
                     return Ok(p.clone());
                 }
                 let (extra, at) = spike_overrides(plan, m, source, experiment, v)?;
-                let p = probe(
-                    experiment,
-                    plan,
-                    source,
-                    v,
-                    &extra,
-                    "spike",
-                    m,
-                    Some((spike.recovered_share, at)),
-                )?;
+                let p = journaled(c, v, &extra, "spike", m, Some((spike.recovered_share, at)), done)?;
                 probes.push(p.clone());
                 Ok(p)
             };
@@ -282,25 +309,63 @@ fn plan_variant(
     Ok(VariantPlan { variant: name, load, spike, ride, probes, runs })
 }
 
-/// Runs every replication at one value and decides it. A load probe holds
-/// if every limit holds (at the upper 95 % bound with `confidence`) and no
-/// run diverged; a spike probe (`spike`: the share of replications that
-/// must recover, and when the spike starts [s]) holds if enough
-/// replications recovered, and says how many rode it out.
+/// The probe of (`v`, `extra`, `kind`, `value`) from the journal, or run
+/// and journaled — unless a signal asked to stop.
 #[allow(clippy::too_many_arguments)]
-fn probe(
-    experiment: &Experiment,
-    plan: &PlanSpec,
-    source: &ModelSource,
+fn journaled(
+    c: &Context<'_>,
     v: usize,
     extra: &[String],
     kind: &'static str,
     value: f64,
     spike: Option<(f64, f64)>,
+    done: &std::sync::atomic::AtomicUsize,
 ) -> Result<Probe, PlanError> {
-    let models = (0..experiment.replications)
-        .map(|r| source.model(experiment, v, extra, r))
-        .collect::<Result<Vec<Model>, _>>()?;
+    let loaded = c.source.loaded(c.experiment, v, extra)?;
+    // Everything that decides the probe: the resolved model, its seeds,
+    // what is probed, and the limits it is held to.
+    let fingerprint = format!(
+        "{}\nseed={} replications={}\n{kind} {:016x} {spike:?}\n{:?}",
+        loaded.resolved_toml(),
+        c.experiment.seed,
+        c.experiment.replications,
+        value.to_bits(),
+        c.plan,
+    );
+    let key = fnv1a(fingerprint.as_bytes());
+    if let Some(p) = c.run.journal.get(key) {
+        return Ok(p);
+    }
+    if c.run.stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
+        return Err(PlanError::Interrupted { done: 0, journal: c.run.journal.path().to_owned() });
+    }
+    let p = probe(c, v, loaded.model, kind, value, spike)?;
+    c.run.journal.record(key, &p)?;
+    done.fetch_add(1, Ordering::SeqCst);
+    Ok(p)
+}
+
+/// Runs every replication at one value and decides it. A load probe holds
+/// if every limit holds (at the upper 95 % bound with `confidence`) and no
+/// run diverged; a spike probe (`spike`: the share of replications that
+/// must recover, and when the spike starts [s]) holds if enough
+/// replications recovered, and says how many rode it out.
+fn probe(
+    c: &Context<'_>,
+    v: usize,
+    model: Model,
+    kind: &'static str,
+    value: f64,
+    spike: Option<(f64, f64)>,
+) -> Result<Probe, PlanError> {
+    let (experiment, plan) = (c.experiment, c.plan);
+    let models: Vec<Model> = (0..experiment.replications)
+        .map(|r| {
+            let mut m = model.clone();
+            m.run.seed = c.source.seeds.derive(u64::from(r));
+            m
+        })
+        .collect();
     let slo = limits(plan, &models[0]);
     let window_slo = models[0].slo.clone();
     let ride_from_s = spike.map_or(0.0, |(_, at)| at);

@@ -1,7 +1,8 @@
 //! Sweeps: an experiment expanded into jobs (`plan.rs`), run in parallel
 //! and resumably (`execute.rs`), aggregated across replications
 //! (`aggregate.rs`), and sharded runs merged back (`merge.rs`); the
-//! output directory is checked before any job runs (`out_dir.rs`).
+//! output directory is checked before any job runs (`out_dir.rs`); the
+//! capacity search (`capacity.rs`) journals its probes (`probe_journal.rs`).
 
 mod aggregate;
 mod capacity;
@@ -11,9 +12,13 @@ mod merge;
 mod out_dir;
 mod outputs;
 mod plan;
+mod probe_journal;
 
 pub use aggregate::{mean_ci95, summarize, summary_header};
-pub use capacity::{PlanError, Probe, Search, VariantPlan, VariantSettings, Verdict, key_settings, run_plan};
+pub use capacity::{
+    CheckedPlan, PlanError, PlanRun, Probe, Search, VariantPlan, VariantSettings, Verdict, check_plan,
+    key_settings, run_plan,
+};
 pub use execute::{JOURNAL, Shard, SweepError, SweepOptions, SweepOutcome, run_sweep};
 pub use gate::{GateResult, check};
 pub use merge::{MergeError, merge_rows};
@@ -22,3 +27,4 @@ pub use out_dir::{
 };
 pub use outputs::{MergeFailure, merge_dirs, write_summary, write_sweep_files};
 pub use plan::{Job, Plan, plan};
+pub use probe_journal::{JournalError, PLAN_JOURNAL, ProbeJournal};

@@ -168,7 +168,7 @@ fn cartesian(sizes: &[usize]) -> Vec<Vec<usize>> {
 
 /// FNV-1a, 64 bits: a stable fingerprint of a configuration (not a
 /// cryptographic hash; it only has to notice a changed model).
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(super) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 

@@ -132,12 +132,71 @@ fn an_experiment_without_a_plan_is_bad_input() {
     let assert = cli().arg("plan").arg(&experiment).assert().code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(stderr.contains("no [plan] section"), "{stderr}");
-    let (_dir, experiment) = setup("[plan]\nsearch = \"clients.rate_rps\"\nlow = 10.0\nhigh = 5.0\n");
-    let assert = cli().arg("plan").arg(&experiment).assert().code(2);
+    let (dir, experiment) = setup("[plan]\nsearch = \"clients.rate_rps\"\nlow = 10.0\nhigh = 5.0\n");
+    let out = dir.path().join("out");
+    let assert = cli().arg("plan").arg(&experiment).arg("--out").arg(&out).assert().code(2);
+    assert!(!out.exists(), "bad input writes nothing, not even the folder");
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(stderr.contains("plan: needs finite low < high"), "{stderr}");
     let (_dir, experiment) = setup("[plan]\nsearch = \"clients.rate\"\nlow = 10.0\nhigh = 50.0\n");
     let assert = cli().arg("plan").arg(&experiment).assert().code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(stderr.contains("unknown field `rate`"), "{stderr}");
+}
+
+/// A plan stopped by Ctrl-C keeps its finished probes in a journal and
+/// exits 130; the same folder is then refused without `--resume` or
+/// `--force`, and `--resume` runs only the probes left, to the same bytes
+/// as a plan never interrupted.
+#[test]
+fn an_interrupted_plan_resumes_to_the_same_outputs() {
+    use std::time::{Duration, Instant};
+    let spec = "[plan]\nsearch = \"clients.rate_rps\"\nlow = 100.0\nhigh = 399.0\ntolerance = 0.02\ncurrent = 150.0\nslo = { p99_ms = 100.0 }\nspike = { multiplier_low = 1.1, multiplier_high = 4.0, duration_s = 20.0 }\n[[variants]]\nname = \"fifo\"\n[[variants]]\nname = \"lifo\"\nset = { \"db.discipline\" = \"lifo\" }\n";
+    let (dir, experiment) = setup(spec);
+    let whole = dir.path().join("whole");
+    plan(&experiment, &whole, &["--threads", "1"]);
+
+    let cut = dir.path().join("cut");
+    let journal = cut.join(outage_sim::sweep::PLAN_JOURNAL);
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("outage-sim"))
+        .arg("plan")
+        .arg(&experiment)
+        .args(["--threads", "1", "--out"])
+        .arg(&cut)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while fs::read_to_string(&journal).map_or(0, |t| t.lines().count()) < 3 {
+        assert!(started.elapsed() < Duration::from_secs(60), "the plan makes progress");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let status = std::process::Command::new("kill").arg("-INT").arg(child.id().to_string()).status();
+    assert!(status.unwrap().success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("run the same command with --resume"), "{stderr}");
+    assert!(!cut.join("plan.csv").exists(), "no half result");
+    let kept = fs::read_to_string(&journal).unwrap().lines().count();
+
+    let refused = cli().arg("plan").arg(&experiment).arg("--out").arg(&cut).assert().code(2);
+    let message = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+    assert!(message.contains("holds an interrupted plan") && message.contains("--resume"), "{message}");
+
+    let resumed =
+        cli().arg("plan").arg(&experiment).arg("--out").arg(&cut).arg("--resume").assert().success();
+    let stdout = String::from_utf8_lossy(&resumed.get_output().stdout).into_owned();
+    assert!(stdout.contains(&format!("({kept} probes reused from the journal)")), "{stdout}");
+    for file in ["plan.csv", "probes.csv", "capacity.png"] {
+        assert_eq!(fs::read(whole.join(file)).unwrap(), fs::read(cut.join(file)).unwrap(), "{file}");
+    }
+    assert!(!journal.exists(), "the journal goes once the plan is written");
+
+    // --force discards a journal: nothing is reused.
+    fs::write(&journal, "not a probe\n").unwrap();
+    let forced = cli().arg("plan").arg(&experiment).arg("--out").arg(&cut).arg("--force").assert().success();
+    assert!(!String::from_utf8_lossy(&forced.get_output().stdout).contains("reused"));
+    assert_eq!(fs::read(whole.join("plan.csv")).unwrap(), fs::read(cut.join("plan.csv")).unwrap());
 }
