@@ -21,6 +21,7 @@
 //! - [`scenario`]: model files (TOML) and `--set` overrides, validated into
 //!   a [`stack::Model`] with located error messages.
 //! - [`report`]: CSV files, written atomically.
+//! - [`excerpt`]: how messages quote input — bounded and escaped.
 //!
 //! A run is a pure function of its model and seed:
 //!
@@ -39,6 +40,7 @@
 //! ```
 
 pub mod engine;
+pub mod excerpt;
 pub mod metrics;
 pub mod report;
 pub mod scenario;

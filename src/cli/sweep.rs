@@ -118,7 +118,7 @@ fn shard(flag: Option<&str>) -> Result<Option<Shard>, Failure> {
                 text.trim().parse::<usize>().map(Some).map_err(|_| {
                     Failure::BadInput(anyhow!(
                         "{name} is set to {}, not a whole number: unset it, or pass --shard K/N",
-                        excerpt(&text)
+                        outage_sim::excerpt::excerpt(&text, 40)
                     ))
                 })
             }
@@ -141,14 +141,6 @@ fn shard(flag: Option<&str>) -> Result<Option<Shard>, Failure> {
         ))),
         _ => Ok(None),
     }
-}
-
-/// At most 40 characters of `text`, escaped, quoted: an error message
-/// never echoes unbounded input or control bytes.
-fn excerpt(text: &str) -> String {
-    let short: String = text.chars().take(40).collect();
-    let more = if text.chars().count() > 40 { "…" } else { "" };
-    format!("{:?}{more}", short)
 }
 
 fn progress_bar(quiet: bool) -> ProgressBar {

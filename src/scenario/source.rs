@@ -106,7 +106,7 @@ impl fmt::Display for Location {
             Location::File { path, line, column } => {
                 write!(f, "{}:{line}:{column}", path.display())
             }
-            Location::Argument(arg) => write!(f, "--set {arg}"),
+            Location::Argument(arg) => write!(f, "--set {}", crate::excerpt::bounded(arg, 80)),
             Location::Default => write!(f, "(default)"),
         }
     }
@@ -123,11 +123,13 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Keys and messages quote the input: bounded, so a 100 kB key or
+        // value is named, not echoed.
         write!(f, "{}: ", self.location)?;
         if let Some(key) = &self.key {
-            write!(f, "{key}: ")?;
+            write!(f, "{}: ", crate::excerpt::bounded(key, 80))?;
         }
-        write!(f, "{}", self.message)
+        write!(f, "{}", crate::excerpt::bounded_message(&self.message, 60))
     }
 }
 

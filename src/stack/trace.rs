@@ -131,11 +131,9 @@ impl TraceReader {
 /// The longest row read [bytes]: a row is a few dozen.
 const MAX_LINE_BYTES: u64 = 4096;
 
-/// At most 60 characters of `text`, quoted and escaped: a message never
-/// echoes a whole row or raw control bytes.
+/// At most 60 characters of a row, quoted and escaped.
 fn excerpt(text: &str) -> String {
-    let short: String = text.chars().take(60).collect();
-    format!("{short:?}{}", if text.chars().count() > 60 { "…" } else { "" })
+    crate::excerpt::excerpt(text, 60)
 }
 
 #[cfg(test)]

@@ -150,6 +150,34 @@ fn bad_set_arguments_name_the_argument() {
     rejects("", &["--set", "=5"], &["--set =5", "not a dotted key path"]);
 }
 
+/// Messages quote input bounded and escaped: a 100 kB key, value or
+/// `--set` argument is named in a short excerpt, and a control byte in it
+/// never reaches the terminal raw.
+#[test]
+fn messages_quote_long_or_raw_input_in_short_excerpts() {
+    let long = "k".repeat(100_000);
+    for (text, set) in [
+        (format!("[run]\n{long} = 1\n"), None),
+        (format!("[cache]\neviction = \"{long}\\u0001\"\n"), None),
+        (String::new(), Some(format!("cache.eviction=\"{long}\\u001b[31m\""))),
+        (String::new(), Some(format!("cache.{long}=1"))),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.toml");
+        fs::write(&path, text).unwrap();
+        let mut command = cli();
+        command.arg("check").arg(&path);
+        if let Some(set) = &set {
+            command.args(["--set", set]);
+        }
+        let assert = command.assert().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(stderr.len() < 1000, "{} bytes: {}", stderr.len(), &stderr[..300]);
+        assert!(stderr.contains("kkkk…"), "{stderr}");
+        assert!(!stderr.chars().any(|c| c.is_control() && c != '\n'), "{stderr:?}");
+    }
+}
+
 #[test]
 fn no_input_panics_on_odd_values() {
     // Extremes that are valid TOML: each must be a clean error or a clean run.
