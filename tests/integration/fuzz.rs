@@ -3,7 +3,10 @@
 //! mistyped or unicode ones; lines deleted, duplicated, inserted, keys
 //! renamed, text cut short), must load or fail with located problems —
 //! never panic. A model that loads is also run, capped at a few thousand
-//! events, so that odd but valid values reach the engine too.
+//! events, so that odd but valid values reach the engine too. `--set`
+//! arguments and request traces are fuzzed the same way, with values at
+//! and past the guarded limits (windows, requests in flight, keys, jobs);
+//! every message is short and free of raw control bytes.
 
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -48,6 +51,19 @@ const VALUES: &[&str] = &[
     "null",
     "[\"cache.ttl_s\"]",
     "[\"cache.tll_s\", \"faults\"]",
+    // At and just past the guarded limits.
+    "100000",
+    "100001",
+    "1000000",
+    "1000001",
+    "10000000",
+    "10000001",
+    "4294967296",
+    "1e-6",
+    "9.9e-7",
+    "{ dist = \"gamma\", mean_ms = 1, cv = 1e-160 }",
+    "{ dist = \"lognormal\", mean_ms = 1, cv = 1e-7 }",
+    "\"a\\u0000b\"",
 ];
 
 /// Keys and sections to insert: real ones (so the validator sees them) and
@@ -176,8 +192,51 @@ fn assert_located(e: &ScenarioError, path: &Path) {
             Location::Argument(_) => panic!("no arguments were given: {p}"),
         }
         assert!(!p.message.trim().is_empty(), "an empty message: {p}");
+        assert_bounded(&p.to_string());
     }
 }
+
+/// A message quotes input in short, escaped excerpts.
+fn assert_bounded(message: &str) {
+    assert!(message.len() < 2000, "{} bytes: {}", message.len(), &message[..200]);
+    assert!(!message.chars().any(|c| c.is_control() && c != '\n'), "a raw control byte: {message:?}");
+}
+
+/// Dotted keys a `--set` may name, real and not.
+const SET_KEYS: &[&str] = &[
+    "run.duration_s",
+    "run.warmup_s",
+    "run.window_s",
+    "run.max_in_flight",
+    "run.max_events",
+    "run.seed",
+    "clients.rate_rps",
+    "clients.users",
+    "clients.think_ms",
+    "clients.timeout_ms",
+    "clients.max_attempts",
+    "clients.schedule",
+    "workload.keys",
+    "workload.zipf_s",
+    "workload.read_fraction",
+    "workload.trace",
+    "cache.capacity",
+    "cache.ttl_s",
+    "cache.eviction",
+    "cache.lookup",
+    "cache.servers",
+    "db.servers",
+    "db.read",
+    "db.write",
+    "db.queue_limit",
+    "faults",
+    "slo.p99_ms",
+    "slo.recovery_windows",
+    "cache",
+    "run.seed.x",
+    "nö.such",
+    "",
+];
 
 /// Model cases per run: 4000 by default, bounded so CI stays fast (each case
 /// is a load and at most a few thousand events, ≈ 1 ms); set
@@ -224,5 +283,141 @@ proptest! {
         }));
         fs::remove_file(&copy).unwrap();
         prop_assert!(outcome.is_ok(), "panicked on {}:\n{mutated}", path.display());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases() / 4, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// `--set KEY=VALUE` with real and made-up keys and odd values, on
+    /// every shipped model: the same rule as the file itself, located at
+    /// the argument.
+    #[test]
+    fn odd_set_arguments_load_or_fail_located(
+        file in any::<u16>(),
+        sets in prop::collection::vec((any::<u16>(), any::<u16>(), "\\PC{0,10}", any::<bool>()), 1..4),
+    ) {
+        let models = shipped("models");
+        let (path, text) = &models[usize::from(file) % models.len()];
+        let sets: Vec<String> = sets
+            .iter()
+            .map(|(k, v, free, odd)| {
+                let key = SET_KEYS[usize::from(*k) % SET_KEYS.len()];
+                if *odd { format!("{key}={free}") } else { format!("{key}={}", VALUES[usize::from(*v) % VALUES.len()]) }
+            })
+            .collect();
+        let outcome = catch_unwind(AssertUnwindSafe(|| match load_model_text(path, text, &sets) {
+            Ok(mut loaded) => {
+                loaded.model.run.max_events = 5_000;
+                if let Err(e) = stack::run(&loaded.model) {
+                    assert_bounded(&e.to_string());
+                }
+            }
+            Err(e) => {
+                assert!(!e.problems().is_empty(), "an error with no problems: {e}");
+                for p in e.problems() {
+                    assert_bounded(&p.to_string());
+                }
+            }
+        }));
+        prop_assert!(outcome.is_ok(), "panicked on {} with {sets:?}", path.display());
+    }
+}
+
+/// One edit of a trace: the numbers pick rows, fields and values.
+#[derive(Debug, Clone)]
+enum TraceEdit {
+    Field(usize, usize, usize),
+    FieldWith(usize, usize, String),
+    Delete(usize),
+    Duplicate(usize),
+    Swap(usize, usize),
+    LongRow(usize, usize),
+    Bom,
+    Truncate(usize),
+}
+
+fn trace_edit() -> impl Strategy<Value = TraceEdit> {
+    let index = any::<u16>().prop_map(usize::from);
+    prop_oneof![
+        4 => (index.clone(), index.clone(), index.clone()).prop_map(|(r, f, v)| TraceEdit::Field(r, f, v)),
+        2 => (index.clone(), index.clone(), "\\PC{0,10}").prop_map(|(r, f, s)| TraceEdit::FieldWith(r, f, s)),
+        1 => index.clone().prop_map(TraceEdit::Delete),
+        1 => index.clone().prop_map(TraceEdit::Duplicate),
+        1 => (index.clone(), index.clone()).prop_map(|(a, b)| TraceEdit::Swap(a, b)),
+        1 => (index.clone(), 0usize..10_000).prop_map(|(r, n)| TraceEdit::LongRow(r, n)),
+        1 => Just(TraceEdit::Bom),
+        1 => index.prop_map(TraceEdit::Truncate),
+    ]
+}
+
+fn apply_trace(text: &str, edits: &[TraceEdit]) -> String {
+    // The first 300 rows: enough for the 5 000 events a case runs.
+    let mut rows: Vec<String> = text.lines().take(300).map(str::to_owned).collect();
+    let mut bom = false;
+    for edit in edits {
+        if rows.is_empty() {
+            rows.push(String::new());
+        }
+        let n = rows.len();
+        let set_field = |row: &mut String, f: usize, value: &str| {
+            let mut fields: Vec<String> = row.split(',').map(str::to_owned).collect();
+            let i = f % fields.len();
+            fields[i] = value.to_owned();
+            *row = fields.join(",");
+        };
+        match edit {
+            TraceEdit::Field(r, f, v) => set_field(&mut rows[r % n], *f, VALUES[v % VALUES.len()]),
+            TraceEdit::FieldWith(r, f, s) => set_field(&mut rows[r % n], *f, s),
+            TraceEdit::Delete(r) => {
+                rows.remove(r % n);
+            }
+            TraceEdit::Duplicate(r) => rows.insert(r % n, rows[r % n].clone()),
+            TraceEdit::Swap(a, b) => rows.swap(a % n, b % n),
+            TraceEdit::LongRow(r, len) => rows[r % n] = format!("1.0,{},get", "7".repeat(*len)),
+            TraceEdit::Bom => bom = true,
+            TraceEdit::Truncate(at) => {
+                let text = rows.join("\n");
+                let cut = at % (text.len() + 1);
+                let cut = (0..=cut).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+                rows = text[..cut].lines().map(str::to_owned).collect();
+            }
+        }
+    }
+    format!("{}{}\n", if bom { "\u{feff}" } else { "" }, rows.join("\n"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases() / 8, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// A hand-edited or damaged request trace runs or fails with a located,
+    /// bounded message (file, line) — never a panic.
+    #[test]
+    fn mutated_traces_run_or_fail_located(edits in prop::collection::vec(trace_edit(), 1..5)) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let model = root.join("models/trace-replay.toml");
+        let text = fs::read_to_string(&model).unwrap();
+        let trace = fs::read_to_string(root.join("models/traces/shop-sample.csv")).unwrap();
+        let mutated = apply_trace(&trace, &edits);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trace.csv");
+        fs::write(&path, &mutated).unwrap();
+        let set = format!("workload.trace={:?}", path.display().to_string());
+        let outcome = catch_unwind(AssertUnwindSafe(|| match load_model_text(&model, &text, &[set]) {
+            Ok(mut loaded) => {
+                loaded.model.run.max_events = 5_000;
+                if let Err(e) = stack::run(&loaded.model) {
+                    let message = e.to_string();
+                    assert_bounded(&message);
+                    assert!(message.contains("trace.csv:"), "located in the trace: {message}");
+                }
+            }
+            Err(e) => {
+                for p in e.problems() {
+                    assert_bounded(&p.to_string());
+                }
+            }
+        }));
+        prop_assert!(outcome.is_ok(), "panicked on the trace:\n{}", &mutated[..mutated.len().min(2000)]);
     }
 }
