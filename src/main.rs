@@ -10,10 +10,13 @@ use clap::{Parser, Subcommand};
 
 use outage_sim::metrics::{Recovery, Summary};
 use outage_sim::report::chart::Format;
-use outage_sim::scenario::{self, LoadedModel, Problem, ScenarioError};
+use outage_sim::scenario::{self, LoadedModel};
 use outage_sim::{report, stack};
 
 mod cli;
+
+use cli::failure::{Failure, plot_failure};
+use cli::output::{default_out_dir, file_name, print_notes};
 
 /// Simulate a clients → cache → database stack: find how much load it takes
 /// and whether it recovers from a spike or a cache failure.
@@ -156,31 +159,6 @@ enum Command {
     },
 }
 
-/// How a command failed: bad input (exit 2) or a failed run (exit 1).
-pub(crate) enum Failure {
-    BadInput(anyhow::Error),
-    Run(anyhow::Error),
-    /// Stopped by a signal; what was done is kept.
-    Interrupted(anyhow::Error),
-}
-
-/// A directory that is taken is a usage problem; one that cannot be
-/// written, a failed run.
-impl From<outage_sim::sweep::OutDirError> for Failure {
-    fn from(e: outage_sim::sweep::OutDirError) -> Self {
-        match e {
-            outage_sim::sweep::OutDirError::Taken { .. } => Failure::BadInput(e.into()),
-            outage_sim::sweep::OutDirError::Unwritable { .. } => Failure::Run(e.into()),
-        }
-    }
-}
-
-impl From<ScenarioError> for Failure {
-    fn from(e: ScenarioError) -> Self {
-        Failure::BadInput(e.into())
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
@@ -263,20 +241,6 @@ fn plot(dir: &Path, format: Format) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A missing or malformed input is bad input; a chart that cannot be
-/// written is a failed run.
-pub(crate) fn plot_failure(e: report::PlotError) -> Failure {
-    match e {
-        report::PlotError::Write(_) => Failure::Run(e.into()),
-        _ => Failure::BadInput(e.into()),
-    }
-}
-
-/// The file name of `path`, for titles.
-pub(crate) fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
-}
-
 fn check(path: &Path, sets: &[String]) -> Result<(), Failure> {
     let loaded = scenario::load_model(path, sets)?;
     print_notes(&loaded.notes);
@@ -284,25 +248,6 @@ fn check(path: &Path, sets: &[String]) -> Result<(), Failure> {
     writeln!(stdout, "# {}: valid. Resolved model, defaults included:\n", path.display())
         .and_then(|()| write!(stdout, "{}", loaded.resolved_toml()))
         .map_err(|e| Failure::Run(e.into()))
-}
-
-/// Checks, before any simulation, that results can be written to `out`.
-/// Takes the lock of `out` for the command's life.
-pub(crate) fn writable_out_dir(out: &Path) -> Result<outage_sim::sweep::OutLock, Failure> {
-    Ok(outage_sim::sweep::lock_out_dir(out)?)
-}
-
-/// Valid but suspicious settings, on stderr so that stdout stays data.
-pub(crate) fn print_notes(notes: &[Problem]) {
-    for note in notes {
-        eprintln!("note: {note}");
-    }
-}
-
-/// `out/<file name without extension>`.
-pub(crate) fn default_out_dir(model: &Path) -> PathBuf {
-    let stem = model.file_stem().map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
-    Path::new("out").join(stem)
 }
 
 fn print_summary(

@@ -10,7 +10,8 @@ use outage_sim::report;
 use outage_sim::scenario::load_experiment;
 use outage_sim::sweep::{self, SweepOptions};
 
-use crate::{Failure, default_out_dir, print_notes};
+use super::failure::Failure;
+use super::output::{default_out_dir, print_notes};
 
 pub fn command(
     path: &Path,

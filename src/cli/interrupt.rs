@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::anyhow;
 
-use crate::Failure;
+use super::failure::Failure;
 
 static STOP: AtomicBool = AtomicBool::new(false);
 

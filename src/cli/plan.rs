@@ -10,7 +10,8 @@ use outage_sim::report::{self, chart::Format};
 use outage_sim::scenario::load_experiment;
 use outage_sim::sweep::{self, JournalError, PlanError, ProbeJournal};
 
-use crate::{Failure, default_out_dir, print_notes};
+use super::failure::Failure;
+use super::output::{default_out_dir, print_notes};
 
 /// The command line of `plan`.
 pub struct Flags {
@@ -38,7 +39,7 @@ pub fn command(path: &Path, flags: Flags) -> Result<(), Failure> {
     // Checked before the output folder is touched: bad input writes nothing.
     let checked = sweep::check_plan(&experiment, sets, print_notes).map_err(plan_failure)?;
     let out = out.unwrap_or_else(|| default_out_dir(path));
-    let _lock = crate::writable_out_dir(&out)?;
+    let _lock = super::output::writable_out_dir(&out)?;
     let journal = ProbeJournal::open(&out, resume, force).map_err(journal_failure)?;
     let started = Instant::now();
     let run = sweep::PlanRun { threads, journal: &journal, stop: Some(super::interrupt::stop_flag()?) };
@@ -91,7 +92,7 @@ pub fn command(path: &Path, flags: Flags) -> Result<(), Failure> {
                 )?;
             }
         }
-        let names: Vec<String> = written.iter().map(|w| crate::file_name(w)).collect();
+        let names: Vec<String> = written.iter().map(|w| super::output::file_name(w)).collect();
         writeln!(o, "wrote {}/{}", out.display(), names.join(", "))
     })();
     result.map_err(|e| Failure::Run(e.into()))

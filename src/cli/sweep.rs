@@ -13,7 +13,8 @@ use outage_sim::sweep::{self, Plan, Shard, SweepError, SweepOptions};
 
 use outage_sim::report::{self, chart::Format};
 
-use crate::{Failure, default_out_dir, plot_failure, print_notes};
+use super::failure::{Failure, plot_failure};
+use super::output::{default_out_dir, print_notes};
 
 /// The flags of `sweep`.
 pub struct Flags {
