@@ -7,8 +7,9 @@
 //!
 //! ## Architecture
 //!
-//! Dependencies flow one way:
-//! `main → report → stack / metrics / scenario → engine`.
+//! Dependencies flow one way (no file or folder imports one that imports
+//! it back):
+//! `main / cli → report → sweep → files → scenario → stack / metrics → engine`.
 //!
 //! - [`engine`]: simulated time (integer nanoseconds), the event queue
 //!   (ordered by time, then by scheduling order), a slab for request state
@@ -20,7 +21,11 @@
 //!   the run summary and recovery detection.
 //! - [`scenario`]: model files (TOML) and `--set` overrides, validated into
 //!   a [`stack::Model`] with located error messages.
-//! - [`report`]: CSV files, written atomically.
+//! - [`files`]: output files — CSV tables, `runs.csv` rows and journal,
+//!   manifests — each written atomically.
+//! - [`sweep`]: experiments expanded into jobs, run in parallel, resumed,
+//!   merged; the capacity search and its journal; release gates.
+//! - [`report`]: what a reader sees — charts, the plan's report, JUnit XML.
 //! - [`excerpt`]: how messages quote input — bounded and escaped.
 //!
 //! A run is a pure function of its model and seed:
@@ -41,6 +46,7 @@
 
 pub mod engine;
 pub mod excerpt;
+pub mod files;
 pub mod metrics;
 pub mod report;
 pub mod scenario;

@@ -224,8 +224,8 @@ fn run(
         Failure::BadInput(e.into())
     })?;
     let wall_s = started.elapsed().as_secs_f64();
-    let meta = report::RunMeta::of(&file_name(path), &loaded.model);
-    report::write_run(&out, &result, &meta)
+    let meta = outage_sim::files::RunMeta::of(&file_name(path), &loaded.model);
+    outage_sim::files::write_run(&out, &result, &meta)
         .with_context(|| format!("cannot write results to {}", out.display()))
         .map_err(Failure::Run)?;
     let charts = report::plot_run(&out, format).map_err(plot_failure)?;

@@ -12,9 +12,9 @@ use crate::scenario::Experiment;
 use crate::sweep::{Search, VariantPlan, VariantSettings, Verdict};
 
 use super::chart::{Bar, BarChart, Format, style, write_chart};
-use super::csv::write_table;
-use super::manifest::GIT_COMMIT;
-use super::table::Table;
+use crate::files::GIT_COMMIT;
+use crate::files::Table;
+use crate::files::write_table;
 
 fn number(x: Option<f64>) -> String {
     x.map(|v| format!("{v}")).unwrap_or_default()
@@ -179,7 +179,7 @@ pub fn write_plan(
 
     let path = out.join("report.md");
     let report = report(experiment, plans, settings, command_line);
-    super::atomic::write_atomically(&path, |w| w.write_all(report.as_bytes()))?;
+    crate::files::write_atomically(&path, |w| w.write_all(report.as_bytes()))?;
     written.push(path);
     Ok(written)
 }
@@ -349,7 +349,7 @@ fn confidence_words(confidence: bool, replications: u32) -> String {
 pub fn capacity_chart(dir: &Path, format: Format) -> io::Result<Vec<PathBuf>> {
     let table =
         Table::read(&dir.join("plan.csv")).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-    let bad = |e: super::table::TableError| io::Error::new(io::ErrorKind::InvalidData, e);
+    let bad = |e: crate::files::TableError| io::Error::new(io::ErrorKind::InvalidData, e);
     let texts = |c: &str| table.texts(c).map_err(bad);
     let numbers = |c: &str| table.numbers(c).map_err(bad);
     let (variants, verdicts, search) = (texts("variant")?, texts("verdict")?, texts("search")?);

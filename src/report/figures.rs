@@ -21,8 +21,8 @@ use serde_json::Value;
 
 use super::chart::timeline::Line;
 use super::chart::{Band, CurveChart, CurvePoint, CurveSeries, Format, PhaseChart, Timeline, write_chart};
-use super::run_meta::RunMeta;
-use super::table::{Table, TableError};
+use crate::files::RunMeta;
+use crate::files::{Table, TableError, file_name};
 
 /// Why charts could not be drawn.
 #[derive(Debug, thiserror::Error)]
@@ -462,9 +462,4 @@ fn phases(summary: &Table, info: &SweepInfo, metric: &str) -> Result<Vec<(String
         ));
     }
     Ok(out)
-}
-
-/// A name fit for a file: letters, digits, `-`, `_` and `.`.
-pub fn file_name(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::sweep::GateResult;
 
-use super::atomic::write_atomically;
+use crate::files::write_atomically;
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")

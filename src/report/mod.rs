@@ -1,75 +1,13 @@
-//! Output files. Only this module formats results; it reads result
-//! structs and never the engine.
+//! What a reader sees: charts (`chart/`, chosen from the output files
+//! alone by `figures.rs`), the capacity plan's report (`capacity.rs`) and
+//! JUnit XML of release gates (`junit.rs`). It reads results and files
+//! (`crate::files`), never the engine.
 
-mod atomic;
 mod capacity;
 pub mod chart;
-mod csv;
 mod figures;
 mod junit;
-mod manifest;
-mod run_meta;
-mod runs;
-mod table;
 
-use std::io;
-use std::path::Path;
-
-use crate::stack::RunResult;
-
-pub use atomic::{FileSet, is_temporary, remove_temporaries, write_atomically};
 pub use capacity::write_plan;
-pub use csv::{write_csv, write_table};
-pub use figures::{PlotError, file_name, plot_dir, plot_run, plot_sweep};
+pub use figures::{PlotError, plot_dir, plot_run, plot_sweep};
 pub use junit::write_junit;
-pub use manifest::{GIT_COMMIT, merged_manifest, write_json, write_manifest};
-pub use run_meta::{DisturbanceMeta, RunMeta};
-pub use runs::{Journal, RowsError, RunRow, fields, read_runs, summary_columns, write_runs};
-pub use table::{Table, TableError};
-
-/// Writes `summary.csv`, `timeseries.csv`, `alerts.csv` and `run.json` of
-/// one run into `dir` (created if missing) as one set: all new or, if
-/// interrupted, all as they were. A previous run's timeline chart goes,
-/// so that no chart of another run sits beside the new data until it is
-/// drawn again.
-pub fn write_run(dir: &Path, result: &RunResult, meta: &RunMeta) -> io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let mut set = FileSet::default();
-    write_csv(&set.stage(&dir.join("timeseries.csv")), &result.windows)?;
-    write_alerts(&set.stage(&dir.join("alerts.csv")), &result.alerts)?;
-    meta.write(&set.stage(&dir.join("run.json")))?;
-    write_csv(&set.stage(&dir.join("summary.csv")), std::slice::from_ref(&result.summary))?;
-    for chart in ["timeline.png", "timeline.svg"] {
-        match std::fs::remove_file(dir.join(chart)) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-            _ => {}
-        }
-    }
-    set.commit()
-}
-
-/// `alerts.csv`: one row per firing (a header alone when none fired).
-fn write_alerts(path: &Path, alerts: &[crate::metrics::Firing]) -> io::Result<()> {
-    let header: ::csv::StringRecord =
-        ["name", "severity", "points_at", "metric", "fired_at_s", "resolved_at_s", "after_disturbance_s"]
-            .into_iter()
-            .collect();
-    let cell = |x: Option<f64>| x.map(|v| format!("{v}")).unwrap_or_default();
-    let rows: Vec<::csv::StringRecord> = alerts
-        .iter()
-        .map(|a| {
-            [
-                a.name.clone(),
-                a.severity.clone(),
-                a.points_at.clone().unwrap_or_default(),
-                a.metric.clone(),
-                format!("{}", a.fired_at_s),
-                cell(a.resolved_at_s),
-                cell(a.after_disturbance_s),
-            ]
-            .into_iter()
-            .collect()
-        })
-        .collect();
-    write_table(path, &header, &rows)
-}

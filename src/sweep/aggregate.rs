@@ -4,7 +4,7 @@
 use csv::StringRecord;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use crate::report::{RunRow, fields, summary_columns};
+use crate::files::{RunRow, fields, summary_columns};
 
 /// Columns of the summary that are not averaged.
 const NOT_AVERAGED: [&str; 4] = ["seed", "status", "first_alert", "diverged_reason"];

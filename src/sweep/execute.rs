@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-use crate::report::{Journal, RowsError, RunMeta, RunRow, file_name, read_runs, write_run, write_runs};
+use crate::files::{Journal, RowsError, RunMeta, RunRow, file_name, read_runs, write_run, write_runs};
 use crate::stack::{self, RunError};
 
 use super::out_dir::{OutDirError, OutLock, prepare_out_dir};

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::report::{RowsError, RunRow, read_runs};
+use crate::files::{RowsError, RunRow, read_runs};
 
 /// Why shard outputs could not be merged.
 #[derive(Debug, thiserror::Error)]

@@ -60,7 +60,7 @@ pub fn lock_out_dir(out: &Path) -> Result<OutLock, OutDirError> {
     let command: Vec<String> = std::env::args().collect();
     let _ = file.set_len(0).and_then(|()| write!(file, "pid {}: {}", std::process::id(), command.join(" ")));
     // Holding the lock, any temporary here is a killed writer's.
-    crate::report::remove_temporaries(out).map_err(unwritable(out))?;
+    crate::files::remove_temporaries(out).map_err(unwritable(out))?;
     Ok(OutLock { _file: file })
 }
 

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::report::{RunRow, merged_manifest, write_json, write_manifest, write_runs, write_table};
+use crate::files::{RunRow, merged_manifest, write_json, write_manifest, write_runs, write_table};
 
 use super::aggregate::{summarize, summary_header};
 use super::execute::{Shard, SweepError};
@@ -117,8 +117,7 @@ fn copy_timelines(from: &Path, to: &Path) -> Result<(), SweepError> {
                 // (or an interruption) never leaves an empty file.
                 let dest = target.join(file);
                 let bytes = std::fs::read(source.join(file)).map_err(write_error(&source.join(file)))?;
-                crate::report::write_atomically(&dest, |w| w.write_all(&bytes))
-                    .map_err(write_error(&dest))?;
+                crate::files::write_atomically(&dest, |w| w.write_all(&bytes)).map_err(write_error(&dest))?;
             }
         }
     }

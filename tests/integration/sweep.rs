@@ -177,7 +177,7 @@ fn common_random_numbers_make_identical_variants_identical() {
     );
     let out = dir.path().join("out");
     sweep(&experiment, &out, &[]).success();
-    let (_, rows) = outage_sim::report::read_runs(&out.join("runs.csv")).unwrap();
+    let (_, rows) = outage_sim::files::read_runs(&out.join("runs.csv")).unwrap();
     let (a, b): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.variant == "a");
     assert_eq!(a.len(), 4);
     for (a, b) in a.iter().zip(&b) {
@@ -235,7 +235,7 @@ fn a_killed_sweep_resumes_to_the_same_outputs() {
     child.wait().unwrap();
     assert!(!cut.join("runs.csv").exists() && !cut.join("summary.csv").exists());
     let text = fs::read_to_string(&journal).unwrap();
-    let (_, rows) = outage_sim::report::read_runs(&journal).unwrap();
+    let (_, rows) = outage_sim::files::read_runs(&journal).unwrap();
     assert!(rows.len() >= 3 && rows.len() < 12, "interrupted after {} jobs", rows.len());
     assert_eq!(text.lines().count(), 1 + rows.len() + usize::from(!text.ends_with('\n')));
 
@@ -266,7 +266,7 @@ fn a_terminated_sweep_resumes_to_the_same_outputs() {
             assert!(stderr.contains("--resume"), "says how to resume: {stderr}");
         }
         assert!(!cut.join("runs.csv").exists(), "no results before every job is done");
-        let (_, kept) = outage_sim::report::read_runs(&journal).unwrap();
+        let (_, kept) = outage_sim::files::read_runs(&journal).unwrap();
         assert!(kept.len() >= rows && kept.len() < 12, "stopped after {} jobs", kept.len());
         sweep(&experiment, &cut, &["--resume", "--threads", "1"]).success();
         assert_eq!(outputs(&whole), outputs(&cut), "kill point {rows} rows, {times} signal(s)");

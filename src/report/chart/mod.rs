@@ -21,7 +21,7 @@ pub use curves::{CurveChart, CurvePoint, CurveSeries};
 pub use phase::PhaseChart;
 pub use timeline::{Band, Timeline};
 
-use super::atomic::write_atomically;
+use crate::files::write_atomically;
 
 /// Which files a chart is written as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
