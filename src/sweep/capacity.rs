@@ -153,19 +153,12 @@ pub struct PlanRun<'a> {
     pub stop: Option<&'static AtomicBool>,
 }
 
-/// A plan whose every model loaded: ready to run.
+/// A plan whose every model loaded: ready to run, and what every probe
+/// reads.
 pub struct CheckedPlan<'a> {
     experiment: &'a Experiment,
     plan: &'a PlanSpec,
     source: ModelSource,
-}
-
-/// What every probe of a plan reads.
-struct Context<'a> {
-    experiment: &'a Experiment,
-    plan: &'a PlanSpec,
-    source: &'a ModelSource,
-    run: &'a PlanRun<'a>,
 }
 
 /// Checks the plan of `experiment` (which must have a `[plan]`) before
@@ -209,17 +202,16 @@ pub fn check_plan<'a>(
 /// Runs a checked plan. Probes found in the journal are not run again;
 /// every probe run is journaled.
 pub fn run_plan(checked: &CheckedPlan<'_>, run: &PlanRun<'_>) -> Result<Vec<VariantPlan>, PlanError> {
-    let CheckedPlan { experiment, plan, ref source } = *checked;
+    let experiment = checked.experiment;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(
             run.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         )
         .build()
         .map_err(|e| PlanError::Threads(e.to_string()))?;
-    let context = Context { experiment, plan, source, run };
     let done = std::sync::atomic::AtomicUsize::new(0);
     let plans: Result<Vec<VariantPlan>, PlanError> = pool.install(|| {
-        (0..experiment.variants.len()).into_par_iter().map(|v| plan_variant(&context, v, &done)).collect()
+        (0..experiment.variants.len()).into_par_iter().map(|v| plan_variant(checked, run, v, &done)).collect()
     });
     match plans {
         Err(PlanError::Interrupted { journal, .. }) => {
@@ -265,7 +257,8 @@ fn spike_overrides(
 }
 
 fn plan_variant(
-    c: &Context<'_>,
+    c: &CheckedPlan<'_>,
+    run: &PlanRun<'_>,
     v: usize,
     done: &std::sync::atomic::AtomicUsize,
 ) -> Result<VariantPlan, PlanError> {
@@ -274,7 +267,7 @@ fn plan_variant(
     let mut probes = Vec::new();
     let load = bisect(plan.low, plan.high, plan.tolerance, integer(plan), |value| {
         let extra = [assignment(&plan.search, value, integer(plan))];
-        let probe = journaled(c, v, &extra, "load", value, None, done)?;
+        let probe = journaled(c, run, v, &extra, "load", value, None, done)?;
         probes.push(probe.clone());
         Ok(probe)
     })?;
@@ -288,7 +281,7 @@ fn plan_variant(
                     return Ok(p.clone());
                 }
                 let (extra, at) = spike_overrides(plan, m, source, experiment, v)?;
-                let p = journaled(c, v, &extra, "spike", m, Some((spike.recovered_share, at)), done)?;
+                let p = journaled(c, run, v, &extra, "spike", m, Some((spike.recovered_share, at)), done)?;
                 probes.push(p.clone());
                 Ok(p)
             };
@@ -313,7 +306,8 @@ fn plan_variant(
 /// and journaled — unless a signal asked to stop.
 #[allow(clippy::too_many_arguments)]
 fn journaled(
-    c: &Context<'_>,
+    c: &CheckedPlan<'_>,
+    run: &PlanRun<'_>,
     v: usize,
     extra: &[String],
     kind: &'static str,
@@ -333,14 +327,14 @@ fn journaled(
         c.plan,
     );
     let key = fnv1a(fingerprint.as_bytes());
-    if let Some(p) = c.run.journal.get(key) {
+    if let Some(p) = run.journal.get(key) {
         return Ok(p);
     }
-    if c.run.stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
-        return Err(PlanError::Interrupted { done: 0, journal: c.run.journal.path().to_owned() });
+    if run.stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
+        return Err(PlanError::Interrupted { done: 0, journal: run.journal.path().to_owned() });
     }
     let p = probe(c, v, loaded.model, kind, value, spike)?;
-    c.run.journal.record(key, &p)?;
+    run.journal.record(key, &p)?;
     done.fetch_add(1, Ordering::SeqCst);
     Ok(p)
 }
@@ -351,7 +345,7 @@ fn journaled(
 /// must recover, and when the spike starts [s]) holds if enough
 /// replications recovered, and says how many rode it out.
 fn probe(
-    c: &Context<'_>,
+    c: &CheckedPlan<'_>,
     v: usize,
     model: Model,
     kind: &'static str,
