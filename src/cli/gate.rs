@@ -37,12 +37,7 @@ pub fn command(
     sweep::write_sweep_files(&out, &plan, &outcome.rows, &command_line, None)
         .map_err(|e| Failure::Run(e.into()))?;
     let axes = plan.axis_names();
-    let results = sweep::check(
-        &plan.experiment.asserts,
-        &sweep::summary_header(&axes),
-        &sweep::summarize(&outcome.rows),
-        &axes,
-    );
+    let results = sweep::check(&plan.experiment.asserts, &sweep::summarize(&outcome.rows), &axes);
     if let Some(junit) = &junit {
         report::write_junit(junit, &path.display().to_string(), &results)
             .map_err(|e| Failure::Run(anyhow!("cannot write {}: {e}", junit.display())))?;

@@ -20,7 +20,7 @@ pub use atomic::{FileSet, is_temporary, remove_temporaries, write_atomically};
 pub use csv::{write_csv, write_table};
 pub use manifest::{GIT_COMMIT, merged_manifest, write_json, write_manifest};
 pub use run_meta::{DisturbanceMeta, RunMeta};
-pub use runs::{Journal, RowsError, RunRow, fields, read_runs, summary_columns, write_runs};
+pub use runs::{Journal, RowsError, RunRow, read_runs, write_runs};
 pub use table::{Table, TableError};
 
 /// A name fit for a file: letters, digits, `-`, `_` and `.`.
@@ -28,7 +28,7 @@ pub fn file_name(name: &str) -> String {
     name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
 }
 
-/// Writes `summary.csv`, `timeseries.csv`, `alerts.csv` and `run.json` of
+/// Writes `summary.csv`, `timeseries.csv`, `nodes.csv`, `alerts.csv` and `run.json` of
 /// one run into `dir` (created if missing) as one set: all new or, if
 /// interrupted, all as they were. A previous run's timeline chart goes,
 /// so that no chart of another run sits beside the new data until it is
@@ -37,6 +37,7 @@ pub fn write_run(dir: &Path, result: &RunResult, meta: &RunMeta) -> io::Result<(
     std::fs::create_dir_all(dir)?;
     let mut set = FileSet::default();
     write_csv(&set.stage(&dir.join("timeseries.csv")), &result.windows)?;
+    write_csv(&set.stage(&dir.join("nodes.csv")), &result.nodes)?;
     write_alerts(&set.stage(&dir.join("alerts.csv")), &result.alerts)?;
     meta.write(&set.stage(&dir.join("run.json")))?;
     write_csv(&set.stage(&dir.join("summary.csv")), std::slice::from_ref(&result.summary))?;

@@ -10,6 +10,7 @@ use crate::engine::SimTime;
 use super::backlog::Backlog;
 use super::histogram::LatencyHistogram;
 use super::level::time_average;
+use super::nodes::{Component, NodeGauge, NodeRow, NodeTelemetry};
 use super::recovery::{Disturbed, Recovery, Slo, WindowHealth, recovery_time};
 use super::summary::{Status, Summary};
 use super::tally::{Counter, FailureCause, Tally, ratio};
@@ -29,6 +30,11 @@ pub struct Gauges {
     pub cache_entries: u64,
     pub evictions: u64,
     pub expirations: u64,
+    /// Lookups that reached a cache node, and the hits among them: counted
+    /// by the nodes, read here at each mark, so that a lookup is counted
+    /// once, for its node and its tier alike.
+    pub lookups: u64,
+    pub hits: u64,
 }
 
 /// What a successful read returned.
@@ -89,6 +95,8 @@ pub struct Recorder {
     /// window closes, so a success is recorded once, not twice).
     window_failed: LatencyHistogram,
     rows: Vec<WindowRow>,
+    /// The components' rows of each window.
+    nodes: NodeTelemetry,
     /// Requests in flight by arrival window: the stuck ones count in a
     /// window's user view.
     backlog: Backlog,
@@ -97,13 +105,17 @@ pub struct Recorder {
     measuring: bool,
     /// The level integrals when warm-up ended (zero until then).
     warmup_gauges: Gauges,
+    /// The gauges at the last mark: the segment's lookups are the counts
+    /// since.
+    mark_gauges: Gauges,
     total: Tally,
     total_latency: LatencyHistogram,
     stale_age: LatencyHistogram,
 }
 
 impl Recorder {
-    pub fn new(config: RecorderConfig) -> Self {
+    /// A recorder of a run of `components` (cache and database nodes).
+    pub fn new(config: RecorderConfig, components: Vec<Component>) -> Self {
         let highest = config.duration;
         let mut recorder = Recorder {
             config,
@@ -116,9 +128,11 @@ impl Recorder {
             window_latency: LatencyHistogram::new(highest),
             window_failed: LatencyHistogram::new(highest),
             rows: Vec::new(),
+            nodes: NodeTelemetry::new(components),
             backlog: Backlog::new(config.window),
             measuring: config.warmup == SimTime::ZERO,
             warmup_gauges: Gauges::default(),
+            mark_gauges: Gauges::default(),
             total: Tally::default(),
             total_latency: LatencyHistogram::new(highest),
             stale_age: LatencyHistogram::new(highest),
@@ -144,21 +158,25 @@ impl Recorder {
     }
 
     /// Passes the instant [`next_mark`](Self::next_mark) with the level
-    /// integrals at that instant.
-    pub fn mark(&mut self, at: SimTime, gauges: Gauges) {
-        self.close_segment();
+    /// integrals at that instant, the tier's and each component's.
+    pub fn mark(&mut self, at: SimTime, gauges: Gauges, nodes: &[NodeGauge]) {
+        self.close_segment(&gauges);
         if !self.measuring && at >= self.config.warmup {
             self.warmup_gauges = gauges;
             self.measuring = true;
         }
         if at >= self.window_start.saturating_add(self.config.window) {
-            self.close_window(at, gauges);
+            self.close_window(at, gauges, nodes);
         }
         self.next_mark = self.compute_next_mark();
     }
 
-    /// Adds the segment to its window and, after warm-up, to the totals.
-    fn close_segment(&mut self) {
+    /// Adds the segment, which ends with `gauges`, to its window and, after
+    /// warm-up, to the totals.
+    fn close_segment(&mut self, gauges: &Gauges) {
+        self.segment.lookups = gauges.lookups - self.mark_gauges.lookups;
+        self.segment.hits = gauges.hits - self.mark_gauges.hits;
+        self.mark_gauges = *gauges;
         self.window.add(&self.segment);
         self.window_latency.merge(&self.segment_latency);
         if self.measuring {
@@ -180,7 +198,8 @@ impl Recorder {
         }
     }
 
-    fn close_window(&mut self, at: SimTime, gauges: Gauges) {
+    fn close_window(&mut self, at: SimTime, gauges: Gauges, nodes: &[NodeGauge]) {
+        self.nodes.close_window(self.window_start, at, nodes);
         let (from, w, g0) = (self.window_start, &self.window, &self.window_gauges);
         let avg = |a: u128, b: u128| time_average(a, b, from, at);
         let h = &self.window_latency;
@@ -285,12 +304,6 @@ impl Recorder {
         self.window_failed.record(now - arrived);
     }
 
-    /// A lookup reached the cache.
-    pub fn lookup(&mut self, hit: bool) {
-        self.segment.lookups += 1;
-        self.segment.hits += u64::from(hit);
-    }
-
     /// Counts one `counter` event.
     pub fn count(&mut self, counter: Counter) {
         self.segment.counters.add(counter);
@@ -313,11 +326,12 @@ impl Recorder {
         self.segment.db_wait_ns += u128::from(waited.as_nanos());
     }
 
-    /// Closes the last window and builds the summary.
-    pub fn finish(mut self, end: RunEnd, slo: &Slo) -> (Summary, Vec<WindowRow>) {
-        self.close_segment();
+    /// Closes the last window (`nodes`: the components' gauges at the end)
+    /// and builds the summary.
+    pub fn finish(mut self, end: RunEnd, nodes: &[NodeGauge], slo: &Slo) -> Finished {
+        self.close_segment(&end.gauges);
         if end.end > self.window_start {
-            self.close_window(end.end, end.gauges);
+            self.close_window(end.end, end.gauges, nodes);
         }
         let warmup = self.config.warmup;
         let measured = end.end.saturating_sub(warmup);
@@ -401,8 +415,16 @@ impl Recorder {
             measured_s,
             end_s: end.end.as_secs(),
         };
-        (summary, self.rows)
+        Finished { summary, windows: self.rows, nodes: self.nodes.into_rows() }
     }
+}
+
+/// What a recorder hands back at the end of a run.
+#[derive(Debug)]
+pub struct Finished {
+    pub summary: Summary,
+    pub windows: Vec<WindowRow>,
+    pub nodes: Vec<NodeRow>,
 }
 
 /// Wasted service time over busy time, `None` when the database was idle.
@@ -418,28 +440,36 @@ mod tests {
         SimTime::from_secs(secs)
     }
 
-    /// Passes every mark up to `t`, as the model's loop does.
-    fn mark_to(recorder: &mut Recorder, t: SimTime) {
+    /// Passes every mark up to `t`, as the model's loop does, with the
+    /// cache's counts `gauges`.
+    fn mark_to(recorder: &mut Recorder, t: SimTime, gauges: Gauges) {
         while recorder.next_mark() <= t {
             let mark = recorder.next_mark();
-            recorder.mark(mark, Gauges::default());
+            recorder.mark(mark, gauges, &[]);
         }
     }
 
     /// Ends a test run at `end` with `unfinished` requests in flight, SLO
     /// 500 ms and one window to recover.
-    fn finish(recorder: Recorder, end: SimTime, unfinished: u64) -> (Summary, Vec<WindowRow>) {
+    fn finish(
+        recorder: Recorder,
+        end: SimTime,
+        unfinished: u64,
+        gauges: Gauges,
+    ) -> (Summary, Vec<WindowRow>) {
         let run_end = RunEnd {
             seed: 1,
             status: Status::Ok,
             end,
-            gauges: Gauges::default(),
+            gauges,
             events: 0,
             unfinished,
             in_flight_max: 2,
             disturbed: None,
         };
-        recorder.finish(run_end, &Slo { p99_ms: 500.0, error_rate: 0.01, recovery_windows: 1 })
+        let done =
+            recorder.finish(run_end, &[], &Slo { p99_ms: 500.0, error_rate: 0.01, recovery_windows: 1 });
+        (done.summary, done.windows)
     }
 
     /// Warm-up ends inside a window: what happens before it counts in the
@@ -449,37 +479,42 @@ mod tests {
     #[test]
     fn warm_up_splits_windows_from_totals() {
         let duration = s(12.0);
-        let mut recorder = Recorder::new(RecorderConfig {
-            window: s(4.0),
-            warmup: s(6.0),
-            duration,
-            db_servers: 1,
-            cache_servers: None,
-            good_within: s(2.0),
-        });
-        let at = |recorder: &mut Recorder, t: SimTime| {
-            mark_to(recorder, t);
+        let mut recorder = Recorder::new(
+            RecorderConfig {
+                window: s(4.0),
+                warmup: s(6.0),
+                duration,
+                db_servers: 1,
+                cache_servers: None,
+                good_within: s(2.0),
+            },
+            Vec::new(),
+        );
+        // The cache node's counts: a lookup is counted by its node.
+        let mut g = Gauges::default();
+        let at = |recorder: &mut Recorder, t: SimTime, g: Gauges| {
+            mark_to(recorder, t, g);
             recorder.measures(t)
         };
         // Request A: arrives at 1 s (warm-up), its lookup misses at 5 s
         // (still warm-up), it succeeds at 7 s after 6 s.
-        let measured_a = at(&mut recorder, s(1.0));
+        let measured_a = at(&mut recorder, s(1.0), g);
         recorder.arrival();
         recorder.attempt(measured_a);
-        at(&mut recorder, s(5.0));
-        recorder.lookup(false);
+        at(&mut recorder, s(5.0), g);
+        g.lookups += 1;
         // Request B: arrives at 6.5 s, hits at 7 s, succeeds at 7.5 s.
-        let measured_b = at(&mut recorder, s(6.5));
+        let measured_b = at(&mut recorder, s(6.5), g);
         recorder.arrival();
         recorder.attempt(measured_b);
-        at(&mut recorder, s(7.0));
-        recorder.lookup(true);
+        at(&mut recorder, s(7.0), g);
+        (g.lookups, g.hits) = (g.lookups + 1, g.hits + 1);
         let read = Some(ReadOutcome { stale: false, age: SimTime::ZERO });
         recorder.success(s(1.0), s(7.0), read, measured_a);
-        at(&mut recorder, s(7.5));
+        at(&mut recorder, s(7.5), g);
         recorder.success(s(6.5), s(7.5), read, measured_b);
-        at(&mut recorder, duration);
-        let (summary, windows) = finish(recorder, duration, 0);
+        at(&mut recorder, duration, g);
+        let (summary, windows) = finish(recorder, duration, 0, g);
 
         assert!(!measured_a && measured_b);
         assert_eq!((summary.requests, summary.attempts, summary.successes), (1, 1, 1));
@@ -504,14 +539,17 @@ mod tests {
     #[test]
     fn stuck_and_failed_requests_count_against_the_user_view() {
         let duration = s(4.0);
-        let mut recorder = Recorder::new(RecorderConfig {
-            window: s(1.0),
-            warmup: SimTime::ZERO,
-            duration,
-            db_servers: 1,
-            cache_servers: None,
-            good_within: s(0.5),
-        });
+        let mut recorder = Recorder::new(
+            RecorderConfig {
+                window: s(1.0),
+                warmup: SimTime::ZERO,
+                duration,
+                db_servers: 1,
+                cache_servers: None,
+                good_within: s(0.5),
+            },
+            Vec::new(),
+        );
         // Window 0: a stuck request and 99 fast successes.
         recorder.arrival();
         for i in 0..99 {
@@ -519,14 +557,14 @@ mod tests {
             let at = s(0.001 * f64::from(i));
             recorder.success(at, at + s(0.01), None, true);
         }
-        mark_to(&mut recorder, s(1.5));
+        mark_to(&mut recorder, s(1.5), Gauges::default());
         // Window 1: one success, one failure.
         recorder.arrival();
         recorder.success(s(1.5), s(1.6), None, true);
         recorder.arrival();
         recorder.failure(FailureCause::Timeout, s(1.5), s(1.7), true);
-        mark_to(&mut recorder, duration);
-        let (summary, windows) = finish(recorder, duration, 1);
+        mark_to(&mut recorder, duration, Gauges::default());
+        let (summary, windows) = finish(recorder, duration, 1, Gauges::default());
         // 102 requests: 100 good, one failed, one unfinished.
         assert_eq!(summary.good_ratio, Some(100.0 / 102.0));
         assert_eq!(summary.user_p50_ms, summary.p50_ms);

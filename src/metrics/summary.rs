@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::recovery::Recovery;
+use super::row::{Aggregate, Number, metric_row};
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +26,23 @@ impl std::fmt::Display for Status {
     }
 }
 
+impl Number for Status {
+    fn number(&self) -> Option<f64> {
+        None
+    }
+    const AGGREGATE: Aggregate = Aggregate::Not;
+}
+
+/// A recovery case has no number: across replications its `_mean` and
+/// `_ci95` columns stay empty, and `recovered_share` says how many
+/// recovered. (Kept so the sweep's `summary.csv` keeps its columns.)
+impl Number for Recovery {
+    fn number(&self) -> Option<f64> {
+        None
+    }
+}
+
+metric_row! {
 /// Summary of one run. Request figures count the requests that *arrived*
 /// after warm-up, each followed to its end; cache and database figures are
 /// time-based over `[warmup, end]`. `good_ratio` and the `user_*`
@@ -33,7 +51,7 @@ impl std::fmt::Display for Status {
 /// `p50_ms` … `max_ms` are over successful requests only.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
-    pub seed: u64,
+    [Not] pub seed: u64,
     pub status: Status,
     pub requests: u64,
     pub successes: u64,
@@ -131,14 +149,29 @@ pub struct Summary {
     /// When the run ended [s]: the duration, or earlier if it diverged.
     pub end_s: f64,
 }
+}
 
-impl Summary {
-    /// The column names of the summary, in order.
-    pub fn columns() -> Vec<String> {
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::row::Aggregate;
+
+    #[test]
+    fn the_columns_are_the_csv_header_and_say_how_they_aggregate() {
         let mut writer = csv::Writer::from_writer(Vec::new());
-        writer.serialize(Summary::default()).expect("a summary is flat");
-        let bytes = writer.into_inner().expect("writing to memory");
-        let text = String::from_utf8(bytes).expect("ASCII");
-        text.lines().next().unwrap_or_default().split(',').map(str::to_owned).collect()
+        writer.serialize(Summary::default()).unwrap();
+        let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        assert_eq!(header, Summary::COLUMNS);
+        let how = |name: &str| Summary::AGGREGATES.iter().find(|(n, _)| *n == name).unwrap().1;
+        assert_eq!(how("seed"), Aggregate::Not);
+        assert_eq!(how("status"), Aggregate::Not);
+        assert_eq!(how("first_alert"), Aggregate::Not);
+        assert_eq!(how("recovered"), Aggregate::Share);
+        assert_eq!(how("p99_ms"), Aggregate::Mean);
+        let row = Summary { p99_ms: Some(12.5), recovered: true, ..Summary::default() };
+        assert_eq!(Summary::reader("p99_ms").unwrap()(&row), Some(12.5));
+        assert_eq!(Summary::reader("recovered").unwrap()(&row), Some(1.0));
+        assert!(Summary::reader("nope").is_none());
     }
 }

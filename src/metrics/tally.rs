@@ -13,9 +13,25 @@ pub enum FailureCause {
     Shed,
 }
 
-/// Things the model counts, beyond request outcomes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Counter {
+/// Declares [`Counter`] and, from the same list, how many there are: a
+/// variant added anywhere in the list is counted (no "last variant + 1").
+macro_rules! counters {
+    ($( $(#[$doc:meta])* $name:ident, )*) => {
+        /// Things the model counts, beyond request outcomes.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Counter {
+            $( $(#[$doc])* $name, )*
+        }
+
+        impl Counter {
+            /// Every counter, in declaration order.
+            pub const ALL: &'static [Counter] = &[$(Counter::$name),*];
+            const COUNT: usize = Counter::ALL.len();
+        }
+    };
+}
+
+counters! {
     /// Values stored into the cache by readers (fills).
     Fill,
     /// Fills of a version already outdated when it landed.
@@ -42,10 +58,6 @@ pub enum Counter {
     ShedQuery,
     /// Waiting queries dropped because their client gave up.
     CancelledQuery,
-}
-
-impl Counter {
-    const COUNT: usize = Counter::CancelledQuery as usize + 1;
 }
 
 /// One count per [`Counter`].
@@ -169,4 +181,19 @@ impl Tally {
 /// `part / whole`, `None` when there is nothing to divide.
 pub fn ratio(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_counter_has_its_own_count() {
+        let mut counters = Counters::default();
+        for (i, &c) in Counter::ALL.iter().enumerate() {
+            assert_eq!(c as usize, i, "declaration order is index order");
+            counters.add(c);
+            assert_eq!(counters.get(c), 1);
+        }
+    }
 }

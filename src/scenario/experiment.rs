@@ -448,12 +448,12 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
         }
     }
 
-    let metrics = crate::metrics::Summary::columns();
+    let metrics = crate::metrics::Summary::COLUMNS;
     for (i, a) in raw.asserts.iter().enumerate() {
         let span = a.span();
         let a = a.get_ref();
         let key = format!("assert.{i}");
-        let known = a.metric == "recovered" || metrics.contains(&a.metric);
+        let known = a.metric == "recovered" || metrics.contains(&a.metric.as_str());
         if !known {
             problems.push(problem(
                 span.clone(),

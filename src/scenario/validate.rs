@@ -8,7 +8,8 @@ use crate::engine::SimTime;
 use crate::metrics::{AlertRule, Comparison, Slo, alert_metrics};
 use crate::stack::{
     CacheConfig, ClientsConfig, DbConfig, Discipline, EvictionKind, Fault, FaultKind, Invalidation, Jitter,
-    LoadStep, Model, Popularity, RetryConfig, RunConfig, ServiceTime, Stampede, TtlMode, WorkloadConfig,
+    LoadStep, Model, Popularity, RetryConfig, RunConfig, ServiceTime, Stampede, Target, TtlMode,
+    WorkloadConfig,
 };
 
 use super::raw::*;
@@ -492,7 +493,13 @@ fn faults(
                     "hot-set-shift re-draws popularity, which a trace does not use".into(),
                 );
             }
-            Fault { kind, at: SimTime::from_secs(at_s), duration: SimTime::from_secs(duration), factor }
+            Fault {
+                kind,
+                target: Target::Tier,
+                at: SimTime::from_secs(at_s),
+                duration: SimTime::from_secs(duration),
+                factor,
+            }
         })
         .collect()
 }

@@ -7,10 +7,12 @@
 //! makes that read's answer outdated on arrival: the read/write race behind
 //! stale cache fills arises from the event order alone.
 
-use crate::engine::{Rng, SimTime};
+use crate::engine::{RandomStreams, Rng, SimTime};
+use crate::metrics::NodeGauge;
 
 use super::service_time::{ServiceSampler, ServiceTime};
 use super::station::{Admission, Discipline, Started, Station};
+use super::stream::{Purpose, stream};
 use super::workload::Op;
 
 /// The database as configured.
@@ -68,11 +70,25 @@ pub struct DbJob {
     pub snapshot: u32,
 }
 
+/// What the active faults mean for one database node.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DbHealth {
+    /// While paused, when the (last) pause ends.
+    pub pause_end: Option<SimTime>,
+    /// Queries take this many times longer.
+    pub slowdown: f64,
+}
+
+impl DbHealth {
+    pub const HEALTHY: DbHealth = DbHealth { pause_end: None, slowdown: 1.0 };
+}
+
 /// Commit times kept per key, to age stale reads: exact while a stale read
 /// is fewer than this many versions behind.
 const HISTORY: usize = 4;
 
-/// Versions per key and the station that serves queries.
+/// One database node: versions per key and the station that serves
+/// queries.
 #[derive(Debug, Clone)]
 pub struct Database {
     versions: Vec<u32>,
@@ -86,10 +102,12 @@ pub struct Database {
     read: ServiceSampler,
     write: ServiceSampler,
     rng: Rng,
+    pub health: DbHealth,
 }
 
 impl Database {
-    pub fn new(config: &DbConfig, keys: u32, rng: Rng) -> Self {
+    /// Node `id` of a tier configured by `config`, over `keys` keys.
+    pub fn new(config: &DbConfig, keys: u32, id: u16, streams: &RandomStreams) -> Self {
         Database {
             versions: vec![0; keys as usize],
             commits: Vec::new(),
@@ -99,7 +117,8 @@ impl Database {
             contention: config.contention,
             read: config.read.sampler(),
             write: config.write.sampler(),
-            rng,
+            rng: stream(streams, Purpose::DbService, id),
+            health: DbHealth::HEALTHY,
         }
     }
 
@@ -133,8 +152,11 @@ impl Database {
     }
 
     /// Begins serving the query in `slot`, its service time stretched by
-    /// `slowdown`: takes the read snapshot and returns when service ends.
-    pub fn start(&mut self, slot: u32, now: SimTime, slowdown: f64) -> SimTime {
+    /// the node's slowdown: takes the read snapshot and returns when
+    /// service ends.
+    #[inline(always)]
+    pub fn start(&mut self, slot: u32, now: SimTime) -> SimTime {
+        let slowdown = self.health.slowdown;
         let stretch = if self.contention == 0.0 {
             slowdown
         } else {
@@ -183,6 +205,15 @@ impl Database {
         self.station.expire(ticket, now)
     }
 
+    /// The node's levels at `at`.
+    pub fn gauge(&self, at: SimTime) -> NodeGauge {
+        NodeGauge {
+            busy: self.station.busy().area_at(at),
+            queued: self.station.queued().area_at(at),
+            ..NodeGauge::default()
+        }
+    }
+
     /// Stops starting queries (a pause); queries in service go on.
     pub fn pause(&mut self) {
         self.station.pause();
@@ -212,7 +243,7 @@ mod tests {
             cancel_on_timeout: false,
             contention: 0.0,
         };
-        let mut db = Database::new(&config, 2, RandomStreams::new(1).stream(0));
+        let mut db = Database::new(&config, 2, 0, &RandomStreams::new(1));
         let write = DbJob {
             request: 0,
             attempt: 0,
@@ -226,7 +257,7 @@ mod tests {
         };
         for t in [10, 20, 30] {
             let Admission::Started(slot) = db.submit(write, SimTime(t)) else { panic!() };
-            db.start(slot, SimTime(t), 1.0);
+            db.start(slot, SimTime(t));
             db.complete(slot, SimTime(t), |_| false);
         }
         assert_eq!(db.version(1), 3);

@@ -8,6 +8,9 @@ use std::collections::BTreeSet;
 
 use crate::engine::SimTime;
 
+use super::cache_node::CacheHealth;
+use super::database::DbHealth;
+
 /// What goes wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultKind {
@@ -53,10 +56,29 @@ impl FaultKind {
     }
 }
 
+/// Which components a fault takes: a whole tier (the tier its kind
+/// names), or one component of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Tier,
+    Node(u16),
+}
+
+impl Target {
+    /// Whether the fault reaches component `node` of its tier.
+    pub fn covers(self, node: u16) -> bool {
+        match self {
+            Target::Tier => true,
+            Target::Node(n) => n == node,
+        }
+    }
+}
+
 /// One fault as configured.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fault {
     pub kind: FaultKind,
+    pub target: Target,
     pub at: SimTime,
     /// Zero for the kinds that happen at an instant.
     pub duration: SimTime,
@@ -70,50 +92,23 @@ impl Fault {
     }
 }
 
-/// Which faults are active, and what that means for each component.
+/// Which faults are active; what they mean for one component is its
+/// health ([`cache_health`](Self::cache_health),
+/// [`db_health`](Self::db_health)), which the system hands to the
+/// component when a fault starts or ends: the request path asks the
+/// component on every request, faults change rarely.
 #[derive(Debug, Clone)]
 pub struct FaultState {
     faults: Vec<Fault>,
-    /// The active faults by index: what they add up to is recomputed from
-    /// them alone, so a start or end costs O(log n + active), not O(n)
-    /// over every fault declared.
+    /// The active faults by index: health is recomputed from them alone,
+    /// so a start or end costs O(log n + active), not O(n) over every
+    /// fault declared.
     active: BTreeSet<usize>,
-    /// What the active faults add up to, recomputed when one starts or
-    /// ends: the request path asks on every request, faults change rarely.
-    effects: Effects,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Effects {
-    cache_down: bool,
-    db_paused: bool,
-    db_pause_end: Option<SimTime>,
-    invalidations_dropped: bool,
-    cache_slowdown: f64,
-    db_slowdown: f64,
-}
-
-impl Effects {
-    fn of(faults: &[Fault], active: &BTreeSet<usize>) -> Effects {
-        let active = || active.iter().map(|&i| &faults[i]);
-        let any = |kind| active().any(|f| f.kind == kind);
-        // Slowdowns multiply, in the order the faults are listed.
-        let factor = |kind| active().filter(|f| f.kind == kind).map(|f| f.factor).product();
-        Effects {
-            cache_down: any(FaultKind::CacheDown),
-            db_paused: any(FaultKind::DbPause),
-            db_pause_end: active().filter(|f| f.kind == FaultKind::DbPause).map(Fault::end).max(),
-            invalidations_dropped: any(FaultKind::InvalidationOutage),
-            cache_slowdown: factor(FaultKind::CacheSlowdown),
-            db_slowdown: factor(FaultKind::DbSlowdown),
-        }
-    }
 }
 
 impl FaultState {
     pub fn new(faults: &[Fault]) -> Self {
-        let active = BTreeSet::new();
-        FaultState { effects: Effects::of(faults, &active), faults: faults.to_vec(), active }
+        FaultState { faults: faults.to_vec(), active: BTreeSet::new() }
     }
 
     pub fn fault(&self, index: usize) -> Fault {
@@ -126,32 +121,34 @@ impl FaultState {
         } else {
             self.active.remove(&index);
         }
-        self.effects = Effects::of(&self.faults, &self.active);
     }
 
-    pub fn cache_down(&self) -> bool {
-        self.effects.cache_down
+    /// The active faults that reach component `node` of a tier, with the
+    /// kinds in `kinds`.
+    fn reaching(&self, node: u16, kinds: &'static [FaultKind]) -> impl Iterator<Item = &Fault> {
+        let faults = &self.faults;
+        self.active
+            .iter()
+            .map(move |&i| &faults[i])
+            .filter(move |f| kinds.contains(&f.kind) && f.target.covers(node))
     }
 
-    pub fn db_paused(&self) -> bool {
-        self.effects.db_paused
+    /// What the active faults mean for cache node `node`. Slowdowns
+    /// multiply, in the order the faults are listed.
+    pub fn cache_health(&self, node: u16) -> CacheHealth {
+        CacheHealth {
+            down: self.reaching(node, &[FaultKind::CacheDown]).next().is_some(),
+            slowdown: self.reaching(node, &[FaultKind::CacheSlowdown]).map(|f| f.factor).product(),
+            invalidations_dropped: self.reaching(node, &[FaultKind::InvalidationOutage]).next().is_some(),
+        }
     }
 
-    /// While the database is paused, when the (last) pause ends.
-    pub fn db_pause_end(&self) -> Option<SimTime> {
-        self.effects.db_pause_end
-    }
-
-    pub fn invalidations_dropped(&self) -> bool {
-        self.effects.invalidations_dropped
-    }
-
-    pub fn cache_slowdown(&self) -> f64 {
-        self.effects.cache_slowdown
-    }
-
-    pub fn db_slowdown(&self) -> f64 {
-        self.effects.db_slowdown
+    /// What the active faults mean for database node `node`.
+    pub fn db_health(&self, node: u16) -> DbHealth {
+        DbHealth {
+            pause_end: self.reaching(node, &[FaultKind::DbPause]).map(Fault::end).max(),
+            slowdown: self.reaching(node, &[FaultKind::DbSlowdown]).map(|f| f.factor).product(),
+        }
     }
 }
 
@@ -160,17 +157,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn overlapping_slowdowns_multiply_and_states_hold_while_any_is_active() {
-        let slow =
-            |factor| Fault { kind: FaultKind::DbSlowdown, at: SimTime(0), duration: SimTime(10), factor };
-        let down = Fault { kind: FaultKind::CacheDown, at: SimTime(5), duration: SimTime(10), factor: 1.0 };
-        let mut state = FaultState::new(&[slow(2.0), slow(3.0), down]);
-        assert_eq!(state.db_slowdown(), 1.0);
+    fn overlapping_slowdowns_multiply_and_states_hold_while_any_reaching_the_node_is_active() {
+        let fault =
+            |kind, target, factor| Fault { kind, target, at: SimTime(0), duration: SimTime(10), factor };
+        let slow = |factor| fault(FaultKind::DbSlowdown, Target::Tier, factor);
+        let down = fault(FaultKind::CacheDown, Target::Tier, 1.0);
+        let mut state =
+            FaultState::new(&[slow(2.0), slow(3.0), down, fault(FaultKind::CacheDown, Target::Node(1), 1.0)]);
+        assert_eq!(state.db_health(0).slowdown, 1.0);
         state.set_active(0, true);
         state.set_active(1, true);
-        assert_eq!(state.db_slowdown(), 6.0);
-        assert!(!state.cache_down());
+        assert_eq!(state.db_health(0).slowdown, 6.0);
+        assert!(!state.cache_health(0).down);
+        state.set_active(3, true);
+        assert!(
+            !state.cache_health(0).down && state.cache_health(1).down,
+            "a node's fault takes that node only"
+        );
         state.set_active(2, true);
-        assert!(state.cache_down());
+        assert!(state.cache_health(0).down && state.cache_health(1).down);
+        assert_eq!(state.db_health(0).pause_end, None);
     }
 }

@@ -2,6 +2,7 @@
 //! system that wires them into one discrete-event simulation.
 
 mod cache;
+mod cache_node;
 mod clients;
 mod database;
 mod eviction;
@@ -14,7 +15,9 @@ mod schedule;
 mod service_time;
 mod stampede;
 mod station;
+mod stream;
 mod system;
+mod topology;
 mod trace;
 mod workload;
 
@@ -22,7 +25,7 @@ pub use cache::{CacheConfig, CacheStore, Invalidation, Lookup, Stored, TtlMode};
 pub use clients::ClientsConfig;
 pub use database::DbConfig;
 pub use eviction::EvictionKind;
-pub use faults::{Fault, FaultKind};
+pub use faults::{Fault, FaultKind, Target};
 pub use model::{Disturbance, Model, RunConfig};
 pub use retry::{Jitter, RetryConfig};
 pub use schedule::LoadStep;

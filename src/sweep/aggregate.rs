@@ -1,13 +1,70 @@
 //! Across replications: the mean and the 95 % confidence half-width
-//! (Student t) of every summary metric, per variant and point.
+//! (Student t) of every summary metric, per variant and point — read from
+//! the typed `Summary` by the aggregation its declaration gives
+//! ([`Summary::AGGREGATES`]), never from its CSV text.
 
 use csv::StringRecord;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use crate::files::{RunRow, fields, summary_columns};
+use crate::files::RunRow;
+use crate::metrics::row::Aggregate;
+use crate::metrics::{Status, Summary};
 
-/// Columns of the summary that are not averaged.
-const NOT_AVERAGED: [&str; 4] = ["seed", "status", "first_alert", "diverged_reason"];
+/// One metric across a point's replications.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Aggregated {
+    /// The share of replications where it held.
+    Share(f64),
+    /// Mean and 95 % half-width of the replications that have a value.
+    Mean { mean: Option<f64>, ci95: Option<f64> },
+}
+
+/// One (variant, point) across its replications: a row of the sweep's
+/// `summary.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointSummary {
+    pub variant: String,
+    /// One label per axis.
+    pub axes: Vec<String>,
+    pub replications: usize,
+    pub diverged_share: f64,
+    /// In the order of [`metrics`].
+    pub values: Vec<Aggregated>,
+}
+
+impl PointSummary {
+    /// The value of a summary metric `name` (`recovered`, `p99_ms`, …).
+    pub fn get(&self, name: &str) -> Option<Aggregated> {
+        metrics().position(|(m, _)| m == name).map(|i| self.values[i])
+    }
+
+    /// The row as `summary.csv` writes it, under [`summary_header`].
+    pub fn record(&self) -> StringRecord {
+        let mut record = StringRecord::new();
+        record.push_field(&self.variant);
+        for a in &self.axes {
+            record.push_field(a);
+        }
+        record.push_field(&self.replications.to_string());
+        record.push_field(&format_number(self.diverged_share));
+        let cell = |x: Option<f64>| x.map(format_number).unwrap_or_default();
+        for value in &self.values {
+            match *value {
+                Aggregated::Share(share) => record.push_field(&format_number(share)),
+                Aggregated::Mean { mean, ci95 } => {
+                    record.push_field(&cell(mean));
+                    record.push_field(&cell(ci95));
+                }
+            }
+        }
+        record
+    }
+}
+
+/// The summary's aggregated metrics, in column order.
+fn metrics() -> impl Iterator<Item = (&'static str, Aggregate)> {
+    Summary::AGGREGATES.iter().copied().filter(|(_, how)| *how != Aggregate::Not)
+}
 
 /// The header of `summary.csv` for these axes.
 pub fn summary_header(axes: &[String]) -> StringRecord {
@@ -18,83 +75,56 @@ pub fn summary_header(axes: &[String]) -> StringRecord {
     }
     h.push_field("replications");
     h.push_field("diverged_share");
-    for (name, kind) in metric_kinds() {
-        match kind {
-            Kind::Share => h.push_field(&format!("{name}_share")),
-            Kind::Number => {
+    for (name, how) in metrics() {
+        match how {
+            Aggregate::Share => h.push_field(&format!("{name}_share")),
+            Aggregate::Mean => {
                 h.push_field(&format!("{name}_mean"));
                 h.push_field(&format!("{name}_ci95"));
             }
+            Aggregate::Not => unreachable!("filtered out"),
         }
     }
     h
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// true/false: the share of true.
-    Share,
-    Number,
-}
-
-fn metric_kinds() -> Vec<(String, Kind)> {
-    let (header, values) = fields(&Default::default());
-    header
-        .iter()
-        .zip(values.iter())
-        .filter(|(name, _)| !NOT_AVERAGED.contains(name))
-        .map(|(name, value)| {
-            let kind = if value == "true" || value == "false" { Kind::Share } else { Kind::Number };
-            (name.to_owned(), kind)
-        })
-        .collect()
-}
-
-/// One `summary.csv` row per (variant, point), in job order. `rows` must
-/// be sorted by job; consecutive rows of one variant and point form a
-/// group.
-pub fn summarize(rows: &[RunRow]) -> Vec<StringRecord> {
-    let kinds = metric_kinds();
-    let columns = summary_columns();
+/// One summary per (variant, point), in job order. `rows` must be sorted
+/// by job; consecutive rows of one variant and point form a group.
+pub fn summarize(rows: &[RunRow]) -> Vec<PointSummary> {
+    let readers: Vec<_> = metrics()
+        .map(|(name, how)| (how, Summary::reader(name).expect("every column has a reader")))
+        .collect();
     let mut out = Vec::new();
     let mut start = 0;
     while start < rows.len() {
         let key = (&rows[start].variant, &rows[start].axes);
         let end = start + rows[start..].iter().take_while(|r| (&r.variant, &r.axes) == key).count();
         let group = &rows[start..end];
-        let cells: Vec<StringRecord> = group.iter().map(|r| fields(&r.summary).1).collect();
-        let mut record = StringRecord::new();
-        record.push_field(key.0);
-        for a in key.1 {
-            record.push_field(a);
-        }
-        record.push_field(&group.len().to_string());
-        let diverged = cells.iter().filter(|c| column(c, &columns, "status") == "diverged").count();
-        record.push_field(&format_number(diverged as f64 / group.len() as f64));
-        for (name, kind) in &kinds {
-            let values: Vec<&str> = cells.iter().map(|c| column(c, &columns, name)).collect();
-            match kind {
-                Kind::Share => {
-                    let yes = values.iter().filter(|v| **v == "true").count();
-                    record.push_field(&format_number(yes as f64 / values.len() as f64));
+        let n = group.len() as f64;
+        let diverged = group.iter().filter(|r| r.summary.status == Status::Diverged).count();
+        let values = readers
+            .iter()
+            .map(|&(how, read)| {
+                let values = group.iter().filter_map(|r| read(&r.summary));
+                match how {
+                    Aggregate::Share => Aggregated::Share(values.filter(|v| *v == 1.0).count() as f64 / n),
+                    _ => {
+                        let (mean, ci95) = mean_ci95(&values.collect::<Vec<f64>>());
+                        Aggregated::Mean { mean, ci95 }
+                    }
                 }
-                Kind::Number => {
-                    let numbers: Vec<f64> = values.iter().filter_map(|v| v.parse().ok()).collect();
-                    let (mean, half) = mean_ci95(&numbers);
-                    record.push_field(&mean.map(format_number).unwrap_or_default());
-                    record.push_field(&half.map(format_number).unwrap_or_default());
-                }
-            }
-        }
-        out.push(record);
+            })
+            .collect();
+        out.push(PointSummary {
+            variant: key.0.clone(),
+            axes: key.1.clone(),
+            replications: group.len(),
+            diverged_share: diverged as f64 / n,
+            values,
+        });
         start = end;
     }
     out
-}
-
-fn column<'a>(cells: &'a StringRecord, columns: &StringRecord, name: &str) -> &'a str {
-    let i = columns.iter().position(|c| c == name).expect("a summary column");
-    cells.get(i).unwrap_or_default()
 }
 
 /// Mean and 95 % confidence half-width t(0.975, n−1)·s/√n; the half-width

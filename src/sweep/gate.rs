@@ -2,9 +2,9 @@
 //! on the confidence bound that makes them hardest to pass — the upper end
 //! of the 95 % interval for an upper limit, the lower end for a lower one.
 
-use csv::StringRecord;
-
 use crate::scenario::AssertSpec;
+
+use super::aggregate::{Aggregated, PointSummary};
 
 /// One assertion and where it failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,18 +23,12 @@ impl GateResult {
     }
 }
 
-/// Checks `asserts` against summary rows (`header` as written by the
-/// sweep's summary) for the given axis names.
-pub fn check(
-    asserts: &[AssertSpec],
-    header: &StringRecord,
-    rows: &[StringRecord],
-    axes: &[String],
-) -> Vec<GateResult> {
-    let column = |name: &str| header.iter().position(|h| h == name);
+/// Checks `asserts` against the sweep's points, for the given axis names.
+pub fn check(asserts: &[AssertSpec], points: &[PointSummary], axes: &[String]) -> Vec<GateResult> {
     asserts
         .iter()
         .map(|a| {
+            // `recovered` is a share: the name its column has.
             let (metric, op, value) = if a.metric == "recovered" {
                 (
                     "recovered_share".to_owned(),
@@ -46,36 +40,31 @@ pub fn check(
             };
             let variant = a.variant.clone().unwrap_or_else(|| "all".into());
             let name = format!("{variant}: {} {op} {value}", a.metric);
-            let (mean_col, ci_col) = match (column(&format!("{metric}_mean")), column(&metric)) {
-                (Some(m), _) => (Some(m), column(&format!("{metric}_ci95"))),
-                (None, Some(m)) => (Some(m), None),
-                (None, None) => (None, None),
-            };
             let mut failures = Vec::new();
             let mut checked = 0;
-            for row in rows {
-                let row_variant = row.get(0).unwrap_or_default();
+            for row in points {
+                let row_variant = row.variant.as_str();
                 if a.variant.as_deref().is_some_and(|v| v != row_variant) {
                     continue;
                 }
                 checked += 1;
-                let point: Vec<String> = axes
-                    .iter()
-                    .enumerate()
-                    .map(|(k, axis)| format!("{axis} = {}", row.get(1 + k).unwrap_or_default()))
-                    .collect();
+                let point: Vec<String> =
+                    axes.iter().zip(&row.axes).map(|(axis, label)| format!("{axis} = {label}")).collect();
                 let at = if point.is_empty() {
                     row_variant.to_owned()
                 } else {
                     format!("{row_variant} at {}", point.join(", "))
                 };
-                let number =
-                    |c: Option<usize>| c.and_then(|c| row.get(c)).and_then(|v| v.parse::<f64>().ok());
-                let Some(mean) = number(mean_col) else {
+                let (mean, half) = match row.get(&a.metric) {
+                    Some(Aggregated::Share(share)) => (Some(share), None),
+                    Some(Aggregated::Mean { mean, ci95 }) => (mean, ci95),
+                    None => (None, None),
+                };
+                let Some(mean) = mean else {
                     failures.push(format!("{at}: no value of {metric}"));
                     continue;
                 };
-                let half = number(ci_col).unwrap_or(0.0);
+                let half = half.unwrap_or(0.0);
                 let (bound, which) = match op.as_str() {
                     "<" | "<=" => (mean + half, "upper 95 % bound"),
                     _ => (mean - half, "lower 95 % bound"),

@@ -14,7 +14,7 @@ mod outputs;
 mod plan;
 mod probe_journal;
 
-pub use aggregate::{mean_ci95, summarize, summary_header};
+pub use aggregate::{Aggregated, PointSummary, mean_ci95, summarize, summary_header};
 pub use capacity::{
     CheckedPlan, PlanError, PlanRun, Probe, Search, VariantPlan, VariantSettings, Verdict, check_plan,
     key_settings, run_plan,

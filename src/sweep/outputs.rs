@@ -19,7 +19,8 @@ fn write_error(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError {
 /// Writes `summary.csv` of `rows` (sorted by job) into `out`.
 pub fn write_summary(out: &Path, axes: &[String], rows: &[RunRow]) -> Result<(), SweepError> {
     let path = out.join("summary.csv");
-    write_table(&path, &summary_header(axes), &summarize(rows)).map_err(write_error(&path))
+    let records: Vec<_> = summarize(rows).iter().map(|p| p.record()).collect();
+    write_table(&path, &summary_header(axes), &records).map_err(write_error(&path))
 }
 
 /// Writes `summary.csv` and `experiment.json` after a sweep (or a shard).

@@ -7,19 +7,24 @@
 # is masked. Exit 0 when everything is identical, 1 with the differing
 # files listed.
 #
-#   bash tests/identity/compare.sh [BASE] [--quick]
+#   bash tests/identity/compare.sh [BASE] [--quick] [--new-ok NAME]...
 #
-# --quick skips the capacity plan (about 40 s a side). Needs git and cargo;
+# --quick skips the capacity plan (about 40 s a side). --new-ok NAME lets
+# files called NAME exist after but not before (a new output file, listed,
+# while every file that existed stays byte-identical). Needs git and cargo;
 # takes 2-4 minutes on two cores.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 base=HEAD
 quick=0
-for arg in "$@"; do
-  case $arg in
+new_ok=()
+while [ $# -gt 0 ]; do
+  case $1 in
     --quick) quick=1 ;;
-    *) base=$arg ;;
+    --new-ok) new_ok+=("$2"); shift ;;
+    *) base=$1 ;;
   esac
+  shift
 done
 work=$(mktemp -d /tmp/outage-sim-identity.XXXXXX)
 trap 'git -C "$root" worktree remove --force "$work/base-tree" >/dev/null 2>&1 || true' EXIT
@@ -77,7 +82,14 @@ while IFS= read -r file; do
   esac
 done < <(find . -type f | sort)
 extra=$(cd "$work/new/out" && find . -type f | sort | comm -13 <(cd "$work/base/out" && find . -type f | sort) -)
-[ -n "$extra" ] && { echo "new after: $extra"; status=1; }
+allowed=0
+while IFS= read -r file; do
+  [ -z "$file" ] && continue
+  ok=0
+  for name in "${new_ok[@]+"${new_ok[@]}"}"; do [ "$(basename "$file")" = "$name" ] && ok=1; done
+  if [ $ok = 1 ]; then allowed=$((allowed + 1)); else echo "new after: $file"; status=1; fi
+done <<<"$extra"
+[ $allowed -gt 0 ] && echo "$allowed new files allowed by --new-ok (${new_ok[*]})"
 if ! diff <(cat "$work/base/exits" 2>/dev/null) <(cat "$work/new/exits" 2>/dev/null); then
   echo "exit codes differ"; status=1
 fi

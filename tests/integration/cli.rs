@@ -55,7 +55,15 @@ fn run_writes_summary_and_timeseries_and_prints_a_summary() {
     files.sort();
     assert_eq!(
         files,
-        [".outage-sim.lock", "alerts.csv", "run.json", "summary.csv", "timeline.png", "timeseries.csv"],
+        [
+            ".outage-sim.lock",
+            "alerts.csv",
+            "nodes.csv",
+            "run.json",
+            "summary.csv",
+            "timeline.png",
+            "timeseries.csv"
+        ],
         "no temporary files left (the lock file stays: deleting it would race the next writer)"
     );
 }

@@ -23,3 +23,4 @@ mod staleness;
 mod support;
 mod sweep;
 mod theory;
+mod topology;

@@ -1,61 +1,42 @@
-//! The system: clients → cache → database as one event loop.
+//! The system: clients → cache → database as one event loop over the
+//! topology's components.
 //!
-//! Look-aside caching. A read first looks the key up in the cache
-//! (`lookup.rs`); on a hit it is answered from the cache, on a miss it
-//! queries the database (`query.rs`) and, when the answer comes back to a
-//! client that is still waiting, the client stores it in the cache (a
-//! client that gave up fills nothing). A write goes to the database; when
-//! it commits, the cache is invalidated as configured. A read is *stale*
-//! when the version it returns is older than the database's version of
-//! that key at the moment it returns.
+//! The request path is a protocol over components, each step in one file:
+//! a read looks its key up at the cache node that owns it (`read.rs`); on
+//! a hit it is answered from the cache, on a miss it queries a database
+//! node (`query.rs`) and, when the answer comes back to a client that is
+//! still waiting, the client fills the owner node (a client that gave up
+//! fills nothing). A write commits at the primary; the cache is then
+//! invalidated as configured (`write.rs`). A read is *stale* when the
+//! version it returns is older than the primary's version of that key at
+//! the moment it returns. Components return outcomes; this loop schedules
+//! the events and records what happened.
 //!
 //! A failed attempt (timed out, rejected, shed) is retried after a backoff
 //! while attempts and the retry budget last. Abandoned work is not
 //! cancelled unless the database is told to: a query whose client timed out
 //! is still served (wasted work), and a write still commits.
 
-mod lookup;
 mod query;
-
-use rand::RngExt;
+mod read;
+mod write;
 
 use crate::engine::{EventQueue, Lane, RandomStreams, Rng, SimTime, Slab};
 use crate::metrics::{
-    Counter, Disturbed, FailureCause, Firing, Gauges, Level, ReadOutcome, Recorder, RecorderConfig, RunEnd,
-    Status, Summary, WindowRow,
+    Counter, Disturbed, FailureCause, Firing, Gauges, Level, NodeGauge, NodeRow, ReadOutcome, Recorder,
+    RecorderConfig, RunEnd, Status, Summary, WindowRow, evaluate,
 };
 
-use super::cache::{CacheStore, Invalidation};
 use super::clients::{Arrivals, Thinking};
-use super::database::{Database, DbJob, QueryOrigin};
+use super::database::{DbJob, QueryOrigin};
 use super::faults::{FaultKind, FaultState};
-use super::lease::Leases;
 use super::model::Model;
 use super::request::{NO_ATTEMPT, NO_USER, Request};
 use super::retry::{RetryBudget, backoff};
-use super::service_time::{ServiceSampler, ServiceTime};
-use super::stampede::{Flights, Stampede};
-use super::station::{Discipline, Station};
+use super::stream::{Purpose, stream};
+use super::topology::{CacheNodeId, DbNodeId, Topology};
 use super::trace::{TraceError, TraceReader};
 use super::workload::{Op, Workload};
-use crate::metrics::evaluate;
-
-/// The random stream of each purpose. Fixed forever: changing one changes
-/// every published result.
-mod stream {
-    pub const ARRIVALS: u64 = 1;
-    pub const KEYS: u64 = 2;
-    pub const OPS: u64 = 3;
-    pub const DB_SERVICE: u64 = 4;
-    pub const CACHE_SERVICE: u64 = 5;
-    pub const EVICTION: u64 = 6;
-    pub const TTL_JITTER: u64 = 7;
-    pub const INVALIDATION: u64 = 8;
-    pub const REFRESH: u64 = 9;
-    pub const FAULTS: u64 = 10;
-    pub const BACKOFF: u64 = 11;
-    pub const THINK: u64 = 12;
-}
 
 /// What happens next. Small and `Copy`: the queue stores events by value.
 #[derive(Debug, Clone, Copy)]
@@ -66,18 +47,21 @@ enum Event {
         op: Op,
         user: u32,
     },
-    /// The cache lookup in service in this slot of the lookup station
+    /// The lookup in service in this slot of a cache node's station
     /// completes.
     LookupDone {
+        node: CacheNodeId,
         slot: u32,
     },
-    /// A lookup on unlimited lookup servers (no station) completes.
+    /// A lookup on a node's unlimited lookup servers (no station) completes.
     LookupReturned {
         request: u32,
         attempt: u32,
+        node: CacheNodeId,
     },
-    /// The database query in service in this slot completes.
+    /// The query in service in this slot of a database node completes.
     QueryDone {
+        node: DbNodeId,
         slot: u32,
     },
     /// An attempt's timeout expires.
@@ -91,6 +75,7 @@ enum Event {
     },
     /// A waiting query reaches `db.queue_timeout_ms`, if it still waits.
     QueueTimeout {
+        node: DbNodeId,
         ticket: u64,
     },
     /// A reader that found the key's lease held reads the cache again.
@@ -98,9 +83,10 @@ enum Event {
         request: u32,
         attempt: u32,
     },
-    /// A delayed invalidation reaches the cache.
+    /// A delayed invalidation reaches a cache node.
     Invalidate {
         key: u32,
+        node: CacheNodeId,
     },
     FaultStart {
         index: u32,
@@ -110,18 +96,13 @@ enum Event {
     },
 }
 
-/// A lookup in the cache's station: which attempt sent it.
-#[derive(Debug, Clone, Copy)]
-struct LookupJob {
-    request: u32,
-    attempt: u32,
-}
-
 /// What a run produced.
 #[derive(Debug, Clone)]
 pub struct RunResult {
     pub summary: Summary,
     pub windows: Vec<WindowRow>,
+    /// One row per window per component.
+    pub nodes: Vec<NodeRow>,
     /// The firings of the model's alert rules, in time order.
     pub alerts: Vec<Firing>,
 }
@@ -163,30 +144,20 @@ struct System<'m> {
     /// be looked at.)
     client_timeout: Option<(SimTime, Lane)>,
     queue_timeout: Option<(SimTime, Lane)>,
-    /// Lookups of constant duration on unlimited servers end in the order
-    /// they start: a lane instead of the heap.
-    lookup_lane: Option<Lane>,
     requests: Slab<Request>,
+    /// At least the jobs waiting at every station: the exact count when
+    /// last counted, plus every job queued since. The guard on queued work
+    /// counts them only when this bound reaches its limit, so that an
+    /// arrival costs a comparison, not a walk over the components.
+    waiting_bound: u64,
     in_flight: Level,
     next_attempt: u32,
     source: Source,
-    store: CacheStore,
-    /// Limited lookup servers; `None`: unlimited, so a lookup never
-    /// waits and needs no station.
-    lookups: Option<Station<LookupJob>>,
-    lookup_time: ServiceSampler,
-    lookup_rng: Rng,
-    /// Lookups take no time and never wait: done inline, no event.
-    instant_lookup: bool,
-    leases: Option<Leases>,
-    flights: Option<Flights>,
-    refresh_rng: Rng,
-    invalidation_rng: Rng,
+    topology: Topology,
     faults: FaultState,
     fault_rng: Rng,
     backoff_rng: Rng,
     budget: Option<RetryBudget>,
-    db: Database,
     recorder: Recorder,
     end: SimTime,
     /// Why the run stopped before its end, if it did: one field, so the
@@ -208,36 +179,17 @@ impl<'m> System<'m> {
         let arrivals = queue.add_lane();
         let client_timeout = model.clients.timeout.map(|t| (t, queue.add_lane()));
         let queue_timeout = model.db.queue_timeout.map(|t| (t, queue.add_lane()));
-        let instant_lookup = model.cache.lookup.is_zero() && model.cache.servers.is_none();
-        let cache = &model.cache;
-        // A slowdown breaks "constant duration": lookups then use the heap.
-        let slowed = model.faults.iter().any(|f| f.kind == FaultKind::CacheSlowdown);
-        let lookup_lane = match (cache.lookup, cache.servers, slowed) {
-            (ServiceTime::Deterministic { .. }, None, false) if !instant_lookup => Some(queue.add_lane()),
-            _ => None,
-        };
-        let mut store = CacheStore::new(
-            cache,
-            keys,
-            streams.stream(stream::EVICTION),
-            streams.stream(stream::TTL_JITTER),
-        );
-        if cache.warm_start {
-            // Key k is the (k+1)-th most popular: fill with the hottest keys.
-            for key in 0..cache.capacity.min(keys) {
-                store.store(key, 0, SimTime::ZERO, SimTime::ZERO);
-            }
-        }
-        let workload =
-            || Workload::new(&model.workload, streams.stream(stream::KEYS), streams.stream(stream::OPS));
+        let topology = Topology::build(model, &streams, &mut queue);
+        let global = |purpose| stream(&streams, purpose, 0);
+        let workload = || Workload::new(&model.workload, global(Purpose::Keys), global(Purpose::Ops));
         let source = match (&model.workload.trace, model.clients.users) {
             (Some(path), _) => Source::Trace(TraceReader::open(path, keys)?),
             (None, Some(_)) => Source::Closed {
-                thinking: Thinking::new(&model.clients, streams.stream(stream::THINK)),
+                thinking: Thinking::new(&model.clients, global(Purpose::Think)),
                 workload: workload(),
             },
             (None, None) => Source::Open {
-                arrivals: Arrivals::new(&model.clients, streams.stream(stream::ARRIVALS)),
+                arrivals: Arrivals::new(&model.clients, global(Purpose::Arrivals)),
                 workload: workload(),
             },
         };
@@ -253,39 +205,34 @@ impl<'m> System<'m> {
             }
         }
         let retry = &model.clients.retry;
+        let recorder = Recorder::new(
+            RecorderConfig {
+                window: model.run.window,
+                warmup: model.run.warmup,
+                duration: model.run.duration,
+                db_servers: model.db.servers,
+                cache_servers: model.cache.servers,
+                good_within: SimTime::from_millis(model.slo.p99_ms),
+            },
+            topology.components(model),
+        );
         Ok(System {
             model,
             queue,
             arrivals,
             client_timeout,
             queue_timeout,
-            lookup_lane,
             requests: Slab::new(),
+            waiting_bound: 0,
             in_flight: Level::default(),
             next_attempt: 0,
             source,
-            store,
-            lookups: cache.servers.map(|servers| Station::new(Some(servers), None, Discipline::Fifo)),
-            lookup_time: cache.lookup.sampler(),
-            lookup_rng: streams.stream(stream::CACHE_SERVICE),
-            instant_lookup,
-            leases: (cache.invalidation == Invalidation::Lease).then(|| Leases::new(keys, cache.lease_ttl)),
-            flights: (cache.stampede == Stampede::Coalesce).then(|| Flights::new(keys)),
-            refresh_rng: streams.stream(stream::REFRESH),
-            invalidation_rng: streams.stream(stream::INVALIDATION),
+            topology,
             faults: FaultState::new(&model.faults),
-            fault_rng: streams.stream(stream::FAULTS),
-            backoff_rng: streams.stream(stream::BACKOFF),
+            fault_rng: global(Purpose::Faults),
+            backoff_rng: global(Purpose::Backoff),
             budget: retry.budget_ratio.map(|ratio| RetryBudget::new(ratio, retry.budget_burst)),
-            db: Database::new(&model.db, keys, streams.stream(stream::DB_SERVICE)),
-            recorder: Recorder::new(RecorderConfig {
-                window: model.run.window,
-                warmup: model.run.warmup,
-                duration: model.run.duration,
-                db_servers: model.db.servers,
-                cache_servers: cache.servers,
-                good_within: SimTime::from_millis(model.slo.p99_ms),
-            }),
+            recorder,
             end: model.run.duration,
             halt: None,
         })
@@ -331,7 +278,9 @@ impl<'m> System<'m> {
             in_flight_max: self.in_flight.max(),
             disturbed,
         };
-        let (mut summary, windows) = self.recorder.finish(run_end, &self.model.slo);
+        let nodes = self.topology.node_gauges(end);
+        let finished = self.recorder.finish(run_end, &nodes, &self.model.slo);
+        let (mut summary, windows) = (finished.summary, finished.windows);
         let disturbance_start = self.model.disturbances().first().map(|d| d.from.as_secs());
         let alerts = evaluate(&self.model.alerts, &windows, disturbance_start);
         // Alerts before the first disturbance are false alarms, not detection.
@@ -340,20 +289,22 @@ impl<'m> System<'m> {
             summary.time_to_detect_s = first.after_disturbance_s;
         }
         summary.diverged_reason = diverged;
-        Ok(RunResult { summary, windows, alerts })
+        Ok(RunResult { summary, windows, nodes: finished.nodes, alerts })
     }
 
     fn handle(&mut self, event: Event, now: SimTime) {
         match event {
             Event::Arrival { key, op, user } => self.on_arrival(key, op, user, now),
-            Event::LookupDone { slot } => self.on_lookup_done(slot, now),
-            Event::LookupReturned { request, attempt } => self.on_lookup_returned(request, attempt, now),
-            Event::QueryDone { slot } => self.on_query_done(slot, now),
+            Event::LookupDone { node, slot } => self.on_lookup_done(node, slot, now),
+            Event::LookupReturned { request, attempt, node } => {
+                self.on_lookup_returned(request, attempt, node, now)
+            }
+            Event::QueryDone { node, slot } => self.on_query_done(node, slot, now),
             Event::Timeout { request, attempt } => self.on_timeout(request, attempt, now),
             Event::Retry { request } => self.start_attempt(request, now),
-            Event::QueueTimeout { ticket } => self.on_queue_timeout(ticket, now),
+            Event::QueueTimeout { node, ticket } => self.on_queue_timeout(node, ticket, now),
             Event::LeaseRetry { request, attempt } => self.on_lease_retry(request, attempt, now),
-            Event::Invalidate { key } => self.apply_invalidation(key, now),
+            Event::Invalidate { key, node } => self.apply_invalidation(key, node, now),
             Event::FaultStart { index } => self.on_fault_start(index as usize),
             Event::FaultEnd { index } => self.on_fault_end(index as usize, now),
         }
@@ -370,22 +321,14 @@ impl<'m> System<'m> {
     fn mark(&mut self) {
         let at = self.recorder.next_mark();
         let gauges = self.gauges(at);
-        self.recorder.mark(at, gauges);
+        let nodes: Vec<NodeGauge> = self.topology.node_gauges(at);
+        self.recorder.mark(at, gauges, &nodes);
     }
 
+    /// The tiers' level integrals at `at`, and the system's requests in
+    /// flight.
     fn gauges(&self, at: SimTime) -> Gauges {
-        let store = self.store.stats();
-        Gauges {
-            db_busy: self.db.station().busy().area_at(at),
-            db_queue: self.db.station().queued().area_at(at),
-            cache_queue: self.lookups.as_ref().map_or(0, |l| l.queued().area_at(at)),
-            in_flight: self.in_flight.area_at(at),
-            cache_busy: self.lookups.as_ref().map_or(0, |l| l.busy().area_at(at)),
-            db_saturated: self.db.station().saturated().area_at(at),
-            cache_entries: self.store.len() as u64,
-            evictions: store.evictions,
-            expirations: store.expirations,
-        }
+        Gauges { in_flight: self.in_flight.area_at(at), ..self.topology.tier_gauges(at) }
     }
 
     /// Schedules the next open-loop (or trace) arrival after one at `now`,
@@ -431,14 +374,12 @@ impl<'m> System<'m> {
             self.schedule_arrival(now);
         }
         let limit = self.model.run.max_in_flight;
-        let db_queue = self.db.station().queue_len() as u64;
-        let cache_queue = self.lookups.as_ref().map_or(0, |l| l.queue_len() as u64);
         let reason = if self.requests.len() as u64 >= limit {
             Some(format!(
                 "requests in flight reached run.max_in_flight = {limit}: bound them with clients.timeout_ms \
                  (and db.queue_limit or db.queue_timeout_ms), or lower the load"
             ))
-        } else if db_queue + cache_queue >= limit {
+        } else if let Some((cache_queue, db_queue)) = self.waiting_at_least(limit) {
             let which =
                 if db_queue >= cache_queue { "the database's queue" } else { "the cache's lookup queue" };
             Some(format!(
@@ -473,6 +414,23 @@ impl<'m> System<'m> {
         self.start_attempt(request, now);
     }
 
+    /// The jobs waiting at the cache and at the database nodes, if they
+    /// are `limit` or more.
+    fn waiting_at_least(&mut self, limit: u64) -> Option<(u64, u64)> {
+        if self.waiting_bound < limit {
+            return None;
+        }
+        let (cache, db) = self.topology.waiting();
+        self.waiting_bound = cache + db;
+        (self.waiting_bound >= limit).then_some((cache, db))
+    }
+
+    /// A job joined a station's waiting line.
+    #[inline(always)]
+    fn queued(&mut self) {
+        self.waiting_bound += 1;
+    }
+
     // Every request passes here and through `on_query_done` or a hit: each
     // is one function with its single-use steps (lookup, query, fill,
     // answer) inlined into it, since a call between steps costs ~15
@@ -492,7 +450,7 @@ impl<'m> System<'m> {
             self.queue.schedule_on(lane, now + timeout, Event::Timeout { request, attempt });
         }
         match op {
-            Op::Read => self.send_lookup(request, attempt, now),
+            Op::Read => self.send_lookup(request, attempt, self.topology.owner(key), now),
             Op::Write => self.send_client_query(request, attempt, key, Op::Write, 0, now),
         }
     }
@@ -532,11 +490,13 @@ impl<'m> System<'m> {
         self.queue.schedule(now + delay, Event::Retry { request });
     }
 
-    /// A read of `key` is answered with `version`.
+    /// A read of `key` is answered with `version`: stale if the primary
+    /// has committed a newer one.
     #[inline(always)]
     fn read_succeeded(&mut self, request: u32, key: u32, version: u32, now: SimTime) {
-        let current = self.db.version(key);
-        let outcome = ReadOutcome { stale: version < current, age: self.db.staleness(key, version, now) };
+        let primary = self.topology.primary();
+        let outcome =
+            ReadOutcome { stale: version < primary.version(key), age: primary.staleness(key, version, now) };
         let r = self.finish(request, now);
         self.recorder.success(r.arrived, now, Some(outcome), r.measured);
     }
@@ -561,18 +521,32 @@ impl<'m> System<'m> {
     fn on_fault_start(&mut self, index: usize) {
         let fault = self.faults.fault(index);
         self.faults.set_active(index, true);
-        match fault.kind {
+        self.topology.apply_health(&self.faults);
+        let (kind, target) = (fault.kind, fault.target);
+        match kind {
             // The cache process is gone: when it returns, it is empty.
-            FaultKind::CacheDown | FaultKind::CacheFlush => self.store.clear(),
+            FaultKind::CacheDown | FaultKind::CacheFlush => {
+                for (id, node) in self.topology.cache.iter_mut() {
+                    if target.covers(id) {
+                        node.store.clear();
+                    }
+                }
+            }
             FaultKind::HotSetShift => {
                 if let Source::Open { workload, .. } | Source::Closed { workload, .. } = &mut self.source {
                     workload.shift_hot_set(self.model.workload.keys, &mut self.fault_rng);
                 }
             }
-            FaultKind::DbPause => self.db.pause(),
+            FaultKind::DbPause => {
+                for (id, node) in self.topology.db.iter_mut() {
+                    if target.covers(id) {
+                        node.pause();
+                    }
+                }
+            }
             FaultKind::CacheSlowdown | FaultKind::DbSlowdown | FaultKind::InvalidationOutage => {}
         }
-        if fault.kind.lasts() {
+        if kind.lasts() {
             let index = index as u32;
             self.queue.schedule(fault.end(), Event::FaultEnd { index });
         }
@@ -580,23 +554,29 @@ impl<'m> System<'m> {
 
     fn on_fault_end(&mut self, index: usize, now: SimTime) {
         self.faults.set_active(index, false);
-        if self.faults.fault(index).kind == FaultKind::DbPause && !self.faults.db_paused() {
-            let cancels = self.model.db.cancel_on_timeout;
-            let requests = &self.requests;
-            let (started, cancelled) = self.db.resume(now, |job| cancels && is_abandoned(requests, job));
-            for _ in 0..cancelled {
-                self.recorder.count(Counter::CancelledQuery);
-            }
-            for started in started {
-                self.start_query(started.slot, started.waited, now);
+        self.topology.apply_health(&self.faults);
+        let fault = self.faults.fault(index);
+        if fault.kind == FaultKind::DbPause {
+            for id in (0..self.topology.db.len() as u16).map(DbNodeId) {
+                if fault.target.covers(id.0) && self.topology.db_node(id).health.pause_end.is_none() {
+                    self.resume_db_node(id, now);
+                }
             }
         }
     }
 
-    /// A uniform draw for an invalidation's fate.
-    fn invalidation_lost(&mut self) -> bool {
-        let loss = self.model.cache.invalidation_loss;
-        loss > 0.0 && (loss >= 1.0 || self.invalidation_rng.random_bool(loss))
+    /// A pause of database node `id` ended: the waiting queries start.
+    fn resume_db_node(&mut self, id: DbNodeId, now: SimTime) {
+        let cancels = self.model.db.cancel_on_timeout;
+        let requests = &self.requests;
+        let (started, cancelled) =
+            self.topology.db_node(id).resume(now, |job| cancels && is_abandoned(requests, job));
+        for _ in 0..cancelled {
+            self.recorder.count(Counter::CancelledQuery);
+        }
+        for started in started {
+            self.start_query(id, started.slot, started.waited, now);
+        }
     }
 }
 

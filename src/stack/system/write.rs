@@ -1,0 +1,47 @@
+//! The write path: a write commits at the primary, then its invalidation
+//! goes to the cache node that owns the key — at once, later, or lost.
+
+use crate::engine::SimTime;
+use crate::metrics::Counter;
+use crate::stack::cache::Invalidation;
+use crate::stack::database::DbJob;
+use crate::stack::topology::CacheNodeId;
+
+use super::{Event, System};
+
+impl System<'_> {
+    /// The primary committed `job`, a write: invalidate, and answer the
+    /// client if it still waits.
+    pub(super) fn write_committed(&mut self, job: DbJob, now: SimTime) {
+        self.invalidate(job.key, now);
+        if self.is_live(job.request, job.attempt) {
+            self.write_succeeded(job.request, now);
+        }
+    }
+
+    /// Sends the invalidation of `key` to its owner node.
+    fn invalidate(&mut self, key: u32, now: SimTime) {
+        let cache = &self.model.cache;
+        if cache.invalidation == Invalidation::TtlOnly {
+            return;
+        }
+        self.recorder.count(Counter::Invalidation);
+        let node = self.topology.owner(key);
+        if self.topology.cache_node(node).invalidation_lost(cache.invalidation_loss) {
+            self.recorder.count(Counter::LostInvalidation);
+            return;
+        }
+        let delay = cache.invalidation_delay;
+        if delay == SimTime::ZERO {
+            self.apply_invalidation(key, node, now);
+        } else {
+            self.queue.schedule(now + delay, Event::Invalidate { key, node });
+        }
+    }
+
+    /// An invalidation of `key` reaches `node`.
+    pub(super) fn apply_invalidation(&mut self, key: u32, node: CacheNodeId, now: SimTime) {
+        let version = self.topology.primary().version(key);
+        self.topology.cache_node(node).invalidate(key, self.model.cache.invalidation, version, now);
+    }
+}

@@ -1,0 +1,197 @@
+//! The stack as deployed: its components in `Vec`s, addressed by small ids
+//! that the events carry, built once from the model.
+//!
+//! Today's tiers are a cache tier and a database tier of one node each;
+//! the ids, the builder and the routing ([`owner`](Topology::owner),
+//! [`read_node`](Topology::read_node)) are where more nodes, replicas and
+//! an application tier plug in (`docs/architecture.md`).
+
+use crate::engine::{EventQueue, RandomStreams, SimTime};
+use crate::metrics::{Component, Gauges, NodeGauge, Tier};
+
+use super::cache_node::{CacheNode, Service};
+use super::database::Database;
+use super::faults::{FaultKind, FaultState};
+use super::model::Model;
+use super::service_time::ServiceTime;
+
+/// A cache node's id: its index in [`Topology::cache`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheNodeId(pub u16);
+
+/// A database node's id: 0 is the primary, `r + 1` the replica at index
+/// `r` of [`Topology::replicas`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DbNodeId(pub u16);
+
+impl DbNodeId {
+    /// Where writes commit.
+    pub const PRIMARY: DbNodeId = DbNodeId(0);
+}
+
+/// The nodes of one tier, in id order. The first is a field of its own,
+/// the rest a `Vec`: a tier of one node — most models — costs what a
+/// single component did (an id known to be 0 needs no bounds check, and
+/// the primary, asked for the committed version on every read, is one
+/// load away), while any number of nodes fits.
+#[derive(Debug)]
+pub struct Nodes<T> {
+    first: T,
+    rest: Vec<T>,
+}
+
+impl<T> Nodes<T> {
+    fn new(mut nodes: Vec<T>) -> Self {
+        assert!(!nodes.is_empty(), "a tier has a node");
+        let rest = nodes.split_off(1);
+        Nodes { first: nodes.pop().expect("one node"), rest }
+    }
+
+    #[inline(always)]
+    pub fn get(&self, id: u16) -> &T {
+        match id {
+            0 => &self.first,
+            n => &self.rest[usize::from(n - 1)],
+        }
+    }
+
+    #[inline(always)]
+    pub fn get_mut(&mut self, id: u16) -> &mut T {
+        match id {
+            0 => &mut self.first,
+            n => &mut self.rest[usize::from(n - 1)],
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        1 + self.rest.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        std::iter::once(&self.first).chain(&self.rest)
+    }
+
+    /// The nodes with their ids.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (u16, &mut T)> {
+        (0..).zip(std::iter::once(&mut self.first).chain(&mut self.rest))
+    }
+}
+
+/// Every component of the stack.
+#[derive(Debug)]
+pub struct Topology {
+    pub cache: Nodes<CacheNode>,
+    /// The primary (id 0), then the replicas.
+    pub db: Nodes<Database>,
+}
+
+impl Topology {
+    /// Builds the components `model` describes. Lanes of `queue` that the
+    /// components need are added here, in component order.
+    pub fn build<E: Copy>(model: &Model, streams: &RandomStreams, queue: &mut EventQueue<E>) -> Topology {
+        let (cache, keys) = (&model.cache, model.workload.keys);
+        // Lookups of constant duration on unlimited servers end in the
+        // order they start, unless a slowdown stretches some of them.
+        let slowed = model.faults.iter().any(|f| f.kind == FaultKind::CacheSlowdown);
+        let in_order = matches!(cache.lookup, ServiceTime::Deterministic { .. })
+            && CacheNode::service_of(cache) == Service::Unlimited
+            && !slowed;
+        let cache_nodes =
+            (0..1).map(|id| CacheNode::new(cache, keys, id, streams, in_order.then(|| queue.add_lane())));
+        let db_nodes = (0..1).map(|id| Database::new(&model.db, keys, id, streams));
+        Topology { cache: Nodes::new(cache_nodes.collect()), db: Nodes::new(db_nodes.collect()) }
+    }
+
+    /// The cache node that owns `key`.
+    #[inline(always)]
+    pub fn owner(&self, _key: u32) -> CacheNodeId {
+        CacheNodeId(0)
+    }
+
+    /// The database node a read of `key` goes to.
+    #[inline(always)]
+    pub fn read_node(&self, _key: u32) -> DbNodeId {
+        DbNodeId::PRIMARY
+    }
+
+    #[inline(always)]
+    pub fn cache_node(&mut self, id: CacheNodeId) -> &mut CacheNode {
+        self.cache.get_mut(id.0)
+    }
+
+    #[inline(always)]
+    pub fn db_node(&mut self, id: DbNodeId) -> &mut Database {
+        self.db.get_mut(id.0)
+    }
+
+    /// The primary: the source of truth for every key's version.
+    #[inline(always)]
+    pub fn primary(&self) -> &Database {
+        self.db.get(DbNodeId::PRIMARY.0)
+    }
+
+    /// Jobs waiting at the cache nodes and at the database nodes.
+    pub fn waiting(&self) -> (u64, u64) {
+        let cache = self.cache.iter().map(|n| n.queue_len() as u64).sum();
+        (cache, self.db.iter().map(|n| n.station().queue_len() as u64).sum())
+    }
+
+    /// Hands every component its health under the active `faults`.
+    pub fn apply_health(&mut self, faults: &FaultState) {
+        for (id, node) in self.cache.iter_mut() {
+            node.health = faults.cache_health(id);
+        }
+        for (id, node) in self.db.iter_mut() {
+            node.health = faults.db_health(id);
+        }
+    }
+
+    /// The components as the telemetry lists them: cache nodes, then
+    /// database nodes.
+    pub fn components(&self, model: &Model) -> Vec<Component> {
+        let cache = (0..self.cache.len() as u16).map(|node| Component {
+            tier: Tier::Cache,
+            node,
+            zone: 0,
+            servers: model.cache.servers,
+        });
+        let db = (0..self.db.len() as u16).map(|node| Component {
+            tier: Tier::Db,
+            node,
+            zone: 0,
+            servers: Some(model.db.servers),
+        });
+        cache.chain(db).collect()
+    }
+
+    /// Every component's gauge at `at`, in [`components`](Self::components)
+    /// order.
+    pub fn node_gauges(&self, at: SimTime) -> Vec<NodeGauge> {
+        let cache = self.cache.iter().map(|n| n.gauge(at));
+        cache.chain(self.db.iter().map(|n| n.gauge(at))).collect()
+    }
+
+    /// The tiers' levels at `at`: sums over their nodes. `in_flight` is
+    /// the system's, not a component's: left 0 for the caller.
+    pub fn tier_gauges(&self, at: SimTime) -> Gauges {
+        let mut g = Gauges::default();
+        for node in self.cache.iter() {
+            let n = node.gauge(at);
+            g.lookups += n.lookups.unwrap_or(0);
+            g.hits += n.hits.unwrap_or(0);
+            let stats = node.store.stats();
+            g.cache_busy += n.busy;
+            g.cache_queue += n.queued;
+            g.cache_entries += node.store.len() as u64;
+            g.evictions += stats.evictions;
+            g.expirations += stats.expirations;
+        }
+        for node in self.db.iter() {
+            let station = node.station();
+            g.db_busy += station.busy().area_at(at);
+            g.db_queue += station.queued().area_at(at);
+            g.db_saturated += station.saturated().area_at(at);
+        }
+        g
+    }
+}
