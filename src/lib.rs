@@ -48,6 +48,7 @@ pub mod engine;
 pub mod excerpt;
 pub mod files;
 pub mod metrics;
+pub mod names;
 pub mod report;
 pub mod scenario;
 pub mod stack;

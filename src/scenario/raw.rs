@@ -6,6 +6,8 @@
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::stack::{Discipline, EvictionKind, FaultKind, Invalidation, Jitter, TtlMode};
+
 /// A number as written, with its position in the file.
 pub type Num<T> = Spanned<T>;
 
@@ -99,21 +101,12 @@ pub struct RawClients {
     #[serde(default = "defaults::backoff_cap_ms")]
     pub backoff_cap_ms: Num<f64>,
     #[serde(default = "defaults::jitter")]
-    pub jitter: RawJitter,
+    pub jitter: Jitter,
     /// Absent: no retry budget.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_budget_ratio: Option<Num<f64>>,
     #[serde(default = "defaults::retry_budget_burst")]
     pub retry_budget_burst: Num<f64>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RawJitter {
-    None,
-    Full,
-    Equal,
-    Decorrelated,
 }
 
 /// `{ at_s, until_s, multiplier, ramp_to }`.
@@ -126,34 +119,6 @@ pub struct RawLoadStep {
     /// A linear ramp from `multiplier` to this; absent: constant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ramp_to: Option<Num<f64>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RawEviction {
-    Lru,
-    Fifo,
-    Random,
-    Lfu,
-    Sieve,
-    S3fifo,
-    None,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RawTtlMode {
-    Insertion,
-    Idle,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RawInvalidation {
-    TtlOnly,
-    Delete,
-    Update,
-    Lease,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -171,16 +136,16 @@ pub struct RawCache {
     #[serde(default = "defaults::capacity")]
     pub capacity: Num<u64>,
     #[serde(default = "defaults::eviction")]
-    pub eviction: RawEviction,
+    pub eviction: EvictionKind,
     /// Absent: entries never expire.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl_s: Option<Num<f64>>,
     #[serde(default = "defaults::ttl_mode")]
-    pub ttl_mode: RawTtlMode,
+    pub ttl_mode: TtlMode,
     #[serde(default = "defaults::ttl_jitter")]
     pub ttl_jitter: Num<f64>,
     #[serde(default = "defaults::invalidation")]
-    pub invalidation: Spanned<RawInvalidation>,
+    pub invalidation: Spanned<Invalidation>,
     #[serde(default = "defaults::invalidation_delay_ms")]
     pub invalidation_delay_ms: Num<f64>,
     #[serde(default = "defaults::invalidation_loss")]
@@ -223,7 +188,7 @@ pub struct RawDb {
     #[serde(default = "defaults::write")]
     pub write: Spanned<RawServiceTime>,
     #[serde(default = "defaults::discipline")]
-    pub discipline: RawDiscipline,
+    pub discipline: Discipline,
     /// Absent: queries wait as long as it takes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_timeout_ms: Option<Num<f64>>,
@@ -231,13 +196,6 @@ pub struct RawDb {
     pub cancel_on_timeout: bool,
     #[serde(default = "defaults::contention")]
     pub contention: Num<f64>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RawDiscipline {
-    Fifo,
-    Lifo,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -260,22 +218,10 @@ pub struct RawServiceTime {
     pub cv: Option<Num<f64>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RawFaultKind {
-    CacheDown,
-    CacheFlush,
-    CacheSlowdown,
-    DbSlowdown,
-    DbPause,
-    InvalidationOutage,
-    HotSetShift,
-}
-
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFault {
-    pub kind: RawFaultKind,
+    pub kind: FaultKind,
     pub at_s: Num<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_s: Option<Num<f64>>,
@@ -364,14 +310,14 @@ mod defaults {
     pub fn backoff_cap_ms() -> Num<f64> {
         num(10_000.0)
     }
-    pub fn jitter() -> RawJitter {
-        RawJitter::None
+    pub fn jitter() -> Jitter {
+        Jitter::None
     }
     pub fn retry_budget_burst() -> Num<f64> {
         num(10.0)
     }
-    pub fn discipline() -> RawDiscipline {
-        RawDiscipline::Fifo
+    pub fn discipline() -> Discipline {
+        Discipline::Fifo
     }
     pub fn contention() -> Num<f64> {
         num(0.0)
@@ -385,17 +331,17 @@ mod defaults {
     pub fn capacity() -> Num<u64> {
         num(5000)
     }
-    pub fn eviction() -> RawEviction {
-        RawEviction::Lru
+    pub fn eviction() -> EvictionKind {
+        EvictionKind::Lru
     }
-    pub fn ttl_mode() -> RawTtlMode {
-        RawTtlMode::Insertion
+    pub fn ttl_mode() -> TtlMode {
+        TtlMode::Insertion
     }
     pub fn ttl_jitter() -> Num<f64> {
         num(0.0)
     }
-    pub fn invalidation() -> Spanned<RawInvalidation> {
-        Spanned::new(0..0, RawInvalidation::Delete)
+    pub fn invalidation() -> Spanned<Invalidation> {
+        Spanned::new(0..0, Invalidation::Delete)
     }
     pub fn invalidation_delay_ms() -> Num<f64> {
         num(0.0)

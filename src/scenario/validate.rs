@@ -7,9 +7,8 @@ use std::path::{Path, PathBuf};
 use crate::engine::SimTime;
 use crate::metrics::{AlertRule, Comparison, Slo, alert_metrics};
 use crate::stack::{
-    CacheConfig, ClientsConfig, DbConfig, Discipline, EvictionKind, Fault, FaultKind, Invalidation, Jitter,
-    LoadStep, Model, Popularity, RetryConfig, RunConfig, ServiceTime, Stampede, Target, TtlMode,
-    WorkloadConfig,
+    CacheConfig, ClientsConfig, DbConfig, Fault, FaultKind, Invalidation, LoadStep, Model, Popularity,
+    RetryConfig, RunConfig, ServiceTime, Stampede, Target, WorkloadConfig,
 };
 
 use super::raw::*;
@@ -224,12 +223,7 @@ fn clients(c: &mut Checker, k: &RawClients, run: &RunConfig, workload: &Workload
             max_attempts: c.integer_in("clients.max_attempts", &k.max_attempts, 1, 1000) as u32,
             backoff_base: SimTime::from_millis(base_ms),
             backoff_cap: SimTime::from_millis(cap_ms),
-            jitter: match k.jitter {
-                RawJitter::None => Jitter::None,
-                RawJitter::Full => Jitter::Full,
-                RawJitter::Equal => Jitter::Equal,
-                RawJitter::Decorrelated => Jitter::Decorrelated,
-            },
+            jitter: k.jitter,
             budget_ratio: k.retry_budget_ratio.as_ref().map(|r| {
                 c.real_in("clients.retry_budget_ratio", r, Bound::AtLeast(0.0), Bound::AtMost(1000.0))
             }),
@@ -293,31 +287,15 @@ fn schedule(c: &mut Checker, raw: &[Spanned<RawLoadStep>], run: &RunConfig) -> V
 }
 
 fn cache(c: &mut Checker, k: &RawCache) -> CacheConfig {
-    let invalidation = match k.invalidation.get_ref() {
-        RawInvalidation::TtlOnly => Invalidation::TtlOnly,
-        RawInvalidation::Delete => Invalidation::Delete,
-        RawInvalidation::Update => Invalidation::Update,
-        RawInvalidation::Lease => Invalidation::Lease,
-    };
+    let invalidation = *k.invalidation.get_ref();
     let leases = invalidation == Invalidation::Lease;
     CacheConfig {
         capacity: c.integer_in("cache.capacity", &k.capacity, 0, MAX_KEYS) as u32,
-        eviction: match k.eviction {
-            RawEviction::Lru => EvictionKind::Lru,
-            RawEviction::Fifo => EvictionKind::Fifo,
-            RawEviction::Random => EvictionKind::Random,
-            RawEviction::Lfu => EvictionKind::Lfu,
-            RawEviction::Sieve => EvictionKind::Sieve,
-            RawEviction::S3fifo => EvictionKind::S3Fifo,
-            RawEviction::None => EvictionKind::None,
-        },
+        eviction: k.eviction,
         ttl: k.ttl_s.as_ref().map(|t| {
             SimTime::from_secs(c.real_in("cache.ttl_s", t, Bound::Above(0.0), Bound::AtMost(MAX_DURATION_S)))
         }),
-        ttl_mode: match k.ttl_mode {
-            RawTtlMode::Insertion => TtlMode::Insertion,
-            RawTtlMode::Idle => TtlMode::Idle,
-        },
+        ttl_mode: k.ttl_mode,
         ttl_jitter: c.real_in("cache.ttl_jitter", &k.ttl_jitter, Bound::AtLeast(0.0), Bound::AtMost(1.0)),
         invalidation,
         invalidation_delay: SimTime::from_millis(c.real_in(
@@ -390,7 +368,7 @@ fn stampede(c: &mut Checker, k: &RawCache) -> Stampede {
             "early refresh and stale-while-revalidate act on expiry: set cache.ttl_s".into(),
         );
     }
-    if chosen == RawStampede::Coalesce && *k.invalidation.get_ref() == RawInvalidation::Lease {
+    if chosen == RawStampede::Coalesce && *k.invalidation.get_ref() == Invalidation::Lease {
         c.report(
             "cache.stampede",
             k.stampede.span(),
@@ -425,15 +403,7 @@ fn faults(
         .map(|(i, f)| {
             let key = |name: &str| format!("faults.{i}.{name}");
             let r = f.get_ref();
-            let kind = match r.kind {
-                RawFaultKind::CacheDown => FaultKind::CacheDown,
-                RawFaultKind::CacheFlush => FaultKind::CacheFlush,
-                RawFaultKind::CacheSlowdown => FaultKind::CacheSlowdown,
-                RawFaultKind::DbSlowdown => FaultKind::DbSlowdown,
-                RawFaultKind::DbPause => FaultKind::DbPause,
-                RawFaultKind::InvalidationOutage => FaultKind::InvalidationOutage,
-                RawFaultKind::HotSetShift => FaultKind::HotSetShift,
-            };
+            let kind = r.kind;
             let at_s = c
                 .checked(&key("at_s"), &r.at_s, Bound::AtLeast(0.0), Bound::AtMost(MAX_DURATION_S))
                 .unwrap_or(0.0);
@@ -561,10 +531,7 @@ fn db(c: &mut Checker, d: &RawDb) -> DbConfig {
         queue_limit: d.queue_limit.as_ref().map(|q| *q.get_ref()),
         read: service_time(c, "db.read", &d.read),
         write: service_time(c, "db.write", &d.write),
-        discipline: match d.discipline {
-            RawDiscipline::Fifo => Discipline::Fifo,
-            RawDiscipline::Lifo => Discipline::Lifo,
-        },
+        discipline: d.discipline,
         queue_timeout: d.queue_timeout_ms.as_ref().map(|t| {
             SimTime::from_millis(c.real_in(
                 "db.queue_timeout_ms",

@@ -14,26 +14,28 @@ use super::eviction::{Eviction, EvictionKind};
 use super::service_time::ServiceTime;
 use super::stampede::Stampede;
 
-/// When a TTL runs from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TtlMode {
-    /// From the moment the entry was stored.
-    Insertion,
-    /// From the entry's last hit (or store).
-    Idle,
+crate::names::named_enum! {
+    /// When a TTL runs from.
+    pub enum TtlMode {
+        /// From the moment the entry was stored.
+        Insertion = "insertion",
+        /// From the entry's last hit (or store).
+        Idle = "idle",
+    }
 }
 
-/// What the cache does when the database commits a write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Invalidation {
-    /// Nothing: readers see the old version until its TTL runs out.
-    TtlOnly,
-    /// Delete the key; the next read misses and fetches the new version.
-    Delete,
-    /// Write-through: store the new version.
-    Update,
-    /// Delete, with memcache-style leases guarding fills (see `lease.rs`).
-    Lease,
+crate::names::named_enum! {
+    /// What the cache does when the database commits a write.
+    pub enum Invalidation {
+        /// Nothing: readers see the old version until its TTL runs out.
+        TtlOnly = "ttl-only",
+        /// Delete the key; the next read misses and fetches the new version.
+        Delete = "delete",
+        /// Write-through: store the new version.
+        Update = "update",
+        /// Delete, with memcache-style leases guarding fills (see `lease.rs`).
+        Lease = "lease",
+    }
 }
 
 /// The cache as configured.

@@ -11,40 +11,28 @@ use crate::engine::SimTime;
 use super::cache_node::CacheHealth;
 use super::database::DbHealth;
 
-/// What goes wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultKind {
-    /// The cache process is gone: reads fail over to the database
-    /// (`fail_open`) or fail; it comes back empty.
-    CacheDown,
-    /// Every entry is dropped at once.
-    CacheFlush,
-    /// Lookups take `factor` times longer.
-    CacheSlowdown,
-    /// Queries take `factor` times longer.
-    DbSlowdown,
-    /// The database serves nothing: a GC pause, a failover.
-    DbPause,
-    /// Every invalidation is dropped.
-    InvalidationOutage,
-    /// Popularity ranks are re-drawn: a sale, a launch.
-    HotSetShift,
+crate::names::named_enum! {
+    /// What goes wrong.
+    pub enum FaultKind {
+        /// The cache process is gone: reads fail over to the database
+        /// (`fail_open`) or fail; it comes back empty.
+        CacheDown = "cache-down",
+        /// Every entry is dropped at once.
+        CacheFlush = "cache-flush",
+        /// Lookups take `factor` times longer.
+        CacheSlowdown = "cache-slowdown",
+        /// Queries take `factor` times longer.
+        DbSlowdown = "db-slowdown",
+        /// The database serves nothing: a GC pause, a failover.
+        DbPause = "db-pause",
+        /// Every invalidation is dropped.
+        InvalidationOutage = "invalidation-outage",
+        /// Popularity ranks are re-drawn: a sale, a launch.
+        HotSetShift = "hot-set-shift",
+    }
 }
 
 impl FaultKind {
-    /// The model file's name of the kind.
-    pub fn name(self) -> &'static str {
-        match self {
-            FaultKind::CacheDown => "cache-down",
-            FaultKind::CacheFlush => "cache-flush",
-            FaultKind::CacheSlowdown => "cache-slowdown",
-            FaultKind::DbSlowdown => "db-slowdown",
-            FaultKind::DbPause => "db-pause",
-            FaultKind::InvalidationOutage => "invalidation-outage",
-            FaultKind::HotSetShift => "hot-set-shift",
-        }
-    }
-
     /// Whether the kind lasts for a duration (or happens at an instant).
     pub fn lasts(self) -> bool {
         !matches!(self, FaultKind::CacheFlush | FaultKind::HotSetShift)

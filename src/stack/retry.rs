@@ -16,13 +16,14 @@ use rand::RngExt;
 
 use crate::engine::{Rng, SimTime};
 
-/// How backoff delays are spread.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Jitter {
-    None,
-    Full,
-    Equal,
-    Decorrelated,
+crate::names::named_enum! {
+    /// How backoff delays are spread.
+    pub enum Jitter {
+        None = "none",
+        Full = "full",
+        Equal = "equal",
+        Decorrelated = "decorrelated",
+    }
 }
 
 /// The retry policy as configured.

@@ -9,14 +9,15 @@ use std::collections::VecDeque;
 use crate::engine::{SimTime, Slab};
 use crate::metrics::Level;
 
-/// Which waiting job a freed server takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Discipline {
-    /// The one that waited longest.
-    Fifo,
-    /// The newest: under overload, fresh work (whose client still waits)
-    /// goes first and old work starves.
-    Lifo,
+crate::names::named_enum! {
+    /// Which waiting job a freed server takes.
+    pub enum Discipline {
+        /// The one that waited longest.
+        Fifo = "fifo",
+        /// The newest: under overload, fresh work (whose client still waits)
+        /// goes first and old work starves.
+        Lifo = "lifo",
+    }
 }
 
 /// What happened to a job that arrived.

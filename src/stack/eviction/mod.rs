@@ -23,17 +23,18 @@ use s3fifo::S3Fifo;
 use sieve::Sieve;
 use slot_list::SlotList;
 
-/// The eviction policy names of the model file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EvictionKind {
-    Lru,
-    Fifo,
-    Random,
-    Lfu,
-    Sieve,
-    S3Fifo,
-    /// Nothing is evicted: a full cache rejects new entries.
-    None,
+crate::names::named_enum! {
+    /// The eviction policies, by their model-file names.
+    pub enum EvictionKind {
+        Lru = "lru",
+        Fifo = "fifo",
+        Random = "random",
+        Lfu = "lfu",
+        Sieve = "sieve",
+        S3Fifo = "s3fifo",
+        /// Nothing is evicted: a full cache rejects new entries.
+        None = "none",
+    }
 }
 
 /// A policy's bookkeeping over the cache's slots.
