@@ -114,6 +114,7 @@ mod tests {
     #[test]
     fn names_read_write_and_refuse_as_declared() {
         assert_eq!(Colour::NAMES, ["red", "dark-blue"]);
+        assert_eq!(Colour::ALL, [Colour::Red, Colour::DarkBlue]);
         assert_eq!(Colour::DarkBlue.to_string(), "dark-blue");
         assert_eq!(Colour::from_name("red"), Some(Colour::Red));
         let doc: Doc = toml::from_str("colour = \"dark-blue\"").unwrap();

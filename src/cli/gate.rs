@@ -27,17 +27,17 @@ pub fn command(
     if threads == Some(0) {
         return Err(Failure::BadInput(anyhow!("--threads must be at least 1")));
     }
-    let plan = sweep::plan(experiment, sets)?;
-    print_notes(&plan.notes);
+    let job_list = sweep::expand(experiment, sets)?;
+    print_notes(&job_list.notes);
     let out = out.unwrap_or_else(|| default_out_dir(path));
     let options =
         SweepOptions { out: out.clone(), threads, resume: false, force: false, shard: None, stop: None };
-    let outcome = sweep::run_sweep(&plan, &options, |_, _, _| {}).map_err(|e| Failure::Run(e.into()))?;
+    let outcome = sweep::run_sweep(&job_list, &options, |_, _, _| {}).map_err(|e| Failure::Run(e.into()))?;
     let command_line: Vec<String> = std::env::args().collect();
-    sweep::write_sweep_files(&out, &plan, &outcome.rows, &command_line, None)
+    sweep::write_sweep_files(&out, &job_list, &outcome.rows, &command_line, None)
         .map_err(|e| Failure::Run(e.into()))?;
-    let axes = plan.axis_names();
-    let results = sweep::check(&plan.experiment.asserts, &sweep::summarize(&outcome.rows), &axes);
+    let axes = job_list.axis_names();
+    let results = sweep::check(&job_list.experiment.asserts, &sweep::summarize(&outcome.rows), &axes);
     if let Some(junit) = &junit {
         report::write_junit(junit, &path.display().to_string(), &results)
             .map_err(|e| Failure::Run(anyhow!("cannot write {}: {e}", junit.display())))?;

@@ -9,7 +9,7 @@ use anyhow::anyhow;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use outage_sim::scenario::load_experiment;
-use outage_sim::sweep::{self, Plan, Shard, SweepError, SweepOptions};
+use outage_sim::sweep::{self, JobList, Shard, SweepError, SweepOptions};
 
 use outage_sim::report::{self, chart::Format};
 
@@ -31,11 +31,11 @@ pub struct Flags {
 
 pub fn command(path: &Path, flags: Flags) -> Result<(), Failure> {
     let experiment = load_experiment(path)?;
-    let plan = sweep::plan(experiment, &flags.sets)?;
-    print_notes(&plan.notes);
+    let job_list = sweep::expand(experiment, &flags.sets)?;
+    print_notes(&job_list.notes);
     let shard = shard(flags.shard.as_deref())?;
     if flags.dry_run {
-        return print_jobs(&plan, shard).map_err(|e| Failure::Run(e.into()));
+        return print_jobs(&job_list, shard).map_err(|e| Failure::Run(e.into()));
     }
     if flags.threads == Some(0) {
         return Err(Failure::BadInput(anyhow!("--threads must be at least 1")));
@@ -51,7 +51,7 @@ pub fn command(path: &Path, flags: Flags) -> Result<(), Failure> {
     };
     let bar = progress_bar(flags.quiet);
     let started = Instant::now();
-    let outcome = sweep::run_sweep(&plan, &options, |done, total, events| {
+    let outcome = sweep::run_sweep(&job_list, &options, |done, total, events| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
         let seconds = started.elapsed().as_secs_f64().max(1e-9);
@@ -60,7 +60,7 @@ pub fn command(path: &Path, flags: Flags) -> Result<(), Failure> {
     .map_err(sweep_failure)?;
     bar.finish_and_clear();
     let command_line: Vec<String> = std::env::args().collect();
-    sweep::write_sweep_files(&out, &plan, &outcome.rows, &command_line, shard).map_err(sweep_failure)?;
+    sweep::write_sweep_files(&out, &job_list, &outcome.rows, &command_line, shard).map_err(sweep_failure)?;
     let charts = report::plot_sweep(&out, flags.format).map_err(plot_failure)?;
     let wall = started.elapsed().as_secs_f64();
     let mut o = std::io::stdout().lock();
@@ -158,15 +158,15 @@ fn progress_bar(quiet: bool) -> ProgressBar {
 }
 
 /// The job table of `--dry-run`.
-fn print_jobs(plan: &Plan, shard: Option<Shard>) -> std::io::Result<()> {
+fn print_jobs(job_list: &JobList, shard: Option<Shard>) -> std::io::Result<()> {
     let mut o = std::io::stdout().lock();
     let mut header = vec!["job".to_owned(), "variant".to_owned()];
-    header.extend(plan.axis_names());
+    header.extend(job_list.axis_names());
     header.extend(["replication".to_owned(), "seed".to_owned()]);
     writeln!(o, "{}", header.join("\t"))?;
-    for job in plan.jobs.iter().filter(|j| shard.is_none_or(|s| j.index % s.count == s.index)) {
-        let mut cells = vec![job.index.to_string(), plan.variant_name(job).to_owned()];
-        cells.extend(plan.axis_labels(job));
+    for job in job_list.jobs.iter().filter(|j| shard.is_none_or(|s| j.index % s.count == s.index)) {
+        let mut cells = vec![job.index.to_string(), job_list.variant_name(job).to_owned()];
+        cells.extend(job_list.axis_labels(job));
         cells.extend([job.replication.to_string(), job.seed.to_string()]);
         writeln!(o, "{}", cells.join("\t"))?;
     }

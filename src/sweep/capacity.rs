@@ -22,7 +22,7 @@ use crate::scenario::{
 use crate::stack::{self, Model, RunError};
 
 use super::aggregate::mean_ci95;
-use super::plan::{add_once, fnv1a};
+use super::jobs::{add_once, fnv1a};
 use super::probe_journal::{JournalError, ProbeJournal};
 
 /// One probe: a value, the figures that decide it, and its verdict.
@@ -175,7 +175,7 @@ pub fn check_plan<'a>(
     if plan.spike.is_some() {
         searched.push("clients.schedule");
     }
-    super::plan::refuse_fixed_keys(base, &searched, "what the plan searches")?;
+    super::jobs::refuse_fixed_keys(base, &searched, "what the plan searches")?;
     let text = crate::scenario::read_input(&experiment.model)?;
     let source = ModelSource {
         path: experiment.model.clone(),

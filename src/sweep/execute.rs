@@ -1,8 +1,8 @@
-//! Running a plan: jobs in parallel on a rayon pool, each single-threaded;
+//! Running a job list: jobs in parallel on a rayon pool, each single-threaded;
 //! finished rows journaled as they come; at the end `runs.csv`,
 //! `summary.csv` and `experiment.json` written whole.
 //!
-//! Outputs are a function of the plan alone: rows are sorted by job and
+//! Outputs are a function of the job list alone: rows are sorted by job and
 //! the summary computed from the sorted rows, so any number of threads,
 //! any interruption and resumption, any sharding and merging give the same
 //! bytes.
@@ -15,8 +15,8 @@ use std::sync::mpsc;
 use crate::files::{Journal, RowsError, RunMeta, RunRow, file_name, read_runs, write_run, write_runs};
 use crate::stack::{self, RunError};
 
+use super::jobs::{Job, JobList};
 use super::out_dir::{OutDirError, OutLock, prepare_out_dir};
-use super::plan::{Job, Plan};
 
 /// `--shard K/N`: run the jobs whose index ≡ K (mod N).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,10 +97,10 @@ pub enum SweepError {
 /// The journal of finished rows while a sweep runs.
 pub const JOURNAL: &str = "runs.partial.csv";
 
-/// Runs `plan` into `options.out`; `progress(done, total, events)` is
+/// Runs `job_list` into `options.out`; `progress(done, total, events)` is
 /// called as each job finishes.
 pub fn run_sweep(
-    plan: &Plan,
+    job_list: &JobList,
     options: &SweepOptions,
     progress: impl Fn(usize, usize, u64),
 ) -> Result<SweepOutcome, SweepError> {
@@ -109,14 +109,14 @@ pub fn run_sweep(
         let path = path.to_owned();
         move |source| SweepError::Write { path, source }
     };
-    let lock = prepare_out_dir(out, &plan.experiment.path, options.resume, options.force)?;
-    let axes = plan.axis_names();
+    let lock = prepare_out_dir(out, &job_list.experiment.path, options.resume, options.force)?;
+    let axes = job_list.axis_names();
     let journal_path = out.join(JOURNAL);
     let runs_path = out.join("runs.csv");
 
     let mine: Vec<&Job> =
-        plan.jobs.iter().filter(|j| options.shard.is_none_or(|s| s.takes(j.index))).collect();
-    let mut done: Vec<Option<RunRow>> = vec![None; plan.jobs.len()];
+        job_list.jobs.iter().filter(|j| options.shard.is_none_or(|s| s.takes(j.index))).collect();
+    let mut done: Vec<Option<RunRow>> = vec![None; job_list.jobs.len()];
     if options.resume {
         for path in [&runs_path, &journal_path] {
             if path.exists() {
@@ -125,7 +125,7 @@ pub fn run_sweep(
                     continue;
                 }
                 for row in rows {
-                    if let Some(job) = plan.jobs.get(row.job)
+                    if let Some(job) = job_list.jobs.get(row.job)
                         && job.config_hash == row.config_hash
                         && mine.iter().any(|j| j.index == row.job)
                     {
@@ -184,11 +184,11 @@ pub fn run_sweep(
                             let result = stack::run(&job.model)
                                 .map_err(|source| SweepError::Run { job: job.index, source })
                                 .and_then(|r| {
-                                    if plan.draws_timeline(job) {
-                                        write_timeline(plan, job, &r, out)?;
+                                    if job_list.draws_timeline(job) {
+                                        write_timeline(job_list, job, &r, out)?;
                                     }
                                     let events = r.summary.events;
-                                    Ok((row(plan, job, r.summary), events))
+                                    Ok((row(job_list, job, r.summary), events))
                                 });
                             // The receiver only stops listening after a failure.
                             let _ = sender.send(result);
@@ -233,15 +233,20 @@ fn stopped(options: &SweepOptions) -> bool {
 }
 
 /// The files of a variant's timeline job: `timelines/<variant>/`.
-fn write_timeline(plan: &Plan, job: &Job, result: &stack::RunResult, out: &Path) -> Result<(), SweepError> {
-    let variant = plan.variant_name(job);
+fn write_timeline(
+    job_list: &JobList,
+    job: &Job,
+    result: &stack::RunResult,
+    out: &Path,
+) -> Result<(), SweepError> {
+    let variant = job_list.variant_name(job);
     let dir = out.join("timelines").join(file_name(variant));
     let model_name =
-        plan.experiment.model.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let labels: Vec<String> = plan
+        job_list.experiment.model.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let labels: Vec<String> = job_list
         .axis_names()
         .iter()
-        .zip(plan.axis_labels(job))
+        .zip(job_list.axis_labels(job))
         .map(|(axis, value)| format!("{axis} = {value}"))
         .collect();
     let title = if labels.is_empty() {
@@ -253,11 +258,11 @@ fn write_timeline(plan: &Plan, job: &Job, result: &stack::RunResult, out: &Path)
     write_run(&dir, result, &meta).map_err(|source| SweepError::Write { path: dir, source })
 }
 
-fn row(plan: &Plan, job: &Job, summary: crate::metrics::Summary) -> RunRow {
+fn row(job_list: &JobList, job: &Job, summary: crate::metrics::Summary) -> RunRow {
     RunRow {
         job: job.index,
-        variant: plan.variant_name(job).to_owned(),
-        axes: plan.axis_labels(job),
+        variant: job_list.variant_name(job).to_owned(),
+        axes: job_list.axis_labels(job),
         replication: job.replication,
         config_hash: job.config_hash.clone(),
         summary,

@@ -1,4 +1,4 @@
-//! Sweeps: an experiment expanded into jobs (`plan.rs`), run in parallel
+//! Sweeps: an experiment expanded into jobs (`jobs.rs`), run in parallel
 //! and resumably (`execute.rs`), aggregated across replications
 //! (`aggregate.rs`), and sharded runs merged back (`merge.rs`); the
 //! output directory is checked before any job runs (`out_dir.rs`); the
@@ -8,10 +8,10 @@ mod aggregate;
 mod capacity;
 mod execute;
 mod gate;
+mod jobs;
 mod merge;
 mod out_dir;
 mod outputs;
-mod plan;
 mod probe_journal;
 
 pub use aggregate::{Aggregated, PointSummary, mean_ci95, summarize, summary_header};
@@ -21,10 +21,10 @@ pub use capacity::{
 };
 pub use execute::{JOURNAL, Shard, SweepError, SweepOptions, SweepOutcome, run_sweep};
 pub use gate::{GateResult, check};
+pub use jobs::{Job, JobList, expand};
 pub use merge::{MergeError, merge_rows};
 pub use out_dir::{
     LOCK, OutDirError, OutLock, ensure_writable_dir, lock_out_dir, prepare_out_dir, prepare_run_dir,
 };
 pub use outputs::{MergeFailure, merge_dirs, write_summary, write_sweep_files};
-pub use plan::{Job, Plan, plan};
 pub use probe_journal::{JournalError, PLAN_JOURNAL, ProbeJournal};

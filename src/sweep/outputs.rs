@@ -7,9 +7,9 @@ use crate::files::{RunRow, merged_manifest, write_json, write_manifest, write_ru
 
 use super::aggregate::{summarize, summary_header};
 use super::execute::{Shard, SweepError};
+use super::jobs::JobList;
 use super::merge::{MergeError, merge_rows};
 use super::out_dir::{recorded_experiment, same_place};
-use super::plan::Plan;
 
 fn write_error(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError {
     let path = path.to_owned();
@@ -26,23 +26,23 @@ pub fn write_summary(out: &Path, axes: &[String], rows: &[RunRow]) -> Result<(),
 /// Writes `summary.csv` and `experiment.json` after a sweep (or a shard).
 pub fn write_sweep_files(
     out: &Path,
-    plan: &Plan,
+    job_list: &JobList,
     rows: &[RunRow],
     command_line: &[String],
     shard: Option<Shard>,
 ) -> Result<(), SweepError> {
-    write_summary(out, &plan.axis_names(), rows)?;
+    write_summary(out, &job_list.axis_names(), rows)?;
     let path = out.join("experiment.json");
-    let slo = plan.jobs.first().map(|j| j.model.slo.clone()).unwrap_or(crate::metrics::Slo {
+    let slo = job_list.jobs.first().map(|j| j.model.slo.clone()).unwrap_or(crate::metrics::Slo {
         p99_ms: 500.0,
         error_rate: 0.01,
         recovery_windows: 5,
     });
     write_manifest(
         &path,
-        &plan.experiment,
+        &job_list.experiment,
         command_line,
-        plan.jobs.len(),
+        job_list.jobs.len(),
         shard.map(|s| (s.index, s.count)),
         &slo,
     )

@@ -277,7 +277,7 @@ proptest! {
         let copy = path.with_file_name(format!(".fuzz-{}.toml", std::process::id()));
         fs::write(&copy, &mutated).unwrap();
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            if let Err(e) = load_experiment(&copy).and_then(|x| outage_sim::sweep::plan(x, &[]).map(drop)) {
+            if let Err(e) = load_experiment(&copy).and_then(|x| outage_sim::sweep::expand(x, &[]).map(drop)) {
                 assert_located(&e, &copy);
             }
         }));

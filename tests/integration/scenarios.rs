@@ -42,7 +42,7 @@ fn every_experiment_file_loads_and_runs() {
             assert!(text.starts_with('#'), "{} opens with a comment", path.display());
             let experiment = outage_sim::scenario::load_experiment(&path)
                 .unwrap_or_else(|e| panic!("{} is invalid: {e}", path.display()));
-            let plan = outage_sim::sweep::plan(experiment, &[])
+            let plan = outage_sim::sweep::expand(experiment, &[])
                 .unwrap_or_else(|e| panic!("{} does not expand: {e}", path.display()));
             for variant in 0..plan.experiment.variants.len() {
                 let job = plan.jobs.iter().find(|j| j.variant == variant).unwrap();

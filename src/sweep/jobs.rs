@@ -32,14 +32,14 @@ pub struct Job {
 
 /// An experiment expanded into jobs.
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub struct JobList {
     pub experiment: Experiment,
     pub jobs: Vec<Job>,
     /// Valid but suspicious settings found in the jobs' models, each once.
     pub notes: Vec<Problem>,
 }
 
-impl Plan {
+impl JobList {
     /// The axis paths, in order.
     pub fn axis_names(&self) -> Vec<String> {
         self.experiment.axes.iter().map(|a| a.path.clone()).collect()
@@ -65,7 +65,7 @@ impl Plan {
 /// that the command line wins over the experiment's `set` and its
 /// variants', and validates every job's model. All problems are reported
 /// at once, each once.
-pub fn plan(experiment: Experiment, base: &[String]) -> Result<Plan, ScenarioError> {
+pub fn expand(experiment: Experiment, base: &[String]) -> Result<JobList, ScenarioError> {
     let axes: Vec<&str> = experiment.axes.iter().map(|a| a.path.as_str()).collect();
     refuse_fixed_keys(base, &axes, "an axis of the experiment")?;
     let text = crate::scenario::read_input(&experiment.model)?;
@@ -119,7 +119,7 @@ pub fn plan(experiment: Experiment, base: &[String]) -> Result<Plan, ScenarioErr
     if !problems.is_empty() {
         return Err(ScenarioError::Invalid(problems));
     }
-    Ok(Plan { experiment, jobs, notes })
+    Ok(JobList { experiment, jobs, notes })
 }
 
 /// A `--set` of a key the experiment varies itself (`what`: an axis, the
