@@ -227,6 +227,9 @@ pub struct RawFault {
     pub duration_s: Option<Num<f64>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor: Option<Num<f64>>,
+    /// One cache node (cache-* kinds); absent: the whole tier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<Num<u64>>,
 }
 
 /// `[[alerts]]`: a rule on a time-series column.

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use crate::engine::SimTime;
 use crate::metrics::{AlertRule, Comparison, Slo, alert_metrics};
 use crate::stack::{
-    CacheConfig, ClientsConfig, DbConfig, Fault, FaultKind, Invalidation, LoadStep, Model, Popularity,
-    RetryConfig, RunConfig, ServiceTime, Stampede, Target, WorkloadConfig,
+    CACHE_NODES, CacheConfig, ClientsConfig, DbConfig, Fault, FaultKind, FaultTier, Invalidation, LoadStep,
+    Model, Popularity, RetryConfig, RunConfig, ServiceTime, Stampede, Target, WorkloadConfig,
 };
 
 use super::raw::*;
@@ -422,7 +422,7 @@ fn faults(
                     c.report(
                         &key("duration_s"),
                         f.span(),
-                        format!("a {:?} fault needs duration_s", r.kind).to_lowercase(),
+                        format!("a {} fault needs duration_s", r.kind),
                     );
                     0.0
                 }
@@ -463,9 +463,33 @@ fn faults(
                     "hot-set-shift re-draws popularity, which a trace does not use".into(),
                 );
             }
+            let target = match &r.node {
+                None => Target::Tier,
+                Some(node) if kind.tier() == Some(FaultTier::Cache) => {
+                    let n = *node.get_ref();
+                    if n >= u64::from(CACHE_NODES) {
+                        c.report(
+                            &key("node"),
+                            node.span(),
+                            format!(
+                                "cache node {n} does not exist: the cache tier has {CACHE_NODES} node, numbered from 0"
+                            ),
+                        );
+                    }
+                    Target::Node(n.min(u64::from(u16::MAX)) as u16)
+                }
+                Some(node) => {
+                    c.report(
+                        &key("node"),
+                        node.span(),
+                        format!("node names a cache node: a {kind} fault takes no node"),
+                    );
+                    Target::Tier
+                }
+            };
             Fault {
                 kind,
-                target: Target::Tier,
+                target,
                 at: SimTime::from_secs(at_s),
                 duration: SimTime::from_secs(duration),
                 factor,

@@ -32,7 +32,24 @@ crate::names::named_enum! {
     }
 }
 
+/// The tier a fault kind acts on: what its target names a node of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultTier {
+    Cache,
+    Db,
+}
+
 impl FaultKind {
+    /// The tier the kind acts on; `None` for the workload's kinds.
+    pub fn tier(self) -> Option<FaultTier> {
+        match self {
+            FaultKind::CacheDown | FaultKind::CacheFlush | FaultKind::CacheSlowdown => Some(FaultTier::Cache),
+            FaultKind::InvalidationOutage => Some(FaultTier::Cache),
+            FaultKind::DbSlowdown | FaultKind::DbPause => Some(FaultTier::Db),
+            FaultKind::HotSetShift => None,
+        }
+    }
+
     /// Whether the kind lasts for a duration (or happens at an instant).
     pub fn lasts(self) -> bool {
         !matches!(self, FaultKind::CacheFlush | FaultKind::HotSetShift)

@@ -6,7 +6,7 @@ use crate::metrics::{AlertRule, Slo};
 use super::cache::CacheConfig;
 use super::clients::ClientsConfig;
 use super::database::DbConfig;
-use super::faults::Fault;
+use super::faults::{Fault, Target};
 use super::workload::WorkloadConfig;
 
 /// Run length, measurement and guard settings.
@@ -76,7 +76,10 @@ impl Model {
     /// The faults and load surges, in time order.
     pub fn disturbances(&self) -> Vec<Disturbance> {
         let faults = self.faults.iter().map(|f| Disturbance {
-            label: f.kind.name().to_owned(),
+            label: match f.target {
+                Target::Tier => f.kind.name().to_owned(),
+                Target::Node(n) => format!("{} node {n}", f.kind.name()),
+            },
             from: f.at,
             to: f.end(),
         });

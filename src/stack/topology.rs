@@ -15,6 +15,9 @@ use super::faults::{FaultKind, FaultState};
 use super::model::Model;
 use super::service_time::ServiceTime;
 
+/// Cache nodes a model has: one, until `cache.nodes` comes.
+pub const CACHE_NODES: u16 = 1;
+
 /// A cache node's id: its index in [`Topology::cache`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheNodeId(pub u16);
@@ -96,8 +99,8 @@ impl Topology {
         let in_order = matches!(cache.lookup, ServiceTime::Deterministic { .. })
             && CacheNode::service_of(cache) == Service::Unlimited
             && !slowed;
-        let cache_nodes =
-            (0..1).map(|id| CacheNode::new(cache, keys, id, streams, in_order.then(|| queue.add_lane())));
+        let cache_nodes = (0..CACHE_NODES)
+            .map(|id| CacheNode::new(cache, keys, id, streams, in_order.then(|| queue.add_lane())));
         let db_nodes = (0..1).map(|id| Database::new(&model.db, keys, id, streams));
         Topology { cache: Nodes::new(cache_nodes.collect()), db: Nodes::new(db_nodes.collect()) }
     }

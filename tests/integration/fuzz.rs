@@ -94,6 +94,8 @@ const KEYS: &[&str] = &[
     "unset",
     "good_ratio",
     "user_p99_ms",
+    "node",
+    "factor",
 ];
 
 /// One edit of a file's text; the numbers pick lines, values and keys.
@@ -233,6 +235,7 @@ const SET_KEYS: &[&str] = &[
     "slo.p99_ms",
     "slo.recovery_windows",
     "cache",
+    "faults.0.node",
     "run.seed.x",
     "nö.such",
     "",

@@ -74,3 +74,18 @@ fn one_node_of_each_tier_reports_what_the_tier_reports() {
         .sum();
     assert_eq!(node_lookups, summary.lookups, "every measured lookup is a node's");
 }
+
+/// A fault that names a node takes that node: with one node, exactly what
+/// the whole tier's fault does (the label says which).
+#[test]
+fn a_fault_on_node_zero_is_the_tier_fault_of_a_one_node_tier() {
+    let fault = "[[faults]]\nkind = \"cache-down\"\nat_s = 20.0\nduration_s = 10.0\n";
+    let tier = model(&format!("{MODEL}{fault}"), &[]);
+    let node = model(&format!("{MODEL}{fault}node = 0\n"), &[]);
+    let (a, b) = (run(&tier), run(&node));
+    assert_eq!(a.summary, b.summary);
+    assert_eq!(a.nodes, b.nodes);
+    assert!(a.summary.cache_down_errors > 0 || a.summary.hit_ratio < Some(0.9), "the fault bites");
+    let labels: Vec<String> = node.disturbances().into_iter().map(|d| d.label).collect();
+    assert!(labels.contains(&"cache-down node 0".to_owned()), "{labels:?}");
+}
