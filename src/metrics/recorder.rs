@@ -212,32 +212,32 @@ impl Recorder {
         let busy_area = gauges.db_busy - g0.db_busy;
         let span_s = at.saturating_sub(from).as_secs();
         let stuck = self.backlog.close_window(at, self.config.good_within);
-        let slower = w.errors + stuck;
+        let f = Figures::of(w, h, w.errors + stuck, span_s);
         self.rows.push(WindowRow {
             t_s: from.as_secs(),
             requests: w.requests,
             successes: w.successes,
             errors: w.errors,
             error_rate: w.error_rate(),
-            good_ratio: ratio(w.good, w.successes + slower),
-            user_p50_ms: h.quantile_with_slower_ms(0.50, slower),
-            user_p99_ms: h.quantile_with_slower_ms(0.99, slower),
-            user_p999_ms: h.quantile_with_slower_ms(0.999, slower),
+            good_ratio: f.good_ratio,
+            user_p50_ms: f.user_p50_ms,
+            user_p99_ms: f.user_p99_ms,
+            user_p999_ms: f.user_p999_ms,
             stuck,
             timeouts: w.timeouts,
             rejected: w.rejected,
             cache_down_errors: w.cache_down,
             shed: w.shed,
             attempts: w.attempts,
-            attempts_per_request: ratio(w.attempts, w.requests),
-            goodput_rps: if span_s > 0.0 { w.successes as f64 / span_s } else { 0.0 },
+            attempts_per_request: f.attempts_per_request,
+            goodput_rps: f.goodput_rps,
             hit_ratio: w.hit_ratio(),
             stale_ratio: w.stale_ratio(),
-            mean_ms: h.mean_ms(),
-            p50_ms: h.quantile_ms(0.50),
-            p90_ms: h.quantile_ms(0.90),
-            p99_ms: h.quantile_ms(0.99),
-            max_ms: h.max_ms(),
+            mean_ms: f.mean_ms,
+            p50_ms: f.p50_ms,
+            p90_ms: f.p90_ms,
+            p99_ms: f.p99_ms,
+            max_ms: f.max_ms,
             mean_all_ms: all.mean_ms(),
             p99_all_ms: all.quantile_ms(0.99),
             db_queries: w.db_queries,
@@ -349,7 +349,8 @@ impl Recorder {
             (recovery, recovery_s) = (Recovery::NotRecovered, None);
         }
         let (t, h) = (&self.total, &self.total_latency);
-        let slower = t.requests.saturating_sub(t.successes);
+        // Every measured request that did not succeed: failed or unfinished.
+        let f = Figures::of(t, h, t.requests.saturating_sub(t.successes), measured_s);
         let c = |counter| t.counters.get(counter);
         let summary = Summary {
             seed: end.seed,
@@ -358,21 +359,21 @@ impl Recorder {
             successes: t.successes,
             errors: t.errors,
             error_rate: t.error_rate(),
-            good_ratio: ratio(t.good, t.requests),
-            user_p50_ms: h.quantile_with_slower_ms(0.50, slower),
-            user_p99_ms: h.quantile_with_slower_ms(0.99, slower),
-            user_p999_ms: h.quantile_with_slower_ms(0.999, slower),
+            good_ratio: f.good_ratio,
+            user_p50_ms: f.user_p50_ms,
+            user_p99_ms: f.user_p99_ms,
+            user_p999_ms: f.user_p999_ms,
             timeouts: t.timeouts,
             rejected: t.rejected,
             attempts: t.attempts,
             hit_ratio: t.hit_ratio(),
             stale_ratio: t.stale_ratio(),
-            mean_ms: h.mean_ms(),
-            p50_ms: h.quantile_ms(0.50),
-            p90_ms: h.quantile_ms(0.90),
-            p99_ms: h.quantile_ms(0.99),
+            mean_ms: f.mean_ms,
+            p50_ms: f.p50_ms,
+            p90_ms: f.p90_ms,
+            p99_ms: f.p99_ms,
             p999_ms: h.quantile_ms(0.999),
-            max_ms: h.max_ms(),
+            max_ms: f.max_ms,
             db_utilization: avg(g0.db_busy, end.gauges.db_busy) / f64::from(self.config.db_servers),
             recovered: recovery == Recovery::Recovered,
             recovery,
@@ -387,8 +388,8 @@ impl Recorder {
             cancelled_queries: c(Counter::CancelledQuery),
             db_wasted_share: wasted_share(t.db_wasted_ns, end.gauges.db_busy - g0.db_busy),
             unfinished: end.unfinished,
-            goodput_rps: if measured_s > 0.0 { t.successes as f64 / measured_s } else { 0.0 },
-            attempts_per_request: ratio(t.attempts, t.requests),
+            goodput_rps: f.goodput_rps,
+            attempts_per_request: f.attempts_per_request,
             lookups: t.lookups,
             hits: t.hits,
             read_successes: t.reads_ok,
@@ -425,6 +426,42 @@ pub struct Finished {
     pub summary: Summary,
     pub windows: Vec<WindowRow>,
     pub nodes: Vec<NodeRow>,
+}
+
+/// What a window and the whole run both report about their requests, each
+/// figure computed here once. `slower`: the requests that count as slower
+/// than any success (failed, or stuck and unfinished) — the user's view;
+/// `span_s`: the time over which they arrived.
+struct Figures {
+    good_ratio: Option<f64>,
+    user_p50_ms: Option<f64>,
+    user_p99_ms: Option<f64>,
+    user_p999_ms: Option<f64>,
+    attempts_per_request: Option<f64>,
+    goodput_rps: f64,
+    mean_ms: Option<f64>,
+    p50_ms: Option<f64>,
+    p90_ms: Option<f64>,
+    p99_ms: Option<f64>,
+    max_ms: Option<f64>,
+}
+
+impl Figures {
+    fn of(t: &Tally, h: &LatencyHistogram, slower: u64, span_s: f64) -> Figures {
+        Figures {
+            good_ratio: ratio(t.good, t.successes + slower),
+            user_p50_ms: h.quantile_with_slower_ms(0.50, slower),
+            user_p99_ms: h.quantile_with_slower_ms(0.99, slower),
+            user_p999_ms: h.quantile_with_slower_ms(0.999, slower),
+            attempts_per_request: ratio(t.attempts, t.requests),
+            goodput_rps: if span_s > 0.0 { t.successes as f64 / span_s } else { 0.0 },
+            mean_ms: h.mean_ms(),
+            p50_ms: h.quantile_ms(0.50),
+            p90_ms: h.quantile_ms(0.90),
+            p99_ms: h.quantile_ms(0.99),
+            max_ms: h.max_ms(),
+        }
+    }
 }
 
 /// Wasted service time over busy time, `None` when the database was idle.
