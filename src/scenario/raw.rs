@@ -37,20 +37,16 @@ pub struct RawModel {
     pub slo: RawSlo,
 }
 
+/// A field left out takes its value from `Default` below: each default
+/// is written once.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct RawRun {
-    #[serde(default = "defaults::duration_s")]
     pub duration_s: Num<f64>,
-    #[serde(default = "defaults::warmup_s")]
     pub warmup_s: Num<f64>,
-    #[serde(default = "defaults::window_s")]
     pub window_s: Num<f64>,
-    #[serde(default = "defaults::seed")]
     pub seed: Num<u64>,
-    #[serde(default = "defaults::max_in_flight")]
     pub max_in_flight: Num<u64>,
-    #[serde(default = "defaults::max_events")]
     pub max_events: Num<u64>,
 }
 
@@ -61,51 +57,45 @@ pub enum RawPopularity {
     Uniform,
 }
 
+/// A field left out takes its value from `Default` below: each default
+/// is written once.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct RawWorkload {
-    #[serde(default = "defaults::keys")]
     pub keys: Num<u64>,
-    #[serde(default = "defaults::popularity")]
     pub popularity: RawPopularity,
-    #[serde(default = "defaults::zipf_s")]
     pub zipf_s: Num<f64>,
-    #[serde(default = "defaults::read_fraction")]
     pub read_fraction: Num<f64>,
     /// A CSV access log to replay instead of drawing requests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<Spanned<String>>,
 }
 
+/// A field left out takes its value from `Default` below: each default
+/// is written once.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct RawClients {
-    #[serde(default = "defaults::rate_rps")]
     pub rate_rps: Num<f64>,
     /// Load multipliers over time (open loop).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub schedule: Vec<Spanned<RawLoadStep>>,
     /// Closed loop: this many users instead of `rate_rps`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub users: Option<Num<u64>>,
     /// Closed loop: mean think time; default 1 000 ms.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub think_ms: Option<Num<f64>>,
     /// Absent: attempts never time out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<Num<f64>>,
-    #[serde(default = "defaults::max_attempts")]
     pub max_attempts: Num<u64>,
-    #[serde(default = "defaults::backoff_base_ms")]
     pub backoff_base_ms: Num<f64>,
-    #[serde(default = "defaults::backoff_cap_ms")]
     pub backoff_cap_ms: Num<f64>,
-    #[serde(default = "defaults::jitter")]
     pub jitter: Jitter,
     /// Absent: no retry budget.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_budget_ratio: Option<Num<f64>>,
-    #[serde(default = "defaults::retry_budget_burst")]
     pub retry_budget_burst: Num<f64>,
 }
 
@@ -130,71 +120,58 @@ pub enum RawStampede {
     StaleWhileRevalidate,
 }
 
+/// A field left out takes its value from `Default` below: each default
+/// is written once.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct RawCache {
-    #[serde(default = "defaults::capacity")]
     pub capacity: Num<u64>,
-    #[serde(default = "defaults::eviction")]
     pub eviction: EvictionKind,
     /// Absent: entries never expire.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ttl_s: Option<Num<f64>>,
-    #[serde(default = "defaults::ttl_mode")]
     pub ttl_mode: TtlMode,
-    #[serde(default = "defaults::ttl_jitter")]
     pub ttl_jitter: Num<f64>,
-    #[serde(default = "defaults::invalidation")]
     pub invalidation: Spanned<Invalidation>,
-    #[serde(default = "defaults::invalidation_delay_ms")]
     pub invalidation_delay_ms: Num<f64>,
-    #[serde(default = "defaults::invalidation_loss")]
     pub invalidation_loss: Num<f64>,
     /// Leases only; default 10 ms.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lease_wait_ms: Option<Num<f64>>,
     /// Leases only; default 10 s, as memcache.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lease_ttl_ms: Option<Num<f64>>,
-    #[serde(default = "defaults::stampede")]
     pub stampede: Spanned<RawStampede>,
     /// Early refresh only; default 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub early_refresh_beta: Option<Num<f64>>,
     /// Stale-while-revalidate only; default 10 s.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stale_window_s: Option<Num<f64>>,
-    #[serde(default = "defaults::fail_open")]
     pub fail_open: bool,
-    #[serde(default)]
     pub warm_start: bool,
-    #[serde(default = "defaults::lookup")]
     pub lookup: Spanned<RawServiceTime>,
     /// Parallel lookups; absent: unlimited (a lookup never waits).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub servers: Option<Num<u64>>,
 }
 
+/// A field left out takes its value from `Default` below: each default
+/// is written once.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct RawDb {
-    #[serde(default = "defaults::db_servers")]
     pub servers: Num<u64>,
     /// Absent: the queue is unbounded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_limit: Option<Num<u64>>,
-    #[serde(default = "defaults::read")]
     pub read: Spanned<RawServiceTime>,
-    #[serde(default = "defaults::write")]
     pub write: Spanned<RawServiceTime>,
-    #[serde(default = "defaults::discipline")]
     pub discipline: Discipline,
     /// Absent: queries wait as long as it takes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_timeout_ms: Option<Num<f64>>,
-    #[serde(default)]
     pub cancel_on_timeout: bool,
-    #[serde(default = "defaults::contention")]
     pub contention: Num<f64>,
 }
 
@@ -256,14 +233,13 @@ pub enum RawPointsAt {
     Clients,
 }
 
+/// A field left out takes its value from `Default` below: each default
+/// is written once.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct RawSlo {
-    #[serde(default = "defaults::p99_ms")]
     pub p99_ms: Num<f64>,
-    #[serde(default = "defaults::error_rate")]
     pub error_rate: Num<f64>,
-    #[serde(default = "defaults::recovery_windows")]
     pub recovery_windows: Num<u64>,
 }
 
