@@ -14,11 +14,15 @@
 //! - [`engine`]: simulated time (integer nanoseconds), the event queue
 //!   (ordered by time, then by scheduling order), a slab for request state
 //!   and seeded random streams. It knows nothing of caches.
-//! - [`stack`]: the modelled components — workload, clients, the cache's
-//!   store and station, the database — and the system that runs them as one
-//!   event loop ([`stack::run`]).
-//! - [`metrics`]: latency histograms, time-averaged levels, per-window rows,
-//!   the run summary and recovery detection.
+//! - [`stack`]: the modelled components — a topology built once from the
+//!   model (cache nodes, database nodes, addressed by ids the events
+//!   carry), workload, clients, stations, faults with targets — and the
+//!   system that runs them as one event loop ([`stack::run`]), the request
+//!   path a protocol over the components (`system/read.rs`, `query.rs`,
+//!   `write.rs`).
+//! - [`metrics`]: latency histograms, time-averaged levels, per-window and
+//!   per-component rows, the run summary (each metric declared once with
+//!   `metric_row!`) and recovery detection.
 //! - [`scenario`]: model files (TOML) and `--set` overrides, validated into
 //!   a [`stack::Model`] with located error messages.
 //! - [`files`]: output files — CSV tables, `runs.csv` rows and journal,
@@ -26,7 +30,11 @@
 //! - [`sweep`]: experiments expanded into jobs, run in parallel, resumed,
 //!   merged; the capacity search and its journal; release gates.
 //! - [`report`]: what a reader sees — charts, the plan's report, JUnit XML.
-//! - [`excerpt`]: how messages quote input — bounded and escaped.
+//! - [`excerpt`]: how messages quote input — bounded and escaped;
+//!   [`names`]: enums whose model-file names are written once.
+//!
+//! `docs/architecture.md` has the request's path and where a new policy,
+//! fault kind, metric or component goes.
 //!
 //! A run is a pure function of its model and seed:
 //!
