@@ -326,7 +326,12 @@ fn print_summary(
         recovery_line(s, loaded.model.slo.recovery_windows, !loaded.model.disturbances().is_empty())
     )?;
     let charts: Vec<String> = charts.iter().map(|c| file_name(c)).collect();
-    writeln!(o, "wrote     {}/summary.csv, timeseries.csv, run.json, {}", out.display(), charts.join(", "))
+    writeln!(
+        o,
+        "wrote     {}/summary.csv, timeseries.csv, nodes.csv, alerts.csv, run.json, {}",
+        out.display(),
+        charts.join(", ")
+    )
 }
 
 /// What the run can say about recovery, in words.
