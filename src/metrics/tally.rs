@@ -69,6 +69,10 @@ impl Counters {
         self.0[counter as usize] += 1;
     }
 
+    pub fn add_n(&mut self, counter: Counter, n: u64) {
+        self.0[counter as usize] += n;
+    }
+
     pub fn get(&self, counter: Counter) -> u64 {
         self.0[counter as usize]
     }

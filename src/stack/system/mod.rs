@@ -573,9 +573,7 @@ impl<'m> System<'m> {
         let requests = &self.requests;
         let (started, cancelled) =
             self.topology.db_node(id).resume(now, |job| cancels && is_abandoned(requests, job));
-        for _ in 0..cancelled {
-            self.recorder.count(Counter::CancelledQuery);
-        }
+        self.recorder.count_n(Counter::CancelledQuery, cancelled);
         for started in started {
             self.start_query(id, started.slot, started.waited, now);
         }

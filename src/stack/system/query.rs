@@ -128,9 +128,7 @@ impl System<'_> {
             return;
         }
         let (job, next, cancelled) = db.complete(slot, now, |job| cancels && is_abandoned(requests, job));
-        for _ in 0..cancelled {
-            self.recorder.count(Counter::CancelledQuery);
-        }
+        self.recorder.count_n(Counter::CancelledQuery, cancelled);
         if let Some(next) = next {
             self.start_query(node, next.slot, next.waited, now);
         }
