@@ -100,3 +100,13 @@ macro_rules! metric_row {
 }
 
 pub(crate) use metric_row;
+
+/// The CSV header serde writes for a row of type `R` (tests tie it to the
+/// row's `COLUMNS`).
+#[cfg(test)]
+pub fn csv_header<R: serde::Serialize + Default>() -> Vec<String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.serialize(R::default()).expect("a flat row");
+    let text = String::from_utf8(writer.into_inner().expect("in memory")).expect("ASCII");
+    text.lines().next().unwrap_or_default().split(',').map(str::to_owned).collect()
+}
