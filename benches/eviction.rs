@@ -43,7 +43,7 @@ fn policy(bencher: Bencher, eviction: EvictionKind) {
                 match store.lookup(key, SimTime::ZERO) {
                     Lookup::Hit { .. } => hits += 1,
                     _ => {
-                        store.store(key, 0, SimTime::ZERO, SimTime::ZERO);
+                        store.store(key, 0, SimTime::ZERO, SimTime::ZERO, 1);
                     }
                 }
             }

@@ -14,6 +14,8 @@ use super::level::time_average;
 pub enum Tier {
     #[default]
     Cache,
+    /// A spare cache node that takes a lost node's keys.
+    Gutter,
     Db,
 }
 
@@ -35,6 +37,8 @@ pub struct NodeGauge {
     pub busy: u128,
     pub queued: u128,
     pub entries: Option<u64>,
+    /// Bytes held, where items have sizes.
+    pub bytes: Option<u64>,
     pub lookups: Option<u64>,
     pub hits: Option<u64>,
 }
@@ -91,7 +95,7 @@ impl NodeTelemetry {
                 utilization: c.servers.map(|s| avg(g0.busy, g.busy) / f64::from(s)),
                 queue: avg(g0.queued, g.queued),
                 entries: g.entries,
-                bytes: None,
+                bytes: g.bytes,
                 hits,
                 misses: lookups.zip(hits).map(|(l, h)| l - h),
                 lag_ms: None,
@@ -103,6 +107,48 @@ impl NodeTelemetry {
     pub fn into_rows(self) -> Vec<NodeRow> {
         self.rows
     }
+
+    /// Zeroed gauges, one per component: the start of a run.
+    pub fn zero_gauges(&self) -> Vec<NodeGauge> {
+        vec![NodeGauge::default(); self.components.len()]
+    }
+
+    /// The cache tier between the gauges `from` and `to`: the share of
+    /// lookups the busiest cache node took, and the gutter pool's hit
+    /// ratio (`None` without a gutter pool or lookups).
+    pub fn cache_shares(&self, from: &[NodeGauge], to: &[NodeGauge]) -> CacheShares {
+        let (mut total, mut hottest, mut gutter_lookups, mut gutter_hits) = (0, 0, 0, 0);
+        let mut has_gutter = false;
+        for ((c, a), b) in self.components.iter().zip(from).zip(to) {
+            let delta = |x: Option<u64>, y: Option<u64>| y.unwrap_or(0) - x.unwrap_or(0);
+            let lookups = delta(a.lookups, b.lookups);
+            match c.tier {
+                Tier::Cache => {
+                    total += lookups;
+                    hottest = hottest.max(lookups);
+                }
+                Tier::Gutter => {
+                    has_gutter = true;
+                    total += lookups;
+                    gutter_lookups += lookups;
+                    gutter_hits += delta(a.hits, b.hits);
+                }
+                Tier::Db => {}
+            }
+        }
+        let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
+        CacheShares {
+            hottest_node_share: ratio(hottest, total),
+            gutter_hit_ratio: if has_gutter { ratio(gutter_hits, gutter_lookups) } else { None },
+        }
+    }
+}
+
+/// How the cache tier's lookups spread over its nodes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CacheShares {
+    pub hottest_node_share: Option<f64>,
+    pub gutter_hit_ratio: Option<f64>,
 }
 
 #[cfg(test)]
@@ -119,6 +165,7 @@ mod tests {
             busy: s(busy_s).as_nanos().into(),
             queued: 0,
             entries: Some(3),
+            bytes: None,
             lookups: Some(lookups),
             hits: Some(hits),
         };

@@ -70,6 +70,8 @@ pub struct RunEnd {
     pub in_flight_max: u64,
     /// When the faults and spikes were, if there were any.
     pub disturbed: Option<Disturbed>,
+    /// The most cache nodes down at once.
+    pub cache_nodes_lost: u64,
 }
 
 /// Accumulates windows and the post-warm-up summary.
@@ -105,6 +107,8 @@ pub struct Recorder {
     measuring: bool,
     /// The level integrals when warm-up ended (zero until then).
     warmup_gauges: Gauges,
+    /// Each component's gauge at the end of warm-up.
+    warmup_nodes: Vec<NodeGauge>,
     /// The gauges at the last mark: the segment's lookups are the counts
     /// since.
     mark_gauges: Gauges,
@@ -132,12 +136,14 @@ impl Recorder {
             backlog: Backlog::new(config.window),
             measuring: config.warmup == SimTime::ZERO,
             warmup_gauges: Gauges::default(),
+            warmup_nodes: Vec::new(),
             mark_gauges: Gauges::default(),
             total: Tally::default(),
             total_latency: LatencyHistogram::new(highest),
             stale_age: LatencyHistogram::new(highest),
         };
         recorder.next_mark = recorder.compute_next_mark();
+        recorder.warmup_nodes = recorder.nodes.zero_gauges();
         recorder
     }
 
@@ -163,6 +169,7 @@ impl Recorder {
         self.close_segment(&gauges);
         if !self.measuring && at >= self.config.warmup {
             self.warmup_gauges = gauges;
+            self.warmup_nodes = nodes.to_vec();
             self.measuring = true;
         }
         if at >= self.window_start.saturating_add(self.config.window) {
@@ -343,6 +350,8 @@ impl Recorder {
         let measured = end.end.saturating_sub(warmup);
         let measured_s = measured.as_secs();
         let g0 = if self.measuring { self.warmup_gauges } else { end.gauges };
+        let n0 = if self.measuring { self.warmup_nodes.clone() } else { nodes.to_vec() };
+        let shares = self.nodes.cache_shares(&n0, nodes);
         let avg = |a: u128, b: u128| time_average(a, b, warmup, end.end);
         let health: Vec<WindowHealth> = self.rows.iter().map(WindowHealth::of).collect();
         let warmup_s = warmup.as_secs();
@@ -421,6 +430,9 @@ impl Recorder {
             in_flight_max: end.in_flight_max,
             measured_s,
             end_s: end.end.as_secs(),
+            cache_nodes_lost: end.cache_nodes_lost,
+            hottest_node_share: shares.hottest_node_share,
+            gutter_hit_ratio: shares.gutter_hit_ratio,
         };
         Finished { summary, windows: self.rows, nodes: self.nodes.into_rows() }
     }
@@ -509,6 +521,7 @@ mod tests {
             unfinished,
             in_flight_max: 2,
             disturbed: None,
+            cache_nodes_lost: 0,
         };
         let done =
             recorder.finish(run_end, &[], &Slo { p99_ms: 500.0, error_rate: 0.01, recovery_windows: 1 });

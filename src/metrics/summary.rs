@@ -148,6 +148,13 @@ pub struct Summary {
     pub measured_s: f64,
     /// When the run ended [s]: the duration, or earlier if it diverged.
     pub end_s: f64,
+    /// The most cache nodes down at once during the run.
+    pub cache_nodes_lost: u64,
+    /// The share of cache lookups the busiest cache node served: 1/N for
+    /// a perfectly even tier of N, 1 for one node.
+    pub hottest_node_share: Option<f64>,
+    /// Hits over lookups at the gutter pool (empty without one).
+    pub gutter_hit_ratio: Option<f64>,
 }
 }
 

@@ -6,7 +6,9 @@
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::stack::{Discipline, EvictionKind, FaultKind, Invalidation, Jitter, TtlMode};
+use crate::stack::{
+    Discipline, EvictionKind, FaultKind, Hashing, Invalidation, Jitter, OnNodeLoss, SizeDist, TtlMode,
+};
 
 /// A number as written, with its position in the file.
 pub type Num<T> = Spanned<T>;
@@ -69,6 +71,19 @@ pub struct RawWorkload {
     /// A CSV access log to replay instead of drawing requests.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<Spanned<String>>,
+    /// Item sizes, one per key; absent: sizes do not matter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<Spanned<RawItemSize>>,
+}
+
+/// `{ dist = "...", mean_bytes = ..., cv = ... }`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawItemSize {
+    pub dist: SizeDist,
+    pub mean_bytes: Num<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cv: Option<Num<f64>>,
 }
 
 /// A field left out takes its value from `Default` below: each default
@@ -154,6 +169,29 @@ pub struct RawCache {
     /// Parallel lookups; absent: unlimited (a lookup never waits).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub servers: Option<Num<u64>>,
+    /// Nodes; capacity, memory and servers are per node. The cluster keys
+    /// are left out of a resolved model that does not name them, so a
+    /// model of one node keeps its resolved text (and digest).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<Num<u64>>,
+    /// Default consistent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hashing: Option<Hashing>,
+    /// Ring points per node (consistent hashing); default 160.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vnodes: Option<Num<u64>>,
+    /// Per node [MiB]: capacity in bytes instead of `capacity` entries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_mb: Option<Num<f64>>,
+    /// Default rehash.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_node_loss: Option<Spanned<OnNodeLoss>>,
+    /// Gutter only; default 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gutter_nodes: Option<Num<u64>>,
+    /// Gutter only; default 10 s.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gutter_ttl_s: Option<Num<f64>>,
 }
 
 /// A field left out takes its value from `Default` below: each default
@@ -381,6 +419,7 @@ impl Default for RawWorkload {
             zipf_s: defaults::zipf_s(),
             read_fraction: defaults::read_fraction(),
             trace: None,
+            size: None,
         }
     }
 }
@@ -423,6 +462,13 @@ impl Default for RawCache {
             warm_start: false,
             lookup: defaults::lookup(),
             servers: None,
+            nodes: None,
+            hashing: None,
+            vnodes: None,
+            memory_mb: None,
+            on_node_loss: None,
+            gutter_nodes: None,
+            gutter_ttl_s: None,
         }
     }
 }

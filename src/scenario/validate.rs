@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use crate::engine::SimTime;
 use crate::metrics::{AlertRule, Comparison, Slo, alert_metrics};
 use crate::stack::{
-    CACHE_NODES, CacheConfig, ClientsConfig, DbConfig, Fault, FaultKind, FaultTier, Invalidation, LoadStep,
-    Model, Popularity, RetryConfig, RunConfig, ServiceTime, Stampede, Target, WorkloadConfig,
+    CacheConfig, ClientsConfig, ClusterConfig, DbConfig, Fault, FaultKind, FaultTier, Invalidation, ItemSize,
+    LoadStep, Model, OnNodeLoss, Popularity, RetryConfig, RunConfig, ServiceTime, SizeDist, Stampede, Target,
+    WorkloadConfig,
 };
 
 use super::raw::*;
@@ -35,29 +36,53 @@ const WINDOW_PEAK_BYTES: f64 = 2500.0;
 /// flight and more queued (measured), so 10⁷ is ~1 GB — what a sweep of a
 /// few threads can hold.
 const MAX_IN_FLIGHT: u64 = 10_000_000;
+/// Most cache nodes (owners, and gutter nodes apart): each keeps a slot
+/// per key (4 B) beside its entries, so 1024 nodes of 10⁶ keys take 4 GB.
+const MAX_CACHE_NODES: u64 = 1024;
+/// Most (cache node, key) pairs: a node's per-key tables (its slot of the
+/// key, leases, flights, S3-FIFO's ghost) cost up to ≈ 20 B a key.
+const MAX_NODE_KEYS: u64 = 200_000_000;
+const NODE_KEY_BYTES: f64 = 20.0;
+/// Most memory per cache node [MiB]: 1 TiB.
+const MAX_MEMORY_MB: f64 = 1048576.0;
 
 /// Checks `raw` and converts it, or returns every problem found.
 pub fn validate(raw: &RawModel, sources: &SourceMap) -> Result<(Model, Vec<Problem>), Vec<Problem>> {
     let mut c = Checker { sources, problems: Vec::new(), notes: Vec::new() };
     let run = run(&mut c, &raw.run);
     let workload = workload(&mut c, &raw.workload);
+    let cache = cache(&mut c, &raw.cache, &raw.workload);
     let model = Model {
         clients: clients(&mut c, &raw.clients, &run, &workload),
-        cache: cache(&mut c, &raw.cache),
         db: db(&mut c, &raw.db),
-        faults: faults(&mut c, &raw.faults, &run, &workload),
+        faults: faults(&mut c, &raw.faults, &run, &workload, &cache),
+        cache,
         alerts: alerts(&mut c, &raw.alerts),
         slo: slo(&mut c, &raw.slo),
         run,
         workload,
     };
-    if model.cache.capacity > model.workload.keys {
+    if model.cache.memory.is_none() && model.cache.capacity > model.workload.keys {
         c.notes.push(Problem {
             location: sources.locate(&raw.cache.capacity.span()),
             key: Some("cache.capacity".into()),
             message: format!(
                 "{} entries is more than workload.keys ({}): every key fits, so nothing is ever evicted",
                 model.cache.capacity, model.workload.keys
+            ),
+        });
+    }
+    let tables = u64::from(model.cache.cluster.all_nodes()) * u64::from(model.workload.keys);
+    if tables > MAX_NODE_KEYS {
+        c.problems.push(Problem {
+            location: sources.locate(&raw.cache.nodes.as_ref().map_or(0..1, |n| n.span())),
+            key: Some("cache.nodes".into()),
+            message: format!(
+                "{} cache nodes × {} keys: each node keeps a slot per key (≈ {:.1} GB in all): at most {MAX_NODE_KEYS} \
+                 node-keys; use fewer nodes or keys",
+                model.cache.cluster.all_nodes(),
+                model.workload.keys,
+                tables as f64 * NODE_KEY_BYTES / 1e9
             ),
         });
     }
@@ -150,7 +175,42 @@ fn workload(c: &mut Checker, w: &RawWorkload) -> WorkloadConfig {
             Bound::AtMost(1.0),
         ),
         trace: w.trace.as_ref().and_then(|t| trace_path(c, t)),
+        size: w.size.as_ref().map(|s| item_size(c, s)),
     }
+}
+
+/// Item sizes [bytes]: a mean from 1 B to 1 GiB (memcached's default
+/// item limit is 1 MiB), and a cv for the skewed shapes.
+fn item_size(c: &mut Checker, s: &Spanned<RawItemSize>) -> ItemSize {
+    let raw = s.get_ref();
+    let mean_bytes = c.real_in(
+        "workload.size.mean_bytes",
+        &raw.mean_bytes,
+        Bound::AtLeast(1.0),
+        Bound::AtMost(1073741824.0),
+    );
+    let skewed = raw.dist != SizeDist::Deterministic;
+    let cv = match (&raw.cv, skewed) {
+        (Some(cv), true) => c.real_in("workload.size.cv", cv, Bound::AtLeast(MIN_CV), Bound::AtMost(100.0)),
+        (None, true) => {
+            c.report(
+                "workload.size",
+                s.span(),
+                format!("{} needs `cv` (standard deviation / mean), e.g. cv = 2.0", raw.dist),
+            );
+            1.0
+        }
+        (Some(cv), false) => {
+            c.report(
+                "workload.size.cv",
+                cv.span(),
+                "`cv` applies only to dist = \"lognormal\" or \"pareto\"".into(),
+            );
+            0.0
+        }
+        (None, false) => 0.0,
+    };
+    ItemSize { dist: raw.dist, mean_bytes, cv }
 }
 
 /// The trace's path: relative to the model file's folder when the file
@@ -286,11 +346,14 @@ fn schedule(c: &mut Checker, raw: &[Spanned<RawLoadStep>], run: &RunConfig) -> V
     steps
 }
 
-fn cache(c: &mut Checker, k: &RawCache) -> CacheConfig {
+fn cache(c: &mut Checker, k: &RawCache, w: &RawWorkload) -> CacheConfig {
     let invalidation = *k.invalidation.get_ref();
     let leases = invalidation == Invalidation::Lease;
     CacheConfig {
         capacity: c.integer_in("cache.capacity", &k.capacity, 0, MAX_KEYS) as u32,
+        memory: memory(c, k, w),
+        cluster: cluster(c, k),
+        gutter_ttl: SimTime::from_secs(gutter_setting(c, k, "cache.gutter_ttl_s", &k.gutter_ttl_s, 10.0)),
         eviction: k.eviction,
         ttl: k.ttl_s.as_ref().map(|t| {
             SimTime::from_secs(c.real_in("cache.ttl_s", t, Bound::Above(0.0), Bound::AtMost(MAX_DURATION_S)))
@@ -329,6 +392,76 @@ fn cache(c: &mut Checker, k: &RawCache) -> CacheConfig {
         warm_start: k.warm_start,
         lookup: service_time(c, "cache.lookup", &k.lookup),
         servers: k.servers.as_ref().map(|s| c.integer_in("cache.servers", s, 1, 1_000_000) as u32),
+    }
+}
+
+/// Per-node capacity in bytes, from `cache.memory_mb`: instead of
+/// `cache.capacity`, and only where items have sizes.
+fn memory(c: &mut Checker, k: &RawCache, w: &RawWorkload) -> Option<u64> {
+    let m = k.memory_mb.as_ref()?;
+    let mb = c.real_in("cache.memory_mb", m, Bound::Above(0.0), Bound::AtMost(MAX_MEMORY_MB));
+    if k.capacity.span() != (0..0) {
+        c.report(
+            "cache.capacity",
+            k.capacity.span(),
+            "set one of cache.capacity (entries per node) and cache.memory_mb (bytes per node), not both"
+                .into(),
+        );
+    }
+    if w.size.is_none() && w.trace.is_none() {
+        c.report(
+            "cache.memory_mb",
+            m.span(),
+            "sizes the cache in bytes, but items have no size: add workload.size (e.g. { dist = \"lognormal\", \
+             mean_bytes = 2048.0, cv = 2.0 }) or a trace with a size column"
+                .into(),
+        );
+    }
+    Some((mb * 1048576.0).round() as u64)
+}
+
+/// The cache tier's nodes and hashing.
+fn cluster(c: &mut Checker, k: &RawCache) -> ClusterConfig {
+    let single = ClusterConfig::SINGLE;
+    let on_node_loss = k.on_node_loss.as_ref().map_or(single.on_node_loss, |l| *l.get_ref());
+    let gutter = on_node_loss == OnNodeLoss::Gutter;
+    let gutter_nodes = match &k.gutter_nodes {
+        Some(g) if gutter => c.integer_in("cache.gutter_nodes", g, 1, MAX_CACHE_NODES) as u16,
+        Some(g) => {
+            c.report(
+                "cache.gutter_nodes",
+                g.span(),
+                "applies only to cache.on_node_loss = \"gutter\"".into(),
+            );
+            0
+        }
+        None if gutter => 1,
+        None => 0,
+    };
+    ClusterConfig {
+        nodes: k
+            .nodes
+            .as_ref()
+            .map_or(single.nodes, |n| c.integer_in("cache.nodes", n, 1, MAX_CACHE_NODES) as u16),
+        hashing: k.hashing.unwrap_or(single.hashing),
+        vnodes: k
+            .vnodes
+            .as_ref()
+            .map_or(single.vnodes, |v| c.integer_in("cache.vnodes", v, 1, 10_000) as u32),
+        on_node_loss,
+        gutter_nodes,
+    }
+}
+
+/// A gutter setting: allowed only with `on_node_loss = "gutter"`.
+fn gutter_setting(c: &mut Checker, k: &RawCache, key: &str, v: &Option<Num<f64>>, default: f64) -> f64 {
+    match v {
+        None => default,
+        Some(v) if k.on_node_loss.as_ref().is_none_or(|l| *l.get_ref() != OnNodeLoss::Gutter) => {
+            c.report(key, v.span(), "applies only to cache.on_node_loss = \"gutter\"".into());
+            default
+        }
+        Some(v) => c.real_in(key, v, Bound::Above(0.0), Bound::AtMost(MAX_DURATION_S)),
     }
 }
 
@@ -396,6 +529,7 @@ fn faults(
     raw: &[Spanned<RawFault>],
     run: &RunConfig,
     workload: &WorkloadConfig,
+    cache: &CacheConfig,
 ) -> Vec<Fault> {
     let duration_s = run.duration.as_secs();
     raw.iter()
@@ -467,12 +601,19 @@ fn faults(
                 None => Target::Tier,
                 Some(node) if kind.tier() == Some(FaultTier::Cache) => {
                     let n = *node.get_ref();
-                    if n >= u64::from(CACHE_NODES) {
+                    let nodes = cache.cluster.all_nodes();
+                    if n >= u64::from(nodes) {
+                        let gutter = match cache.cluster.gutter_nodes {
+                            0 => String::new(),
+                            g => format!(" ({} owners, then {g} gutter)", cache.cluster.nodes),
+                        };
                         c.report(
                             &key("node"),
                             node.span(),
                             format!(
-                                "cache node {n} does not exist: the cache tier has {CACHE_NODES} node, numbered from 0"
+                                "cache node {n} does not exist: the cache tier has {nodes} node{}{gutter}, numbered \
+                                 from 0",
+                                if nodes == 1 { "" } else { "s" }
                             ),
                         );
                     }

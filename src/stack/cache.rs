@@ -11,6 +11,7 @@ use rand::RngExt;
 use crate::engine::{Rng, SimTime};
 
 use super::eviction::{Eviction, EvictionKind};
+use super::placement::ClusterConfig;
 use super::service_time::ServiceTime;
 use super::stampede::Stampede;
 
@@ -42,7 +43,16 @@ crate::names::named_enum! {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CacheConfig {
     /// Entries the store holds; 0 turns caching off (every lookup misses).
+    /// Ignored when `memory` is set.
     pub capacity: u32,
+    /// Capacity in bytes instead of entries (`cache.memory_mb`): an item
+    /// takes its size.
+    pub memory: Option<u64>,
+    /// The nodes, how keys are spread over them, and where a lost node's
+    /// keys go. Capacity and servers are per node.
+    pub cluster: ClusterConfig,
+    /// How long an entry lives in a gutter node (`on_node_loss = gutter`).
+    pub gutter_ttl: SimTime,
     pub eviction: EvictionKind,
     /// Entry lifetime; `None`: entries never expire.
     pub ttl: Option<SimTime>,
@@ -80,6 +90,9 @@ impl CacheConfig {
     pub fn store_only(capacity: u32, eviction: EvictionKind) -> Self {
         CacheConfig {
             capacity,
+            memory: None,
+            cluster: ClusterConfig::SINGLE,
+            gutter_ttl: SimTime::ZERO,
             eviction,
             ttl: None,
             ttl_mode: TtlMode::Insertion,
@@ -125,6 +138,8 @@ pub enum Stored {
 struct Entry {
     key: u32,
     version: u32,
+    /// The size it was stored with [bytes; 1 when sizes do not matter].
+    size: u32,
     /// A refresh of this entry is in flight (early refresh, revalidation).
     refreshing: bool,
     expires: SimTime,
@@ -134,9 +149,21 @@ struct Entry {
 const ABSENT: u32 = u32::MAX;
 
 /// Cache contents; see the module documentation.
+///
+/// Capacity is counted in units: entries, or bytes when the cache is sized
+/// in memory. An entry takes one unit, or its size in bytes. The rules are
+/// libCacheSim's: evict while used + size > capacity; an item larger than
+/// the whole store is not stored; an entry keeps the size it was stored
+/// with (a replacement keeps the slot and its size). With every size 1 the
+/// byte rules are the entry rules, step for step.
 #[derive(Debug, Clone)]
 pub struct CacheStore {
-    capacity: u32,
+    capacity: u64,
+    /// Units in use.
+    used: u64,
+    /// Bytes held (the sum of the entries' sizes).
+    bytes: u64,
+    by_bytes: bool,
     ttl: Option<SimTime>,
     ttl_mode: TtlMode,
     ttl_jitter: f64,
@@ -165,9 +192,16 @@ impl CacheStore {
     /// An empty store; `eviction_rng` drives RANDOM eviction, `jitter_rng`
     /// the TTL jitter.
     pub fn new(config: &CacheConfig, keys: u32, eviction_rng: Rng, jitter_rng: Rng) -> Self {
-        let capacity = config.capacity;
+        let by_bytes = config.memory.is_some();
+        let capacity = config.memory.unwrap_or(u64::from(config.capacity));
+        // A key has at most one entry: sized in bytes, there are at most
+        // as many entries as keys.
+        let slots = if by_bytes { keys } else { config.capacity };
         CacheStore {
             capacity,
+            used: 0,
+            bytes: 0,
+            by_bytes,
             ttl: config.ttl,
             ttl_mode: config.ttl_mode,
             ttl_jitter: config.ttl_jitter,
@@ -177,9 +211,9 @@ impl CacheStore {
                 _ => SimTime::ZERO,
             },
             slot_of: vec![ABSENT; keys as usize],
-            entries: Vec::with_capacity(capacity as usize),
+            entries: Vec::with_capacity(if by_bytes { 0 } else { slots as usize }),
             free: Vec::new(),
-            eviction: Eviction::new(config.eviction, capacity, keys, eviction_rng),
+            eviction: Eviction::new(config.eviction, slots, capacity, keys, eviction_rng),
             stats: StoreStats::default(),
         }
     }
@@ -195,6 +229,17 @@ impl CacheStore {
 
     pub fn stats(&self) -> StoreStats {
         self.stats
+    }
+
+    /// Whether an item of `size` bytes would be stored without evicting.
+    pub fn fits(&self, size: u32) -> bool {
+        let units = if self.by_bytes { u64::from(size) } else { 1 };
+        self.used + units <= self.capacity
+    }
+
+    /// Bytes held: the sum of the entries' sizes.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
     }
 
     /// Looks `key` up at `now`. A hit counts as an access (LRU order, idle
@@ -230,18 +275,21 @@ impl CacheStore {
     }
 
     /// Stores `version` of `key` (a fill or a write-through), replacing what
-    /// is there and evicting another entry if the cache is full.
-    /// `fetch_time` is how long the database fetch took.
+    /// is there and evicting other entries while it does not fit.
+    /// `fetch_time` is how long the database fetch took; `size` the item's
+    /// size in bytes (1 when sizes do not matter).
     #[inline]
-    pub fn store(&mut self, key: u32, version: u32, now: SimTime, fetch_time: SimTime) -> Stored {
+    pub fn store(&mut self, key: u32, version: u32, now: SimTime, fetch_time: SimTime, size: u32) -> Stored {
         if self.capacity == 0 {
             return Stored::Rejected;
         }
-        self.store_in(key, version, now, fetch_time)
+        self.store_in(key, version, now, fetch_time, size)
     }
 
-    fn store_in(&mut self, key: u32, version: u32, now: SimTime, fetch_time: SimTime) -> Stored {
-        let entry = Entry { key, version, refreshing: false, expires: self.expiry(now), fetch_time };
+    fn store_in(&mut self, key: u32, version: u32, now: SimTime, fetch_time: SimTime, size: u32) -> Stored {
+        // Drawn first, whatever becomes of the store: the jitter stream
+        // advances once per store.
+        let expires = self.expiry(now);
         let slot = self.slot_of[key as usize];
         if slot != ABSENT {
             let old = self.entries[slot as usize];
@@ -251,29 +299,51 @@ impl CacheStore {
                 self.stats.expirations += 1;
             }
             // A refresh in flight stays in flight: its own answer clears it.
-            self.entries[slot as usize] = Entry { refreshing: old.refreshing, ..entry };
+            self.entries[slot as usize] = Entry { version, expires, fetch_time, ..old };
             self.eviction.on_access(slot);
             return Stored::Replaced { live };
         }
-        let slot = if let Some(slot) = self.free.pop() {
-            slot
-        } else if self.entries.len() < self.capacity as usize {
-            self.entries.push(entry);
-            self.entries.len() as u32 - 1
-        } else {
-            let Some(victim) = self.eviction.victim() else {
+        let units = if self.by_bytes { u64::from(size) } else { 1 };
+        if units > self.capacity {
+            // Larger than the whole store: never stored.
+            self.stats.rejected_stores += 1;
+            return Stored::Rejected;
+        }
+        while self.used + units > self.capacity {
+            let Some(victim) = self.victim() else {
                 // A policy that never evicts: the newcomer is turned away.
                 self.stats.rejected_stores += 1;
                 return Stored::Rejected;
             };
             self.stats.evictions += 1;
             self.remove_slot(victim);
-            self.free.pop().expect("the victim's slot was freed")
+        }
+        let entry = Entry { key, version, size, refreshing: false, expires, fetch_time };
+        let slot = if let Some(slot) = self.free.pop() {
+            self.entries[slot as usize] = entry;
+            slot
+        } else {
+            self.entries.push(entry);
+            self.entries.len() as u32 - 1
         };
-        self.entries[slot as usize] = entry;
+        self.used += units;
+        self.bytes += u64::from(size);
         self.slot_of[key as usize] = slot;
-        self.eviction.on_insert(slot, key);
+        self.eviction.on_insert(slot, key, units);
         Stored::Inserted
+    }
+
+    /// The policy's victim, an occupied slot. Only a random pick can land
+    /// on a free slot (sized in bytes, slots free up without being
+    /// refilled); it draws again.
+    fn victim(&mut self) -> Option<u32> {
+        loop {
+            let slot = self.eviction.victim(self.entries.len() as u32)?;
+            let entry = &self.entries[slot as usize];
+            if self.slot_of[entry.key as usize] == slot {
+                return Some(slot);
+            }
+        }
     }
 
     /// Removes `key` if present.
@@ -319,8 +389,10 @@ impl CacheStore {
     }
 
     fn remove_slot(&mut self, slot: u32) {
-        let key = self.entries[slot as usize].key;
+        let Entry { key, size, .. } = self.entries[slot as usize];
         self.slot_of[key as usize] = ABSENT;
+        self.used -= if self.by_bytes { u64::from(size) } else { 1 };
+        self.bytes -= u64::from(size);
         self.eviction.on_remove(slot);
         self.free.push(slot);
     }
@@ -352,13 +424,13 @@ mod tests {
     #[test]
     fn stores_evicts_and_deletes() {
         let mut s = store(2, None, TtlMode::Insertion);
-        assert_eq!(s.store(1, 7, T0, T0), Stored::Inserted);
-        s.store(2, 3, T0, T0);
+        assert_eq!(s.store(1, 7, T0, T0, 1), Stored::Inserted);
+        s.store(2, 3, T0, T0, 1);
         assert_eq!(version(s.lookup(1, T0)), Some(7));
-        s.store(3, 0, T0, T0); // evicts 2, the least recently used
+        s.store(3, 0, T0, T0, 1); // evicts 2, the least recently used
         assert_eq!(s.lookup(2, T0), Lookup::Miss { expired: false });
         assert_eq!(s.stats().evictions, 1);
-        assert_eq!(s.store(1, 8, T0, T0), Stored::Replaced { live: true });
+        assert_eq!(s.store(1, 8, T0, T0, 1), Stored::Replaced { live: true });
         s.delete(1);
         assert_eq!(s.lookup(1, T0), Lookup::Miss { expired: false });
         assert_eq!(s.len(), 1);
@@ -372,7 +444,7 @@ mod tests {
         let mut ins = store(2, ttl, TtlMode::Insertion);
         let mut idle = store(2, ttl, TtlMode::Idle);
         for s in [&mut ins, &mut idle] {
-            s.store(1, 0, SimTime(0), T0);
+            s.store(1, 0, SimTime(0), T0, 1);
             assert!(matches!(s.lookup(1, SimTime(8)), Lookup::Hit { .. }));
         }
         assert_eq!(ins.lookup(1, SimTime(12)), Lookup::Miss { expired: true });
@@ -387,7 +459,7 @@ mod tests {
         c.stampede = Stampede::StaleWhileRevalidate { window: SimTime(5) };
         let streams = RandomStreams::new(1);
         let mut s = CacheStore::new(&c, 10, streams.stream(0), streams.stream(1));
-        s.store(1, 4, T0, T0);
+        s.store(1, 4, T0, T0, 1);
         assert_eq!(s.lookup(1, SimTime(12)), Lookup::Stale { version: 4 });
         assert_eq!(s.lookup(1, SimTime(15)), Lookup::Miss { expired: true });
     }
@@ -400,7 +472,7 @@ mod tests {
         let mut s = CacheStore::new(&c, 1, streams.stream(0), streams.stream(1));
         let mut lifetimes = Vec::new();
         for _ in 0..2000 {
-            s.store(0, 0, T0, T0);
+            s.store(0, 0, T0, T0, 1);
             let life = (0..).map(SimTime).find(|&t| !matches!(s.lookup(0, t), Lookup::Hit { .. }));
             lifetimes.push(life.unwrap().as_nanos());
         }
@@ -412,7 +484,7 @@ mod tests {
     #[test]
     fn capacity_zero_caches_nothing() {
         let mut s = store(0, None, TtlMode::Insertion);
-        assert_eq!(s.store(1, 0, T0, T0), Stored::Rejected);
+        assert_eq!(s.store(1, 0, T0, T0, 1), Stored::Rejected);
         assert_eq!(s.lookup(1, T0), Lookup::Miss { expired: false });
         assert!(s.is_empty());
     }

@@ -92,18 +92,12 @@ impl CacheNode {
         streams: &RandomStreams,
         lane: Option<Lane>,
     ) -> Self {
-        let mut store = CacheStore::new(
+        let store = CacheStore::new(
             config,
             keys,
             stream(streams, Purpose::Eviction, id),
             stream(streams, Purpose::TtlJitter, id),
         );
-        if config.warm_start {
-            // Key k is the (k+1)-th most popular: fill with the hottest keys.
-            for key in 0..config.capacity.min(keys) {
-                store.store(key, 0, SimTime::ZERO, SimTime::ZERO);
-            }
-        }
         CacheNode {
             store,
             service: Self::service_of(config),
@@ -171,10 +165,18 @@ impl CacheNode {
         self.lookups_seen += 1;
     }
 
-    /// Stores a fetched `version` of `key`, if the node is up and the
-    /// fill's `lease` (0: none) is still valid.
+    /// Stores a fetched `version` of `key` (`size` bytes), if the node is
+    /// up and the fill's `lease` (0: none) is still valid.
     #[inline(always)]
-    pub fn fill(&mut self, key: u32, version: u32, lease: u32, fetch_time: SimTime, now: SimTime) -> Fill {
+    pub fn fill(
+        &mut self,
+        key: u32,
+        version: u32,
+        lease: u32,
+        fetch_time: SimTime,
+        size: u32,
+        now: SimTime,
+    ) -> Fill {
         if self.health.down {
             return Fill::Down;
         }
@@ -183,7 +185,7 @@ impl CacheNode {
         {
             return Fill::LeaseLost;
         }
-        Fill::Stored(self.store.store(key, version, now, fetch_time))
+        Fill::Stored(self.store.store(key, version, now, fetch_time, size))
     }
 
     /// Whether an invalidation sent to this node is lost on the way: a
@@ -194,8 +196,8 @@ impl CacheNode {
     }
 
     /// An invalidation of `key` arrives; `version` is the committed one
-    /// (what write-through stores).
-    pub fn invalidate(&mut self, key: u32, mode: Invalidation, version: u32, now: SimTime) {
+    /// (what write-through stores, `size` bytes).
+    pub fn invalidate(&mut self, key: u32, mode: Invalidation, version: u32, size: u32, now: SimTime) {
         if self.health.down {
             // Nothing to invalidate: the node returns empty.
             return;
@@ -210,7 +212,7 @@ impl CacheNode {
                 }
             }
             Invalidation::Update => {
-                self.store.store(key, version, now, SimTime::ZERO);
+                self.store.store(key, version, now, SimTime::ZERO, size);
             }
         }
     }
@@ -220,14 +222,16 @@ impl CacheNode {
         self.lookups.as_ref().map_or(0, |l| l.queue_len())
     }
 
-    /// The node's levels and counts at `at`.
-    pub fn gauge(&self, at: SimTime) -> NodeGauge {
+    /// The node's levels and counts at `at`; bytes held if items have
+    /// sizes (`sizes_known`).
+    pub fn gauge(&self, at: SimTime, sizes_known: bool) -> NodeGauge {
         let (busy, queued) =
             self.lookups.as_ref().map_or((0, 0), |l| (l.busy().area_at(at), l.queued().area_at(at)));
         NodeGauge {
             busy,
             queued,
             entries: Some(self.store.len() as u64),
+            bytes: sizes_known.then(|| self.store.bytes()),
             lookups: Some(self.lookups_seen),
             hits: Some(self.hits),
         }

@@ -23,6 +23,7 @@ pub enum Purpose {
     Faults = 10,
     Backoff = 11,
     Think = 12,
+    ItemSize = 13,
 }
 
 /// The stream of `purpose` for `component` (0 for the purposes no

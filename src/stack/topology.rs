@@ -1,22 +1,24 @@
 //! The stack as deployed: its components in `Vec`s, addressed by small ids
 //! that the events carry, built once from the model.
 //!
-//! Today's tiers are a cache tier and a database tier of one node each;
-//! the ids, the builder and the routing ([`owner`](Topology::owner),
-//! [`read_node`](Topology::read_node)) are where more nodes, replicas and
-//! an application tier plug in (`docs/architecture.md`).
+//! The cache tier has `cache.nodes` nodes (and a gutter pool), keys placed
+//! by [`Placement`]; the database tier is one node. The ids, the builder
+//! and the routing ([`owner`](Topology::owner),
+//! [`read_node`](Topology::read_node)) are where replicas and an
+//! application tier plug in (`docs/architecture.md`).
 
 use crate::engine::{EventQueue, RandomStreams, SimTime};
 use crate::metrics::{Component, Gauges, NodeGauge, Tier};
 
+use super::cache::CacheConfig;
 use super::cache_node::{CacheNode, Service};
 use super::database::Database;
 use super::faults::{FaultKind, FaultState};
+use super::item_size::KeySizes;
 use super::model::Model;
+use super::placement::Placement;
 use super::service_time::ServiceTime;
-
-/// Cache nodes a model has: one, until `cache.nodes` comes.
-pub const CACHE_NODES: u16 = 1;
+use super::stream::{Purpose, stream};
 
 /// A cache node's id: its index in [`Topology::cache`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,9 +85,14 @@ impl<T> Nodes<T> {
 /// Every component of the stack.
 #[derive(Debug)]
 pub struct Topology {
+    /// The owners, then the gutter pool.
     pub cache: Nodes<CacheNode>,
     /// The primary (id 0), then the replicas.
     pub db: Nodes<Database>,
+    /// Which cache node owns each key.
+    pub placement: Placement,
+    /// Each key's item size.
+    pub sizes: KeySizes,
 }
 
 impl Topology {
@@ -99,16 +106,53 @@ impl Topology {
         let in_order = matches!(cache.lookup, ServiceTime::Deterministic { .. })
             && CacheNode::service_of(cache) == Service::Unlimited
             && !slowed;
-        let cache_nodes = (0..CACHE_NODES)
-            .map(|id| CacheNode::new(cache, keys, id, streams, in_order.then(|| queue.add_lane())));
+        let cluster = cache.cluster;
+        // Gutter nodes hold what they are given for `gutter_ttl` only.
+        let gutter = CacheConfig { ttl: Some(cache.gutter_ttl), warm_start: false, ..cache.clone() };
+        let cache_nodes = (0..cluster.all_nodes()).map(|id| {
+            let config = if id < cluster.nodes { cache } else { &gutter };
+            CacheNode::new(config, keys, id, streams, in_order.then(|| queue.add_lane()))
+        });
         let db_nodes = (0..1).map(|id| Database::new(&model.db, keys, id, streams));
-        Topology { cache: Nodes::new(cache_nodes.collect()), db: Nodes::new(db_nodes.collect()) }
+        let traced = model.workload.trace.is_some();
+        let mut size_rng = stream(streams, Purpose::ItemSize, 0);
+        let mut topology = Topology {
+            cache: Nodes::new(cache_nodes.collect()),
+            db: Nodes::new(db_nodes.collect()),
+            placement: Placement::new(cluster, keys),
+            sizes: KeySizes::new(model.workload.size.as_ref(), keys, traced, &mut size_rng),
+        };
+        if cache.warm_start {
+            topology.warm(keys);
+        }
+        topology
     }
 
-    /// The cache node that owns `key`.
+    /// Fills every owner with the hottest keys it owns that fit (key k is
+    /// the (k+1)-th most popular), until none has room left.
+    fn warm(&mut self, keys: u32) {
+        let smallest = (0..keys).map(|k| self.sizes.of(k)).min().unwrap_or(1);
+        let mut open = self.placement.owners();
+        for key in 0..keys {
+            let node = self.placement.owner(key);
+            let size = self.sizes.of(key);
+            let store = &mut self.cache.get_mut(node).store;
+            if store.fits(size) {
+                store.store(key, 0, SimTime::ZERO, SimTime::ZERO, size);
+                if !store.fits(smallest) {
+                    open -= 1;
+                    if open == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The cache node that owns `key` now.
     #[inline(always)]
-    pub fn owner(&self, _key: u32) -> CacheNodeId {
-        CacheNodeId(0)
+    pub fn owner(&self, key: u32) -> CacheNodeId {
+        CacheNodeId(self.placement.owner(key))
     }
 
     /// The database node a read of `key` goes to.
@@ -139,7 +183,8 @@ impl Topology {
         (cache, self.db.iter().map(|n| n.station().queue_len() as u64).sum())
     }
 
-    /// Hands every component its health under the active `faults`.
+    /// Hands every component its health under the active `faults`, and
+    /// re-places the keys if a cache node was lost or returned.
     pub fn apply_health(&mut self, faults: &FaultState) {
         for (id, node) in self.cache.iter_mut() {
             node.health = faults.cache_health(id);
@@ -147,13 +192,20 @@ impl Topology {
         for (id, node) in self.db.iter_mut() {
             node.health = faults.db_health(id);
         }
+        let up: Vec<bool> = self.cache.iter().map(|n| !n.health.down).collect();
+        self.placement.set_up(&up);
+    }
+
+    /// Cache nodes down now.
+    pub fn cache_nodes_down(&self) -> u16 {
+        self.cache.iter().filter(|n| n.health.down).count() as u16
     }
 
     /// The components as the telemetry lists them: cache nodes, then
     /// database nodes.
     pub fn components(&self, model: &Model) -> Vec<Component> {
         let cache = (0..self.cache.len() as u16).map(|node| Component {
-            tier: Tier::Cache,
+            tier: if self.placement.is_gutter(node) { Tier::Gutter } else { Tier::Cache },
             node,
             zone: 0,
             servers: model.cache.servers,
@@ -170,7 +222,8 @@ impl Topology {
     /// Every component's gauge at `at`, in [`components`](Self::components)
     /// order.
     pub fn node_gauges(&self, at: SimTime) -> Vec<NodeGauge> {
-        let cache = self.cache.iter().map(|n| n.gauge(at));
+        let known = self.sizes.are_known();
+        let cache = self.cache.iter().map(|n| n.gauge(at, known));
         cache.chain(self.db.iter().map(|n| n.gauge(at))).collect()
     }
 
@@ -179,7 +232,7 @@ impl Topology {
     pub fn tier_gauges(&self, at: SimTime) -> Gauges {
         let mut g = Gauges::default();
         for node in self.cache.iter() {
-            let n = node.gauge(at);
+            let n = node.gauge(at, false);
             g.lookups += n.lookups.unwrap_or(0);
             g.hits += n.hits.unwrap_or(0);
             let stats = node.store.stats();

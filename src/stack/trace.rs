@@ -1,9 +1,11 @@
 //! Trace replay: arrivals read from an access log instead of drawn.
 //!
-//! A trace is CSV with rows `t_s,key,op`: the arrival time [s] (not
-//! decreasing), the key (an integer in `0..workload.keys`) and the
-//! operation (`get` or `set`; `read` and `write` also accepted). A header
-//! row `t_s,key,op` is optional. The file is streamed one row at a time, so
+//! A trace is CSV with rows `t_s,key,op` or `t_s,key,op,size`: the arrival
+//! time [s] (not decreasing), the key (an integer in `0..workload.keys`),
+//! the operation (`get` or `set`; `read` and `write` also accepted) and
+//! optionally the item's size [bytes], which is the key's size from that
+//! request on. A header row (`t_s,key,op` or `t_s,key,op,size`) is
+//! optional. The file is streamed one row at a time, so
 //! a trace of any length runs in constant memory.
 
 use std::fs::File;
@@ -20,6 +22,8 @@ pub struct TraceRow {
     pub at: SimTime,
     pub key: u32,
     pub op: Op,
+    /// The item's size [bytes], if the row gives one.
+    pub size: Option<u32>,
 }
 
 /// A malformed trace, located.
@@ -39,11 +43,14 @@ pub struct TraceReader {
     line: u64,
     last: SimTime,
     keys: u32,
+    /// Every row must give a size: the cache is sized in bytes and
+    /// nothing else gives items one.
+    needs_size: bool,
     buffer: String,
 }
 
 impl TraceReader {
-    pub fn open(path: &Path, keys: u32) -> Result<Self, TraceError> {
+    pub fn open(path: &Path, keys: u32, needs_size: bool) -> Result<Self, TraceError> {
         let failed = |message: String| TraceError { path: path.to_owned(), line: 0, message };
         // A FIFO or a device could block or never end.
         match std::fs::metadata(path) {
@@ -61,6 +68,7 @@ impl TraceReader {
             line: 0,
             last: SimTime::ZERO,
             keys,
+            needs_size,
             buffer: String::new(),
         })
     }
@@ -96,8 +104,16 @@ impl TraceReader {
 
     fn parse(&self, text: &str) -> Result<TraceRow, String> {
         let fields: Vec<&str> = text.split(',').map(str::trim).collect();
-        let [t_s, key, op] = fields[..] else {
-            return Err(format!("expected 3 fields `t_s,key,op`, found {}: {}", fields.len(), excerpt(text)));
+        let (t_s, key, op, size) = match fields[..] {
+            [t_s, key, op] => (t_s, key, op, None),
+            [t_s, key, op, size] => (t_s, key, op, Some(size)),
+            _ => {
+                return Err(format!(
+                    "expected 3 fields `t_s,key,op` (or 4, with `size`), found {}: {}",
+                    fields.len(),
+                    excerpt(text)
+                ));
+            }
         };
         let t: f64 =
             t_s.parse().map_err(|_| format!("t_s must be a number of seconds, got {}", excerpt(t_s)))?;
@@ -120,7 +136,20 @@ impl TraceReader {
             "set" | "write" => Op::Write,
             other => return Err(format!("op must be `get` or `set`, got {}", excerpt(other))),
         };
-        Ok(TraceRow { at, key, op })
+        let size = match size {
+            Some(size) => Some(size.parse::<u32>().ok().filter(|&s| s >= 1).ok_or_else(|| {
+                format!("size must be a whole number of bytes from 1 to {}, got {}", u32::MAX, excerpt(size))
+            })?),
+            None if self.needs_size => {
+                return Err(
+                    "cache.memory_mb sizes the cache in bytes and workload.size is not set: every row \
+                            needs a size (`t_s,key,op,size`)"
+                        .into(),
+                );
+            }
+            None => None,
+        };
+        Ok(TraceRow { at, key, op, size })
     }
 
     fn error(&self, message: String) -> TraceError {
@@ -144,18 +173,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv");
         std::fs::write(&path, text).unwrap();
-        let reader = TraceReader::open(&path, 10).unwrap();
+        let reader = TraceReader::open(&path, 10, false).unwrap();
         (dir, reader)
     }
 
     #[test]
     fn reads_rows_and_skips_the_header() {
-        let (_dir, mut r) = reader("t_s,key,op\n0.5,3,get\n\n0.5,4,set\n");
+        let (_dir, mut r) = reader("t_s,key,op\n0.5,3,get\n\n0.5,4,set,700\n");
         assert_eq!(
             r.next_row().unwrap().unwrap(),
-            TraceRow { at: SimTime::from_secs(0.5), key: 3, op: Op::Read }
+            TraceRow { at: SimTime::from_secs(0.5), key: 3, op: Op::Read, size: None }
         );
-        assert_eq!(r.next_row().unwrap().unwrap().op, Op::Write);
+        let set = r.next_row().unwrap().unwrap();
+        assert_eq!((set.op, set.size), (Op::Write, Some(700)));
         assert!(r.next_row().unwrap().is_none());
     }
 
@@ -167,6 +197,8 @@ mod tests {
             ("1.0,10,get\n", "t.csv:1: key must be an integer from 0 to 9"),
             ("x,1,get\n", "t.csv:1: t_s must be a number"),
             ("1,1,del\n", "t.csv:1: op must be"),
+            ("1,1,get,0\n", "t.csv:1: size must be a whole number of bytes"),
+            ("1,1,get,5,6\n", "t.csv:1: expected 3 fields"),
         ] {
             let (_dir, mut r) = reader(text);
             let err = loop {
@@ -197,7 +229,7 @@ mod tests {
         let fifo = dir.path().join("fifo.csv");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status();
         if made.is_ok_and(|s| s.success()) {
-            let err = TraceReader::open(&fifo, 10).unwrap_err().to_string();
+            let err = TraceReader::open(&fifo, 10, false).unwrap_err().to_string();
             assert!(err.contains("not a regular file"), "{err}");
         }
     }

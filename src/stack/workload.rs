@@ -10,6 +10,8 @@ use rand::RngExt;
 
 use crate::engine::{AliasTable, Rng};
 
+use super::item_size::ItemSize;
+
 /// How popularity is spread over the keys.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Popularity {
@@ -29,6 +31,8 @@ pub struct WorkloadConfig {
     pub read_fraction: f64,
     /// Replay this access log instead of drawing requests (see `trace.rs`).
     pub trace: Option<PathBuf>,
+    /// Item sizes; `None`: sizes do not matter.
+    pub size: Option<ItemSize>,
 }
 
 /// A request's operation.
@@ -119,6 +123,7 @@ mod tests {
             popularity: Popularity::Zipf { s: 1.2 },
             read_fraction: 1.0,
             trace: None,
+            size: None,
         };
         let streams = RandomStreams::new(3);
         let mut w = Workload::new(&config, streams.stream(0), streams.stream(1));
@@ -137,6 +142,7 @@ mod tests {
             popularity: Popularity::Zipf { s: 1.0 },
             read_fraction: 1.0,
             trace: None,
+            size: None,
         };
         let p = config.probabilities();
         let h3 = 1.0 + 0.5 + 1.0 / 3.0;

@@ -7,21 +7,27 @@
 # is masked. Exit 0 when everything is identical, 1 with the differing
 # files listed.
 #
-#   bash tests/identity/compare.sh [BASE] [--quick] [--new-ok NAME]...
+#   bash tests/identity/compare.sh [BASE] [--quick] [--new-ok NAME]... [--new-column NAME]...
 #
 # --quick skips the capacity plan (about 40 s a side). --new-ok NAME lets
 # files called NAME exist after but not before (a new output file, listed,
-# while every file that existed stays byte-identical). Needs git and cargo;
-# takes 2-4 minutes on two cores.
+# while every file that existed stays byte-identical). --new-column NAME
+# lets a CSV column NAME (and a sweep's NAME_mean, NAME_ci95) exist after
+# but not before: it is cut from every
+# CSV on both sides (both rewritten by the same code), and every other
+# cell must be identical. Needs git and cargo; takes 2-4 minutes on two
+# cores.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 base=HEAD
 quick=0
 new_ok=()
+new_columns=()
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
     --new-ok) new_ok+=("$2"); shift ;;
+    --new-column) new_columns+=("$2"); shift ;;
     *) base=$1 ;;
   esac
   shift
@@ -66,7 +72,27 @@ outputs() { # side binary
 outputs base "$work/base-target/release/outage-sim"
 outputs new "$root/target/release/outage-sim"
 
-mask() { sed -E 's/(commit|git_commit)([": ]+)[0-9a-f]{7,40}/\1\2COMMIT/g' "$1"; }
+# Cuts the --new-column columns from a CSV, by header name. Base files
+# (without them) go through the same code, so quoting is the same.
+cut_columns() {
+  python3 - "$1" "${new_columns[@]}" <<'PY'
+import csv, sys
+path = sys.argv[1]
+drop = {n + s for n in sys.argv[2:] for s in ("", "_mean", "_ci95")}
+rows = list(csv.reader(open(path, newline="")))
+keep = [i for i, name in enumerate(rows[0] if rows else []) if name not in drop]
+out = csv.writer(sys.stdout, lineterminator="\n")
+for row in rows:
+    out.writerow([row[i] for i in keep if i < len(row)])
+PY
+}
+mask() {
+  if [ ${#new_columns[@]} -gt 0 ] && [[ $1 == *.csv ]]; then
+    cut_columns "$1" | sed -E 's/(commit|git_commit)([": ]+)[0-9a-f]{7,40}/\1\2COMMIT/g'
+  else
+    sed -E 's/(commit|git_commit)([": ]+)[0-9a-f]{7,40}/\1\2COMMIT/g' "$1"
+  fi
+}
 status=0
 files=0
 cd "$work/base/out"
@@ -90,6 +116,7 @@ while IFS= read -r file; do
   if [ $ok = 1 ]; then allowed=$((allowed + 1)); else echo "new after: $file"; status=1; fi
 done <<<"$extra"
 [ $allowed -gt 0 ] && echo "$allowed new files allowed by --new-ok (${new_ok[*]})"
+[ ${#new_columns[@]} -gt 0 ] && echo "new columns cut before comparing CSVs: ${new_columns[*]}"
 if ! diff <(cat "$work/base/exits" 2>/dev/null) <(cat "$work/new/exits" 2>/dev/null); then
   echo "exit codes differ"; status=1
 fi

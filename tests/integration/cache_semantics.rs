@@ -360,7 +360,7 @@ fn trace_replay_matches_the_same_key_sequence() {
         .filter(|&&key| match store.lookup(key, SimTime::ZERO) {
             Lookup::Hit { .. } => true,
             _ => {
-                store.store(key, 0, SimTime::ZERO, SimTime::ZERO);
+                store.store(key, 0, SimTime::ZERO, SimTime::ZERO, 1);
                 false
             }
         })

@@ -25,7 +25,7 @@ fn store_hits(kind: EvictionKind, capacity: u32, n: u32, sequence: &[u32]) -> Ve
         .map(|&key| match store.lookup(key, now) {
             Lookup::Hit { .. } => true,
             Lookup::Miss { .. } => {
-                store.store(key, 0, now, now);
+                store.store(key, 0, now, now, 1);
                 false
             }
             Lookup::Stale { .. } => unreachable!("no stale window"),

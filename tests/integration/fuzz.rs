@@ -64,6 +64,13 @@ const VALUES: &[&str] = &[
     "{ dist = \"gamma\", mean_ms = 1, cv = 1e-160 }",
     "{ dist = \"lognormal\", mean_ms = 1, cv = 1e-7 }",
     "\"a\\u0000b\"",
+    "\"gutter\"",
+    "\"modulo\"",
+    "1024",
+    "1025",
+    "1048576.1",
+    "{ dist = \"pareto\", mean_bytes = 1e9, cv = 1e-7 }",
+    "{ dist = \"lognormal\", mean_bytes = 1, cv = 100 }",
 ];
 
 /// Keys and sections to insert: real ones (so the validator sees them) and
@@ -96,6 +103,14 @@ const KEYS: &[&str] = &[
     "user_p99_ms",
     "node",
     "factor",
+    "nodes",
+    "hashing",
+    "vnodes",
+    "memory_mb",
+    "on_node_loss",
+    "gutter_nodes",
+    "gutter_ttl_s",
+    "size",
 ];
 
 /// One edit of a file's text; the numbers pick lines, values and keys.
@@ -236,6 +251,15 @@ const SET_KEYS: &[&str] = &[
     "slo.recovery_windows",
     "cache",
     "faults.0.node",
+    "cache.nodes",
+    "cache.hashing",
+    "cache.vnodes",
+    "cache.memory_mb",
+    "cache.on_node_loss",
+    "cache.gutter_nodes",
+    "cache.gutter_ttl_s",
+    "workload.size",
+    "workload.size.mean_bytes",
     "run.seed.x",
     "nö.such",
     "",

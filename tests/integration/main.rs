@@ -9,6 +9,7 @@ mod cache_semantics;
 mod cache_theory;
 mod charts;
 mod cli;
+mod cluster;
 mod determinism;
 mod eviction;
 mod fuzz;

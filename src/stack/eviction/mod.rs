@@ -1,13 +1,16 @@
 //! Eviction policies: which entry leaves a full cache.
 //!
-//! Entries live in fixed slots `0..capacity`; a policy sees slot numbers
-//! (and, for S3-FIFO's ghost, keys). Every policy is O(1) per operation
+//! Entries live in slots `0..slots`; a policy sees slot numbers (and, for
+//! S3-FIFO's ghost, keys, and for its queue shares, each entry's units:
+//! 1, or its size when the cache is sized in bytes). Every policy is O(1) per operation
 //! (amortised for SIEVE's hand and S3-FIFO's reinsertions) and O(capacity)
 //! in memory, but S3-FIFO's ghost, which keeps 8 bytes per key.
 //!
 //! A policy is told of every insertion, access and removal, and asked for a
-//! victim only when every slot is occupied; the store then removes the
-//! victim (and tells the policy).
+//! victim while the newcomer does not fit; the store then removes the
+//! victim (and tells the policy). Every policy works the same by bytes,
+//! as in libCacheSim: evicting until there is room is evicting victims in
+//! the policy's order.
 
 mod lfu;
 mod s3fifo;
@@ -44,10 +47,10 @@ pub enum Eviction {
     Lru(SlotList),
     /// Insertion order; hits change nothing.
     Fifo(SlotList),
-    /// A uniformly random entry: eviction only happens when every slot is
-    /// occupied, so a uniform slot is a uniform entry.
+    /// A uniformly random entry: a uniform slot among those ever used,
+    /// drawn again (by the store) if it is free. Counted in entries every
+    /// slot is occupied when one is needed, so the first draw is taken.
     Random {
-        slots: u32,
         rng: Rng,
     },
     Lfu(Lfu),
@@ -57,25 +60,26 @@ pub enum Eviction {
 }
 
 impl Eviction {
-    pub fn new(kind: EvictionKind, slots: u32, keys: u32, rng: Rng) -> Self {
+    /// A policy over `slots` slots of a store of `capacity` units.
+    pub fn new(kind: EvictionKind, slots: u32, capacity: u64, keys: u32, rng: Rng) -> Self {
         match kind {
             EvictionKind::Lru => Eviction::Lru(SlotList::new(slots)),
             EvictionKind::Fifo => Eviction::Fifo(SlotList::new(slots)),
-            EvictionKind::Random => Eviction::Random { slots, rng },
+            EvictionKind::Random => Eviction::Random { rng },
             EvictionKind::Lfu => Eviction::Lfu(Lfu::new(slots)),
             EvictionKind::Sieve => Eviction::Sieve(Sieve::new(slots)),
-            EvictionKind::S3Fifo => Eviction::S3Fifo(Box::new(S3Fifo::new(slots, keys))),
+            EvictionKind::S3Fifo => Eviction::S3Fifo(Box::new(S3Fifo::new(slots, capacity, keys))),
             EvictionKind::None => Eviction::None,
         }
     }
 
-    /// `key` now occupies `slot`.
-    pub fn on_insert(&mut self, slot: u32, key: u32) {
+    /// `key` now occupies `slot`, taking `units` of the capacity.
+    pub fn on_insert(&mut self, slot: u32, key: u32, units: u64) {
         match self {
             Eviction::Lru(list) | Eviction::Fifo(list) => list.push_front(slot),
             Eviction::Lfu(p) => p.on_insert(slot),
             Eviction::Sieve(p) => p.on_insert(slot),
-            Eviction::S3Fifo(p) => p.on_insert(slot, key),
+            Eviction::S3Fifo(p) => p.on_insert(slot, key, units),
             Eviction::Random { .. } | Eviction::None => {}
         }
     }
@@ -102,11 +106,12 @@ impl Eviction {
         }
     }
 
-    /// The slot to evict from a full cache; `None`: reject the newcomer.
-    pub fn victim(&mut self) -> Option<u32> {
+    /// The slot to evict; `None`: reject the newcomer. `used_slots`: the
+    /// slots `0..used_slots` have been used (what a random pick draws from).
+    pub fn victim(&mut self, used_slots: u32) -> Option<u32> {
         match self {
             Eviction::Lru(list) | Eviction::Fifo(list) => list.back(),
-            Eviction::Random { slots, rng } => Some(rng.random_range(0..*slots)),
+            Eviction::Random { rng } => Some(rng.random_range(0..used_slots)),
             Eviction::Lfu(p) => p.victim(),
             Eviction::Sieve(p) => p.victim(),
             Eviction::S3Fifo(p) => p.victim(),
@@ -121,7 +126,7 @@ mod tests {
     use crate::engine::RandomStreams;
 
     fn policy(kind: EvictionKind, slots: u32) -> Eviction {
-        Eviction::new(kind, slots, 100, RandomStreams::new(1).stream(0))
+        Eviction::new(kind, slots, u64::from(slots), 100, RandomStreams::new(1).stream(0))
     }
 
     #[test]
@@ -130,48 +135,48 @@ mod tests {
         let mut fifo = policy(EvictionKind::Fifo, 3);
         for p in [&mut lru, &mut fifo] {
             for slot in 0..3 {
-                p.on_insert(slot, slot);
+                p.on_insert(slot, slot, 1);
             }
             p.on_access(0);
         }
-        assert_eq!(lru.victim(), Some(1));
-        assert_eq!(fifo.victim(), Some(0));
+        assert_eq!(lru.victim(3), Some(1));
+        assert_eq!(fifo.victim(3), Some(0));
     }
 
     #[test]
     fn lfu_evicts_the_least_frequent_then_least_recent() {
         let mut lfu = policy(EvictionKind::Lfu, 3);
         for slot in 0..3 {
-            lfu.on_insert(slot, slot);
+            lfu.on_insert(slot, slot, 1);
         }
         lfu.on_access(0);
         lfu.on_access(0);
         lfu.on_access(1);
         lfu.on_access(2); // 1 and 2 both at count 2; 1 was accessed longer ago
-        assert_eq!(lfu.victim(), Some(1));
+        assert_eq!(lfu.victim(3), Some(1));
         lfu.on_remove(1);
-        lfu.on_insert(1, 7); // a newcomer has count 1: it goes first
-        assert_eq!(lfu.victim(), Some(1));
+        lfu.on_insert(1, 7, 1); // a newcomer has count 1: it goes first
+        assert_eq!(lfu.victim(3), Some(1));
     }
 
     #[test]
     fn sieve_spares_visited_entries_once() {
         let mut sieve = policy(EvictionKind::Sieve, 3);
         for slot in 0..3 {
-            sieve.on_insert(slot, slot);
+            sieve.on_insert(slot, slot, 1);
         }
         sieve.on_access(0);
-        assert_eq!(sieve.victim(), Some(1), "0 was visited: the hand clears it and moves on");
+        assert_eq!(sieve.victim(3), Some(1), "0 was visited: the hand clears it and moves on");
         sieve.on_remove(1);
-        sieve.on_insert(1, 1);
-        assert_eq!(sieve.victim(), Some(2), "the hand continues from where it stopped");
+        sieve.on_insert(1, 1, 1);
+        assert_eq!(sieve.victim(3), Some(2), "the hand continues from where it stopped");
     }
 
     #[test]
     fn none_never_evicts() {
         let mut none = policy(EvictionKind::None, 2);
-        none.on_insert(0, 0);
-        none.on_insert(1, 1);
-        assert_eq!(none.victim(), None);
+        none.on_insert(0, 0, 1);
+        none.on_insert(1, 1, 1);
+        assert_eq!(none.victim(3), None);
     }
 }

@@ -155,6 +155,8 @@ struct System<'m> {
     source: Source,
     topology: Topology,
     faults: FaultState,
+    /// The most cache nodes down at once so far.
+    cache_nodes_lost: u16,
     fault_rng: Rng,
     backoff_rng: Rng,
     budget: Option<RetryBudget>,
@@ -183,7 +185,10 @@ impl<'m> System<'m> {
         let global = |purpose| stream(&streams, purpose, 0);
         let workload = || Workload::new(&model.workload, global(Purpose::Keys), global(Purpose::Ops));
         let source = match (&model.workload.trace, model.clients.users) {
-            (Some(path), _) => Source::Trace(TraceReader::open(path, keys)?),
+            (Some(path), _) => {
+                let needs_size = model.cache.memory.is_some() && model.workload.size.is_none();
+                Source::Trace(TraceReader::open(path, keys, needs_size)?)
+            }
             (None, Some(_)) => Source::Closed {
                 thinking: Thinking::new(&model.clients, global(Purpose::Think)),
                 workload: workload(),
@@ -229,6 +234,7 @@ impl<'m> System<'m> {
             source,
             topology,
             faults: FaultState::new(&model.faults),
+            cache_nodes_lost: 0,
             fault_rng: global(Purpose::Faults),
             backoff_rng: global(Purpose::Backoff),
             budget: retry.budget_ratio.map(|ratio| RetryBudget::new(ratio, retry.budget_burst)),
@@ -277,6 +283,7 @@ impl<'m> System<'m> {
             unfinished: self.requests.iter().filter(|(_, r)| r.measured).count() as u64,
             in_flight_max: self.in_flight.max(),
             disturbed,
+            cache_nodes_lost: u64::from(self.cache_nodes_lost),
         };
         let nodes = self.topology.node_gauges(end);
         let finished = self.recorder.finish(run_end, &nodes, &self.model.slo);
@@ -342,7 +349,12 @@ impl<'m> System<'m> {
                 None => return,
             },
             Source::Trace(trace) => match trace.next_row() {
-                Ok(Some(row)) => (row.at, row.key, row.op),
+                Ok(Some(row)) => {
+                    if let Some(size) = row.size {
+                        self.topology.sizes.set(row.key, size);
+                    }
+                    (row.at, row.key, row.op)
+                }
                 Ok(None) => return,
                 Err(e) => {
                     self.halt = Some(Halt::Failed(e.into()));
@@ -524,6 +536,7 @@ impl<'m> System<'m> {
         let fault = self.faults.fault(index);
         self.faults.set_active(index, true);
         self.topology.apply_health(&self.faults);
+        self.cache_nodes_lost = self.cache_nodes_lost.max(self.topology.cache_nodes_down());
         let (kind, target) = (fault.kind, fault.target);
         match kind {
             // The cache process is gone: when it returns, it is empty.

@@ -273,7 +273,8 @@ impl System<'_> {
         fetch_time: SimTime,
         now: SimTime,
     ) -> Fill {
-        let fill = self.topology.cache_node(node).fill(key, version, lease, fetch_time, now);
+        let size = self.topology.sizes.of(key);
+        let fill = self.topology.cache_node(node).fill(key, version, lease, fetch_time, size, now);
         match fill {
             Fill::Down | Fill::Stored(Stored::Rejected) => {}
             Fill::LeaseLost => self.recorder.count(Counter::DroppedFill),
