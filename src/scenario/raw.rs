@@ -192,6 +192,11 @@ pub struct RawCache {
     /// Gutter only; default 10 s.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gutter_ttl_s: Option<Num<f64>>,
+    /// The most popular keys kept on `hot_key_replicas` nodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hot_keys: Option<Num<u64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hot_key_replicas: Option<Num<u64>>,
 }
 
 /// A field left out takes its value from `Default` below: each default
@@ -469,6 +474,8 @@ impl Default for RawCache {
             on_node_loss: None,
             gutter_nodes: None,
             gutter_ttl_s: None,
+            hot_keys: None,
+            hot_key_replicas: None,
         }
     }
 }

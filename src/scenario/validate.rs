@@ -43,6 +43,8 @@ const MAX_CACHE_NODES: u64 = 1024;
 /// key, leases, flights, S3-FIFO's ghost) cost up to ≈ 20 B a key.
 const MAX_NODE_KEYS: u64 = 200_000_000;
 const NODE_KEY_BYTES: f64 = 20.0;
+/// Most hot keys with copies: each keeps its list of copies.
+const MAX_HOT_KEYS: u64 = 1_000_000;
 /// Most memory per cache node [MiB]: 1 TiB.
 const MAX_MEMORY_MB: f64 = 1048576.0;
 
@@ -51,7 +53,7 @@ pub fn validate(raw: &RawModel, sources: &SourceMap) -> Result<(Model, Vec<Probl
     let mut c = Checker { sources, problems: Vec::new(), notes: Vec::new() };
     let run = run(&mut c, &raw.run);
     let workload = workload(&mut c, &raw.workload);
-    let cache = cache(&mut c, &raw.cache, &raw.workload);
+    let cache = cache(&mut c, &raw.cache, &raw.workload, &workload);
     let model = Model {
         clients: clients(&mut c, &raw.clients, &run, &workload),
         db: db(&mut c, &raw.db),
@@ -346,13 +348,13 @@ fn schedule(c: &mut Checker, raw: &[Spanned<RawLoadStep>], run: &RunConfig) -> V
     steps
 }
 
-fn cache(c: &mut Checker, k: &RawCache, w: &RawWorkload) -> CacheConfig {
+fn cache(c: &mut Checker, k: &RawCache, w: &RawWorkload, workload: &WorkloadConfig) -> CacheConfig {
     let invalidation = *k.invalidation.get_ref();
     let leases = invalidation == Invalidation::Lease;
     CacheConfig {
         capacity: c.integer_in("cache.capacity", &k.capacity, 0, MAX_KEYS) as u32,
         memory: memory(c, k, w),
-        cluster: cluster(c, k),
+        cluster: cluster(c, k, workload),
         gutter_ttl: SimTime::from_secs(gutter_setting(c, k, "cache.gutter_ttl_s", &k.gutter_ttl_s, 10.0)),
         eviction: k.eviction,
         ttl: k.ttl_s.as_ref().map(|t| {
@@ -421,7 +423,7 @@ fn memory(c: &mut Checker, k: &RawCache, w: &RawWorkload) -> Option<u64> {
 }
 
 /// The cache tier's nodes and hashing.
-fn cluster(c: &mut Checker, k: &RawCache) -> ClusterConfig {
+fn cluster(c: &mut Checker, k: &RawCache, workload: &WorkloadConfig) -> ClusterConfig {
     let single = ClusterConfig::SINGLE;
     let on_node_loss = k.on_node_loss.as_ref().map_or(single.on_node_loss, |l| *l.get_ref());
     let gutter = on_node_loss == OnNodeLoss::Gutter;
@@ -438,11 +440,40 @@ fn cluster(c: &mut Checker, k: &RawCache) -> ClusterConfig {
         None if gutter => 1,
         None => 0,
     };
+    let nodes =
+        k.nodes.as_ref().map_or(single.nodes, |n| c.integer_in("cache.nodes", n, 1, MAX_CACHE_NODES) as u16);
+    let (hot_keys, hot_key_replicas) = match (&k.hot_keys, &k.hot_key_replicas) {
+        (None, None) => (0, 1),
+        (Some(h), Some(r)) => {
+            let hot = c.integer_in("cache.hot_keys", h, 1, u64::from(workload.keys).min(MAX_HOT_KEYS)) as u32;
+            if nodes < 2 {
+                c.report(
+                    "cache.hot_key_replicas",
+                    r.span(),
+                    "copies need several nodes: set cache.nodes".into(),
+                );
+            }
+            (hot, c.integer_in("cache.hot_key_replicas", r, 1, u64::from(nodes.max(1))) as u16)
+        }
+        (Some(h), None) => {
+            c.report(
+                "cache.hot_keys",
+                h.span(),
+                "needs cache.hot_key_replicas (copies of each hot key)".into(),
+            );
+            (0, 1)
+        }
+        (None, Some(r)) => {
+            c.report(
+                "cache.hot_key_replicas",
+                r.span(),
+                "needs cache.hot_keys (how many keys are hot)".into(),
+            );
+            (0, 1)
+        }
+    };
     ClusterConfig {
-        nodes: k
-            .nodes
-            .as_ref()
-            .map_or(single.nodes, |n| c.integer_in("cache.nodes", n, 1, MAX_CACHE_NODES) as u16),
+        nodes,
         hashing: k.hashing.unwrap_or(single.hashing),
         vnodes: k
             .vnodes
@@ -450,6 +481,8 @@ fn cluster(c: &mut Checker, k: &RawCache) -> ClusterConfig {
             .map_or(single.vnodes, |v| c.integer_in("cache.vnodes", v, 1, 10_000) as u32),
         on_node_loss,
         gutter_nodes,
+        hot_keys,
+        hot_key_replicas,
     }
 }
 

@@ -10,6 +10,7 @@
 use crate::engine::{RandomStreams, Rng, SimTime};
 use crate::metrics::NodeGauge;
 
+use super::ids::CacheNodeId;
 use super::service_time::{ServiceSampler, ServiceTime};
 use super::station::{Admission, Discipline, Started, Station};
 use super::stream::{Purpose, stream};
@@ -68,6 +69,10 @@ pub struct DbJob {
     pub started: SimTime,
     /// For a read, the version it sees; set when service starts.
     pub snapshot: u32,
+    /// For a read, the cache node whose miss sent it: its leases and
+    /// flights guard the fetch, and it gets the fill — even if the key has
+    /// moved since (a node lost or returned while the query ran).
+    pub node: CacheNodeId,
 }
 
 /// What the active faults mean for one database node.
@@ -254,6 +259,7 @@ mod tests {
             sent: SimTime::ZERO,
             started: SimTime::ZERO,
             snapshot: 0,
+            node: CacheNodeId(0),
         };
         for t in [10, 20, 30] {
             let Admission::Started(slot) = db.submit(write, SimTime(t)) else { panic!() };

@@ -7,6 +7,7 @@ mod clients;
 mod database;
 mod eviction;
 mod faults;
+mod ids;
 mod item_size;
 mod lease;
 mod model;

@@ -54,6 +54,11 @@ pub struct ClusterConfig {
     pub on_node_loss: OnNodeLoss,
     /// Spare nodes that take a lost node's keys (`gutter` only).
     pub gutter_nodes: u16,
+    /// The most popular keys (keys `0..hot_keys`) kept on
+    /// `hot_key_replicas` nodes each, reads spread over the copies.
+    pub hot_keys: u32,
+    /// Copies of each hot key; 1: no replication.
+    pub hot_key_replicas: u16,
 }
 
 impl ClusterConfig {
@@ -64,6 +69,8 @@ impl ClusterConfig {
         vnodes: 160,
         on_node_loss: OnNodeLoss::Rehash,
         gutter_nodes: 0,
+        hot_keys: 0,
+        hot_key_replicas: 1,
     };
 
     /// Every cache node there is: the owners, then the gutter pool.
@@ -85,6 +92,14 @@ fn key_hash(key: u32) -> u64 {
     mix64(u64::from(key))
 }
 
+/// Where point `v` of `node` sits on the ring. The top bit keeps ring
+/// points apart from key hashes (keys are below 2³²): without it, point
+/// `v` of node 0 would be exactly the hash of key `v`, and node 0 would
+/// own the `vnodes` most popular keys.
+fn point_hash(node: u16, v: u32) -> u64 {
+    mix64(1 << 63 | u64::from(node) << 32 | u64::from(v))
+}
+
 /// The hash of `key` on `node`, for rendezvous hashing.
 fn pair_hash(key: u32, node: u16) -> u64 {
     mix64(key_hash(key) ^ mix64(u64::from(node) | 1 << 40))
@@ -98,9 +113,8 @@ struct Ring {
 
 impl Ring {
     fn new(nodes: impl Iterator<Item = u16>, vnodes: u32) -> Ring {
-        let mut points: Vec<(u64, u16)> = nodes
-            .flat_map(|n| (0..vnodes).map(move |v| (mix64(u64::from(n) << 32 | u64::from(v)), n)))
-            .collect();
+        let mut points: Vec<(u64, u16)> =
+            nodes.flat_map(|n| (0..vnodes).map(move |v| (point_hash(n, v), n))).collect();
         points.sort_unstable();
         Ring { points }
     }
@@ -108,6 +122,41 @@ impl Ring {
     fn owner(&self, hash: u64) -> u16 {
         let at = self.points.partition_point(|&(p, _)| p < hash);
         self.points.get(at).unwrap_or(&self.points[0]).1
+    }
+
+    /// The first `n` distinct nodes clockwise from `hash`.
+    fn successors(&self, hash: u64, n: usize) -> Vec<u16> {
+        let at = self.points.partition_point(|&(p, _)| p < hash);
+        let mut nodes = Vec::with_capacity(n);
+        for &(_, node) in self.points[at..].iter().chain(&self.points[..at]) {
+            if !nodes.contains(&node) {
+                nodes.push(node);
+                if nodes.len() == n {
+                    break;
+                }
+            }
+        }
+        nodes
+    }
+}
+
+/// The `n` nodes that hold a copy of `key` among `live`: its owner first,
+/// then the nodes the hashing ranks next (the ring's successors, the next
+/// live nodes modulo, the next highest weights).
+fn copies_over(config: &ClusterConfig, key: u32, live: &[u16], n: usize) -> Vec<u16> {
+    let n = n.min(live.len());
+    match config.hashing {
+        Hashing::Consistent => Ring::new(live.iter().copied(), config.vnodes).successors(key_hash(key), n),
+        Hashing::Modulo => {
+            let first = (key_hash(key) % live.len() as u64) as usize;
+            (0..n).map(|j| live[(first + j) % live.len()]).collect()
+        }
+        Hashing::Rendezvous => {
+            let mut ranked = live.to_vec();
+            ranked.sort_by_key(|&node| std::cmp::Reverse(pair_hash(key, node)));
+            ranked.truncate(n);
+            ranked
+        }
     }
 }
 
@@ -135,16 +184,31 @@ pub struct Placement {
     owner_of: Vec<u16>,
     /// Which nodes (owners, then gutter) are up.
     up: Vec<bool>,
+    /// The nodes holding each hot key, its owner first (empty without
+    /// hot-key replication).
+    hot: Vec<Vec<u16>>,
 }
 
 impl Placement {
     pub fn new(config: ClusterConfig, keys: u32) -> Placement {
         let up = vec![true; usize::from(config.all_nodes())];
-        let mut placement = Placement { config, keys, owner_of: Vec::new(), up };
+        let mut placement = Placement { config, keys, owner_of: Vec::new(), up, hot: Vec::new() };
         if config.all_nodes() > 1 {
             placement.owner_of = placement.compute();
+            placement.hot = placement.compute_hot();
         }
         placement
+    }
+
+    /// Keys `0..hot_keys()` have several copies.
+    #[inline(always)]
+    pub fn hot_keys(&self) -> u32 {
+        self.hot.len() as u32
+    }
+
+    /// The nodes holding a copy of hot key `key`, its owner first.
+    pub fn copies(&self, key: u32) -> &[u16] {
+        &self.hot[key as usize]
     }
 
     /// The node that owns `key` now.
@@ -167,7 +231,24 @@ impl Placement {
         let owners = self.compute();
         let moved = owners != self.owner_of;
         self.owner_of = owners;
+        self.hot = self.compute_hot();
         moved
+    }
+
+    /// The copies of every hot key over the live owners (all of them if
+    /// none is up). A hot key's first copy is its owner, as long as the
+    /// owner is live.
+    fn compute_hot(&self) -> Vec<Vec<u16>> {
+        let c = &self.config;
+        if c.hot_key_replicas <= 1 {
+            return Vec::new();
+        }
+        let all: Vec<u16> = (0..c.nodes).collect();
+        let live: Vec<u16> = all.iter().copied().filter(|&n| self.up[usize::from(n)]).collect();
+        let over = if live.is_empty() { &all } else { &live };
+        (0..c.hot_keys.min(self.keys))
+            .map(|k| copies_over(c, k, over, usize::from(c.hot_key_replicas)))
+            .collect()
     }
 
     /// Nodes that own keys by design (the gutter pool apart).
@@ -225,7 +306,28 @@ mod tests {
     use super::*;
 
     fn cluster(nodes: u16, hashing: Hashing, on_node_loss: OnNodeLoss, gutter_nodes: u16) -> ClusterConfig {
-        ClusterConfig { nodes, hashing, vnodes: 160, on_node_loss, gutter_nodes }
+        ClusterConfig { nodes, hashing, vnodes: 160, on_node_loss, gutter_nodes, ..ClusterConfig::SINGLE }
+    }
+
+    #[test]
+    fn a_hot_key_has_distinct_copies_led_by_its_owner() {
+        for hashing in [Hashing::Consistent, Hashing::Modulo, Hashing::Rendezvous] {
+            let config = ClusterConfig {
+                hot_keys: 50,
+                hot_key_replicas: 3,
+                ..cluster(5, hashing, OnNodeLoss::Rehash, 0)
+            };
+            let mut p = Placement::new(config, 1000);
+            assert_eq!(p.hot_keys(), 50);
+            for k in 0..50 {
+                let copies = p.copies(k);
+                assert_eq!(copies.len(), 3);
+                assert_eq!(copies[0], p.owner(k), "{hashing}: the owner holds the first copy");
+                assert!(copies[1] != copies[0] && copies[2] != copies[0] && copies[1] != copies[2]);
+            }
+            p.set_up(&[true, false, true, true, true]);
+            assert!((0..50).all(|k| !p.copies(k).contains(&1) && p.copies(k)[0] == p.owner(k)));
+        }
     }
 
     /// The share of keys whose owner changes when node 3 of 4 is lost
@@ -293,6 +395,19 @@ mod tests {
         let mut m = Placement::new(cluster(3, Hashing::Consistent, OnNodeLoss::Miss, 0), keys);
         assert!(!m.set_up(&[true, false, true]));
         assert!((0..keys).all(|k| m.owner(k) == before[k as usize]));
+    }
+
+    /// The most popular keys (the smallest ids) spread like any others.
+    #[test]
+    fn the_first_keys_are_spread_over_the_nodes() {
+        for hashing in [Hashing::Consistent, Hashing::Modulo, Hashing::Rendezvous] {
+            let p = Placement::new(cluster(4, hashing, OnNodeLoss::Rehash, 0), 1000);
+            let mut seen = [0; 4];
+            for k in 0..40 {
+                seen[usize::from(p.owner(k))] += 1;
+            }
+            assert!(seen.iter().all(|&n| n >= 4), "{hashing}: first 40 keys per node {seen:?}");
+        }
     }
 
     #[test]

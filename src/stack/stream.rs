@@ -24,6 +24,7 @@ pub enum Purpose {
     Backoff = 11,
     Think = 12,
     ItemSize = 13,
+    HotKeyRead = 14,
 }
 
 /// The stream of `purpose` for `component` (0 for the purposes no

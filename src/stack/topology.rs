@@ -7,32 +7,21 @@
 //! [`read_node`](Topology::read_node)) are where replicas and an
 //! application tier plug in (`docs/architecture.md`).
 
-use crate::engine::{EventQueue, RandomStreams, SimTime};
+use rand::RngExt;
+
+use crate::engine::{EventQueue, RandomStreams, Rng, SimTime};
 use crate::metrics::{Component, Gauges, NodeGauge, Tier};
 
 use super::cache::CacheConfig;
 use super::cache_node::{CacheNode, Service};
 use super::database::Database;
 use super::faults::{FaultKind, FaultState};
+pub use super::ids::{CacheNodeId, DbNodeId};
 use super::item_size::KeySizes;
 use super::model::Model;
 use super::placement::Placement;
 use super::service_time::ServiceTime;
 use super::stream::{Purpose, stream};
-
-/// A cache node's id: its index in [`Topology::cache`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CacheNodeId(pub u16);
-
-/// A database node's id: 0 is the primary, `r + 1` the replica at index
-/// `r` of [`Topology::replicas`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DbNodeId(pub u16);
-
-impl DbNodeId {
-    /// Where writes commit.
-    pub const PRIMARY: DbNodeId = DbNodeId(0);
-}
 
 /// The nodes of one tier, in id order. The first is a field of its own,
 /// the rest a `Vec`: a tier of one node — most models — costs what a
@@ -93,6 +82,8 @@ pub struct Topology {
     pub placement: Placement,
     /// Each key's item size.
     pub sizes: KeySizes,
+    /// Picks which copy of a hot key a read asks.
+    hot_rng: Rng,
 }
 
 impl Topology {
@@ -121,6 +112,7 @@ impl Topology {
             db: Nodes::new(db_nodes.collect()),
             placement: Placement::new(cluster, keys),
             sizes: KeySizes::new(model.workload.size.as_ref(), keys, traced, &mut size_rng),
+            hot_rng: stream(streams, Purpose::HotKeyRead, 0),
         };
         if cache.warm_start {
             topology.warm(keys);
@@ -153,6 +145,31 @@ impl Topology {
     #[inline(always)]
     pub fn owner(&self, key: u32) -> CacheNodeId {
         CacheNodeId(self.placement.owner(key))
+    }
+
+    /// The cache node a read of `key` asks: its owner, or for a hot key
+    /// with copies, one of them uniformly.
+    #[inline(always)]
+    pub fn read_owner(&mut self, key: u32) -> CacheNodeId {
+        if key < self.placement.hot_keys() {
+            return self.hot_copy(key);
+        }
+        self.owner(key)
+    }
+
+    #[inline(never)]
+    fn hot_copy(&mut self, key: u32) -> CacheNodeId {
+        let copies = self.placement.copies(key);
+        CacheNodeId(copies[self.hot_rng.random_range(0..copies.len())])
+    }
+
+    /// Every cache node holding `key`: its owner, or a hot key's copies.
+    pub fn holders(&self, key: u32) -> Vec<CacheNodeId> {
+        if key < self.placement.hot_keys() {
+            self.placement.copies(key).iter().map(|&n| CacheNodeId(n)).collect()
+        } else {
+            vec![self.owner(key)]
+        }
     }
 
     /// The database node a read of `key` goes to.

@@ -325,3 +325,64 @@ duration_s = 2.0
     assert_eq!(plain.summary.hottest_node_share, Some(1.0));
     assert_eq!(plain.summary.gutter_hit_ratio, None);
 }
+
+/// Hot-key replication: the `hot_keys` most popular keys live on
+/// `hot_key_replicas` nodes, reads spread uniformly over the copies, so
+/// each copy takes p/R of a hot key's reads — the node shares follow, key
+/// by key (tolerance 0.004, binomial σ ≈ 0.0008) — and the hottest node
+/// cools. A write's delete reaches every copy: with a database that
+/// answers at once no copy ever serves an old version.
+#[test]
+fn hot_key_copies_spread_the_hottest_keys_and_every_copy_is_invalidated() {
+    let text = r#"
+[run]
+duration_s = 11.0
+warmup_s = 1.0
+window_s = 1.0
+[workload]
+keys = 10000
+zipf_s = 1.1
+read_fraction = 0.97
+[clients]
+rate_rps = 30000.0
+[cache]
+nodes = 4
+capacity = 10000
+invalidation = "delete"
+lookup = { dist = "deterministic", mean_ms = 0.0 }
+[db]
+servers = 64
+read = { dist = "deterministic", mean_ms = 0.0 }
+write = { dist = "deterministic", mean_ms = 0.0 }
+"#;
+    let plain_model = model(text, &[]);
+    let plain = run(&plain_model);
+    let copies = ["cache.hot_keys=20".to_owned(), "cache.hot_key_replicas=4".to_owned()];
+    let m = model(text, &copies);
+    let spread = run(&m);
+    let placement = Placement::new(m.cache.cluster, m.workload.keys);
+    let p = m.workload.probabilities();
+    let mut want = vec![0.0; 4];
+    for (k, &pk) in p.iter().enumerate() {
+        let k = k as u32;
+        if k < placement.hot_keys() {
+            for &n in placement.copies(k) {
+                want[usize::from(n)] += pk / 4.0;
+            }
+        } else {
+            want[usize::from(placement.owner(k))] += pk;
+        }
+    }
+    // Reads only reach the cache: shares among reads are the key shares.
+    let per = lookups_per_node(&spread.nodes, 1.0, 11.0);
+    let total: u64 = per.iter().sum();
+    for (node, (&got, w)) in per.iter().zip(&want).enumerate() {
+        assert_abs(&format!("node {node}'s share with hot copies"), got as f64 / total as f64, *w, 0.004);
+    }
+    let (before, after) =
+        (plain.summary.hottest_node_share.unwrap(), spread.summary.hottest_node_share.unwrap());
+    eprintln!("hottest node share: {before:.3} without copies, {after:.3} with 4 copies of 20 keys");
+    assert!(after < before - 0.05, "{before} → {after}");
+    assert_eq!(spread.summary.stale_reads, 0, "every copy is invalidated");
+    assert!(spread.summary.invalidations > plain.summary.invalidations, "one per copy");
+}

@@ -111,6 +111,8 @@ const KEYS: &[&str] = &[
     "gutter_nodes",
     "gutter_ttl_s",
     "size",
+    "hot_keys",
+    "hot_key_replicas",
 ];
 
 /// One edit of a file's text; the numbers pick lines, values and keys.
@@ -260,6 +262,8 @@ const SET_KEYS: &[&str] = &[
     "cache.gutter_ttl_s",
     "workload.size",
     "workload.size.mean_bytes",
+    "cache.hot_keys",
+    "cache.hot_key_replicas",
     "run.seed.x",
     "nö.such",
     "",

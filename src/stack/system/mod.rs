@@ -464,8 +464,15 @@ impl<'m> System<'m> {
             self.queue.schedule_on(lane, now + timeout, Event::Timeout { request, attempt });
         }
         match op {
-            Op::Read => self.send_lookup(request, attempt, self.topology.owner(key), now),
-            Op::Write => self.send_client_query(request, attempt, key, Op::Write, 0, now),
+            Op::Read => {
+                let node = self.topology.read_owner(key);
+                self.send_lookup(request, attempt, node, now)
+            }
+            Op::Write => {
+                // A write's answer fills nothing: the node is never read.
+                let owner = self.topology.owner(key);
+                self.send_client_query(request, attempt, key, Op::Write, 0, owner, now)
+            }
         }
     }
 

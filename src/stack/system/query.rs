@@ -5,15 +5,16 @@
 use crate::engine::SimTime;
 use crate::metrics::{Counter, FailureCause};
 use crate::stack::database::{DbJob, QueryOrigin};
+use crate::stack::ids::{CacheNodeId, DbNodeId};
 use crate::stack::station::Admission;
-use crate::stack::topology::DbNodeId;
 use crate::stack::workload::Op;
 
 use super::{Event, HOT_KEYS, System, is_abandoned};
 
 impl System<'_> {
-    /// A client attempt's own query.
+    /// A client attempt's own query; a read's miss was at cache `node`.
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn send_client_query(
         &mut self,
         request: u32,
@@ -21,6 +22,7 @@ impl System<'_> {
         key: u32,
         op: Op,
         lease: u32,
+        node: CacheNodeId,
         now: SimTime,
     ) {
         let job = DbJob {
@@ -33,6 +35,7 @@ impl System<'_> {
             sent: now,
             started: now,
             snapshot: 0,
+            node,
         };
         self.send_query(job, now);
     }
@@ -44,7 +47,8 @@ impl System<'_> {
         // compiler build it on the stack and copy it into the station with
         // wide loads over narrow stores, a store-forwarding stall on every
         // query (4 % of the M/M/10 benchmark's time in `perf`).
-        let (origin, key, request, attempt) = (job.origin, job.key, job.request, job.attempt);
+        let (origin, key, request, attempt, cache) =
+            (job.origin, job.key, job.request, job.attempt, job.node);
         if job.op == Op::Read && job.key < HOT_KEYS {
             self.recorder.count(Counter::HotKeyFetch);
         }
@@ -65,7 +69,7 @@ impl System<'_> {
                 }
             }
             Admission::Rejected => {
-                self.query_failed(origin, key, (request, attempt), FailureCause::Rejected, now)
+                self.query_failed(origin, key, cache, (request, attempt), FailureCause::Rejected, now)
             }
         }
     }
@@ -82,22 +86,30 @@ impl System<'_> {
     pub(super) fn on_queue_timeout(&mut self, node: DbNodeId, ticket: u64, now: SimTime) {
         if let Some(job) = self.topology.db_node(node).expire(ticket, now) {
             self.recorder.count(Counter::ShedQuery);
-            self.query_failed(job.origin, job.key, (job.request, job.attempt), FailureCause::Shed, now);
+            self.query_failed(
+                job.origin,
+                job.key,
+                job.node,
+                (job.request, job.attempt),
+                FailureCause::Shed,
+                now,
+            );
         }
     }
 
     /// A database node turned away a query of `key` sent by `leader`
-    /// (request, attempt) for `origin` — a full line, or shed: everyone
-    /// waiting for it fails, and retries if they may.
+    /// (request, attempt) for `origin` after a miss at cache node `owner`
+    /// — a full line, or shed: everyone waiting for it fails, and retries
+    /// if they may.
     fn query_failed(
         &mut self,
         origin: QueryOrigin,
         key: u32,
+        owner: CacheNodeId,
         leader: (u32, u32),
         cause: FailureCause,
         now: SimTime,
     ) {
-        let owner = self.topology.owner(key);
         let waiters = match origin {
             QueryOrigin::Client => Vec::new(),
             QueryOrigin::Flight => {

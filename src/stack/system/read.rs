@@ -7,10 +7,10 @@ use crate::metrics::{Counter, FailureCause};
 use crate::stack::cache::{Lookup, Stored};
 use crate::stack::cache_node::{Fill, LookupJob, Service};
 use crate::stack::database::{DbJob, QueryOrigin};
+use crate::stack::ids::CacheNodeId;
 use crate::stack::lease::Grant;
 use crate::stack::stampede::{Stampede, xfetch_triggers};
 use crate::stack::station::Admission;
-use crate::stack::topology::CacheNodeId;
 use crate::stack::workload::Op;
 
 use super::{Event, HOT_KEYS, System};
@@ -75,7 +75,7 @@ impl System<'_> {
         self.topology.cache_node(node).count_unreachable();
         if self.model.cache.fail_open {
             let key = self.key_of(request);
-            self.send_client_query(request, attempt, key, Op::Read, 0, now);
+            self.send_client_query(request, attempt, key, Op::Read, 0, node, now);
         } else {
             self.attempt_failed(request, FailureCause::CacheDown, now);
         }
@@ -83,7 +83,7 @@ impl System<'_> {
 
     pub(super) fn on_lease_retry(&mut self, request: u32, attempt: u32, now: SimTime) {
         if self.is_live(request, attempt) {
-            let node = self.topology.owner(self.key_of(request));
+            let node = self.topology.read_owner(self.key_of(request));
             self.send_lookup(request, attempt, node, now);
         }
     }
@@ -161,6 +161,7 @@ impl System<'_> {
                 sent: now,
                 started: now,
                 snapshot: 0,
+                node,
             },
             now,
         );
@@ -174,7 +175,9 @@ impl System<'_> {
         let n = self.topology.cache_node(node);
         if let Some(leases) = &mut n.leases {
             match leases.on_miss(key, now) {
-                Grant::Token(token) => self.send_client_query(request, attempt, key, Op::Read, token, now),
+                Grant::Token(token) => {
+                    self.send_client_query(request, attempt, key, Op::Read, token, node, now)
+                }
                 Grant::Wait => {
                     self.recorder.count(Counter::LeaseWait);
                     let at = now + self.model.cache.lease_wait;
@@ -198,10 +201,11 @@ impl System<'_> {
                 sent: now,
                 started: now,
                 snapshot: 0,
+                node,
             };
             return self.send_query(job, now);
         }
-        self.send_client_query(request, attempt, key, Op::Read, 0, now);
+        self.send_client_query(request, attempt, key, Op::Read, 0, node, now);
     }
 
     /// A read's answer comes back from a database node: fill the owner and
@@ -209,8 +213,7 @@ impl System<'_> {
     /// work.
     #[inline(always)]
     pub(super) fn read_answered(&mut self, job: DbJob, now: SimTime) {
-        let (key, version) = (job.key, job.snapshot);
-        let node = self.topology.owner(key);
+        let (key, version, node) = (job.key, job.snapshot, job.node);
         let fetch_time = now - job.sent;
         let leader_live = self.is_live(job.request, job.attempt);
         let mut wasted = !leader_live;

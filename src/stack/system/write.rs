@@ -5,7 +5,7 @@ use crate::engine::SimTime;
 use crate::metrics::Counter;
 use crate::stack::cache::Invalidation;
 use crate::stack::database::DbJob;
-use crate::stack::topology::CacheNodeId;
+use crate::stack::ids::CacheNodeId;
 
 use super::{Event, System};
 
@@ -19,14 +19,24 @@ impl System<'_> {
         }
     }
 
-    /// Sends the invalidation of `key` to its owner node.
+    /// Sends the invalidation of `key` to its owner node, or to every copy
+    /// of a hot key.
     fn invalidate(&mut self, key: u32, now: SimTime) {
-        let cache = &self.model.cache;
-        if cache.invalidation == Invalidation::TtlOnly {
+        if self.model.cache.invalidation == Invalidation::TtlOnly {
             return;
         }
+        if key < self.topology.placement.hot_keys() {
+            for node in self.topology.holders(key) {
+                self.invalidate_at(key, node, now);
+            }
+        } else {
+            self.invalidate_at(key, self.topology.owner(key), now);
+        }
+    }
+
+    fn invalidate_at(&mut self, key: u32, node: CacheNodeId, now: SimTime) {
+        let cache = &self.model.cache;
         self.recorder.count(Counter::Invalidation);
-        let node = self.topology.owner(key);
         if self.topology.cache_node(node).invalidation_lost(cache.invalidation_loss) {
             self.recorder.count(Counter::LostInvalidation);
             return;
