@@ -2,7 +2,7 @@
 //! alone — so `outage-sim plot DIR` redraws them without running anything.
 //!
 //! - A run: `timeline.png`, from `timeseries.csv`, `summary.csv` and
-//!   `run.json`.
+//!   `run.json` (and `nodes.csv`, for a cache tier of several nodes).
 //! - A sweep: for each `[[charts]]` entry (default: the p99 of all
 //!   requests, the good ratio and the error rate against the first
 //!   numeric axis, one line per variant — see [`default_axes`]) and each
@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::chart::timeline::Line;
+use super::chart::timeline::{Line, Panel, Scale};
 use super::chart::{Band, CurveChart, CurvePoint, CurveSeries, Format, PhaseChart, Timeline, write_chart};
 use crate::files::RunMeta;
 use crate::files::{Table, TableError, file_name};
@@ -53,24 +53,42 @@ pub fn plot_run(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError> {
     let recovered = summary.texts("recovered")?.first().is_some_and(|r| r == "true");
     let recovery_s = summary.numbers("recovery_s")?.first().copied().flatten();
     let last_end = meta.disturbances.iter().map(|d| d.to_s).fold(0.0, f64::max);
+    let mut panels = vec![
+        // The user's view first; the p99 of successes alone stays, named so.
+        Panel::new(
+            "latency [ms]",
+            Scale::Auto,
+            vec![
+                line("p50, all requests", "user_p50_ms")?,
+                line("p99, all requests", "user_p99_ms")?,
+                line("p99 of successes", "p99_ms")?,
+            ],
+        ),
+        Panel::new(
+            "share",
+            Scale::Share,
+            vec![
+                line("good ratio", "good_ratio")?,
+                line("error rate", "error_rate")?,
+                line("hit ratio", "hit_ratio")?,
+                line("stale ratio", "stale_ratio")?,
+            ],
+        ),
+        Panel::new("db utilisation", Scale::Share, vec![line("db utilisation", "db_utilization")?]),
+        Panel::new(
+            "count",
+            Scale::Auto,
+            vec![line("db queue", "db_queue")?, line("in flight", "in_flight")?],
+        ),
+    ];
+    if let Some(per_node) = cache_node_panel(dir, &t_s, window_s)? {
+        panels.insert(2, per_node);
+    }
     let timeline = Timeline {
         title: format!("{} — timeline", meta.model),
         t_s,
         window_s,
-        // The user's view first; the p99 of successes alone stays, named so.
-        latency: vec![
-            line("p50, all requests", "user_p50_ms")?,
-            line("p99, all requests", "user_p99_ms")?,
-            line("p99 of successes", "p99_ms")?,
-        ],
-        shares: vec![
-            line("good ratio", "good_ratio")?,
-            line("error rate", "error_rate")?,
-            line("hit ratio", "hit_ratio")?,
-            line("stale ratio", "stale_ratio")?,
-        ],
-        utilization: vec![line("db utilisation", "db_utilization")?],
-        queues: vec![line("db queue", "db_queue")?, line("in flight", "in_flight")?],
+        panels,
         bands: meta
             .disturbances
             .iter()
@@ -87,6 +105,54 @@ pub fn plot_run(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError> {
         alerts: alert_bands(dir, meta.duration_s)?,
     };
     Ok(write_chart(&timeline, &dir.join("timeline"), format)?)
+}
+
+/// Lookups per second at each cache node, from `nodes.csv`, when the
+/// tier has more than one node: the hot node, the lost node falling to
+/// zero and the others taking its keys. `None` for one node.
+fn cache_node_panel(dir: &Path, t_s: &[f64], window_s: f64) -> Result<Option<Panel>, PlotError> {
+    let path = dir.join("nodes.csv");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let table = Table::read(&path)?;
+    let tiers = table.texts("tier")?;
+    let nodes = table.numbers("node")?;
+    let times = table.numbers("t_s")?;
+    let (hits, misses) = (table.numbers("hits")?, table.numbers("misses")?);
+    // (tier, node) in order of first appearance: owners, then gutter.
+    let mut names: Vec<(String, u64)> = Vec::new();
+    let mut rates: Vec<Vec<Option<f64>>> = Vec::new();
+    for i in 0..tiers.len() {
+        if tiers[i] == "db" {
+            continue;
+        }
+        let id = (tiers[i].clone(), nodes[i].unwrap_or(0.0) as u64);
+        let column = match names.iter().position(|n| *n == id) {
+            Some(c) => c,
+            None => {
+                names.push(id);
+                rates.push(vec![None; t_s.len()]);
+                names.len() - 1
+            }
+        };
+        let window = times[i].and_then(|t| t_s.iter().position(|&w| w == t));
+        if let (Some(w), Some(h), Some(m)) = (window, hits[i], misses[i]) {
+            rates[column][w] = Some((h + m) / window_s);
+        }
+    }
+    if names.len() < 2 {
+        return Ok(None);
+    }
+    let lines = names
+        .into_iter()
+        .zip(rates)
+        .map(|((tier, node), values)| Line {
+            name: if tier == "gutter" { format!("gutter {node}") } else { format!("node {node}") },
+            values,
+        })
+        .collect();
+    Ok(Some(Panel::new("lookups [/s]", Scale::Auto, lines)))
 }
 
 /// The firings in `alerts.csv`, if the run has one.

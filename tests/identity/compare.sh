@@ -49,10 +49,13 @@ outputs() { # side binary
   cd "$root"
   for model in models/*.toml; do
     name=$(basename "$model" .toml)
+    # A model or experiment BASE does not have has nothing to compare with.
+    [ -e "$work/base-tree/$model" ] || { echo "$model" >>"$work/$side/new-inputs"; continue; }
     "$bin" run "$model" --out "$work/out/run-$name" >/dev/null 2>&1 || echo "run $name: exit $?" >>"$work/$side/exits"
   done
   for experiment in experiments/*.toml; do
     name=$(basename "$experiment" .toml)
+    [ -e "$work/base-tree/$experiment" ] || { echo "$experiment" >>"$work/$side/new-inputs"; continue; }
     if grep -q '^\[plan\]' "$experiment"; then
       [ "$quick" = 1 ] && continue
       command=plan
@@ -117,6 +120,7 @@ while IFS= read -r file; do
 done <<<"$extra"
 [ $allowed -gt 0 ] && echo "$allowed new files allowed by --new-ok (${new_ok[*]})"
 [ ${#new_columns[@]} -gt 0 ] && echo "new columns cut before comparing CSVs: ${new_columns[*]}"
+[ -e "$work/new/new-inputs" ] && echo "not in $base, not compared: $(sort -u "$work/new/new-inputs" | tr '\n' ' ')"
 if ! diff <(cat "$work/base/exits" 2>/dev/null) <(cat "$work/new/exits" 2>/dev/null); then
   echo "exit codes differ"; status=1
 fi

@@ -5,6 +5,7 @@
 use std::fs;
 use std::path::Path;
 
+use outage_sim::report::chart::timeline::{Panel, Scale};
 use outage_sim::report::chart::{
     Band, CurveChart, CurvePoint, CurveSeries, PhaseChart, SIZE, Timeline, render_rgb, render_svg,
 };
@@ -63,10 +64,16 @@ fn timelines_render_with_bands_and_legends() {
         title: "a run — timeline".into(),
         t_s: (0..n).map(f64::from).collect(),
         window_s: 1.0,
-        latency: vec![line("p50", wave(2.0)), line("p99", wave(40.0))],
-        shares: vec![line("error rate", wave(0.1)), line("hit ratio", wave(0.4))],
-        utilization: vec![line("db utilisation", wave(0.3))],
-        queues: vec![line("db queue", wave(3.0))],
+        panels: vec![
+            Panel::new("latency [ms]", Scale::Auto, vec![line("p50", wave(2.0)), line("p99", wave(40.0))]),
+            Panel::new(
+                "share",
+                Scale::Share,
+                vec![line("error rate", wave(0.1)), line("hit ratio", wave(0.4))],
+            ),
+            Panel::new("db utilisation", Scale::Share, vec![line("db utilisation", wave(0.3))]),
+            Panel::new("count", Scale::Auto, vec![line("db queue", wave(3.0))]),
+        ],
         bands: vec![Band { from_s: 20.0, to_s: 30.0, label: "cache-down".into() }],
         warmup_s: 5.0,
         recovered_at_s: Some(35.0),

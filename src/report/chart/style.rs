@@ -123,6 +123,13 @@ pub fn axis_label(column: &str) -> String {
         "recovered_share" => "share of runs recovered",
         "db_utilization" => "database utilisation (share)",
         "goodput_rps" => "goodput [req/s]",
+        "cache.nodes" => "cache nodes",
+        "cache.memory_mb" => "cache memory per node [MiB]",
+        "cache.hashing" => "key hashing",
+        "cache.on_node_loss" => "on losing a cache node",
+        "hottest_node_share" => "busiest cache node's share of lookups",
+        "gutter_hit_ratio" => "gutter hit ratio (share)",
+        "cache_nodes_lost" => "cache nodes lost at once",
         _ => "",
     };
     if !named.is_empty() {

@@ -1,6 +1,7 @@
 //! The run timeline: stacked panels sharing the time axis — latency,
-//! error/hit/stale shares, database utilisation, queues — with faults and
-//! spikes shaded and labelled and the recovery instant marked.
+//! error/hit/stale shares, per-node cache load when the tier has several
+//! nodes, database utilisation, queues — with faults and spikes shaded and
+//! labelled and the recovery instant marked.
 
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
@@ -25,6 +26,30 @@ pub struct Line {
     pub values: Vec<Option<f64>>,
 }
 
+/// How a panel's vertical axis is scaled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    /// Shares in [0, 1].
+    Share,
+    /// Linear from 0, or logarithmic when the values span more than two
+    /// decades (latencies, counts).
+    Auto,
+}
+
+/// One panel: its lines under one vertical axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Panel {
+    pub y_label: String,
+    pub scale: Scale,
+    pub lines: Vec<Line>,
+}
+
+impl Panel {
+    pub fn new(y_label: &str, scale: Scale, lines: Vec<Line>) -> Panel {
+        Panel { y_label: y_label.to_owned(), scale, lines }
+    }
+}
+
 /// Everything a timeline shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
@@ -32,10 +57,9 @@ pub struct Timeline {
     /// Window starts [s].
     pub t_s: Vec<f64>,
     pub window_s: f64,
-    pub latency: Vec<Line>,
-    pub shares: Vec<Line>,
-    pub utilization: Vec<Line>,
-    pub queues: Vec<Line>,
+    /// Top to bottom; the first carries the SLO line (latency), the last
+    /// the time axis.
+    pub panels: Vec<Panel>,
     pub bands: Vec<Band>,
     pub warmup_s: f64,
     /// `Some(t)`: recovered at t [s]; `None` with bands: not recovered,
@@ -81,17 +105,33 @@ impl Chart for Timeline {
             panels
         };
         let (_, height) = body.dim_in_pixel();
-        let sizes = [height * 30 / 100, height * 24 / 100, height * 20 / 100];
-        let (first, rest) = body.split_vertically(sizes[0]);
-        let (second, rest) = rest.split_vertically(sizes[1]);
-        let (third, fourth) = rest.split_vertically(sizes[2]);
         let t_end = self.t_s.last().map_or(1.0, |t| t + self.window_s);
         let x = 0.0..t_end;
-        self.panel(&first, x.clone(), &self.latency, "latency [ms]", true, self.slo_p99_ms, true, false)?;
-        self.panel(&second, x.clone(), &self.shares, "share", false, None, false, false)?;
-        self.panel(&third, x.clone(), &self.utilization, "db utilisation", false, None, false, false)?;
-        self.panel(&fourth, x, &self.queues, "count", true, None, false, true)?;
+        let mut rest = body;
+        let last = self.panels.len().saturating_sub(1);
+        for (i, (panel, share)) in self.panels.iter().zip(panel_shares(self.panels.len())).enumerate() {
+            let area = if i == last {
+                rest.clone()
+            } else {
+                let (area, below) = rest.split_vertically(height * share / 100);
+                rest = below;
+                area
+            };
+            let slo = if i == 0 { self.slo_p99_ms } else { None };
+            let log = panel.scale == Scale::Auto;
+            self.panel(&area, x.clone(), &panel.lines, &panel.y_label, log, slo, i == 0, i == last)?;
+        }
         Ok(())
+    }
+}
+
+/// Each panel's share of the height [%]: the latency panel, on top, the
+/// largest; four panels keep the split they always had.
+fn panel_shares(panels: usize) -> Vec<u32> {
+    match panels {
+        4 => vec![30, 24, 20, 26],
+        5 => vec![26, 19, 17, 19, 19],
+        n => vec![100 / n.max(1) as u32; n],
     }
 }
 
@@ -483,10 +523,7 @@ mod tests {
             title: "t".into(),
             t_s: (0..n).map(f64::from).collect(),
             window_s: 1.0,
-            latency: Vec::new(),
-            shares: Vec::new(),
-            utilization: Vec::new(),
-            queues: Vec::new(),
+            panels: Vec::new(),
             bands: Vec::new(),
             warmup_s: 0.0,
             recovered_at_s: None,
