@@ -7,7 +7,7 @@
 use divan::Bencher;
 use divan::counter::ItemsCount;
 use outage_sim::engine::{AliasTable, RandomStreams, SimTime};
-use outage_sim::stack::{CacheConfig, CacheStore, EvictionKind, Lookup};
+use outage_sim::stack::{CacheConfig, CacheStore, EvictionKind, KeySizes, Lookup};
 
 fn main() {
     divan::main();
@@ -43,7 +43,7 @@ fn policy(bencher: Bencher, eviction: EvictionKind) {
                 match store.lookup(key, SimTime::ZERO) {
                     Lookup::Hit { .. } => hits += 1,
                     _ => {
-                        store.store(key, 0, SimTime::ZERO, SimTime::ZERO, 1);
+                        store.store(key, 0, SimTime::ZERO, SimTime::ZERO, &KeySizes::default());
                     }
                 }
             }

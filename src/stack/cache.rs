@@ -11,6 +11,7 @@ use rand::RngExt;
 use crate::engine::{Rng, SimTime};
 
 use super::eviction::{Eviction, EvictionKind};
+use super::item_size::KeySizes;
 use super::placement::ClusterConfig;
 use super::service_time::ServiceTime;
 use super::stampede::Stampede;
@@ -276,14 +277,21 @@ impl CacheStore {
 
     /// Stores `version` of `key` (a fill or a write-through), replacing what
     /// is there and evicting other entries while it does not fit.
-    /// `fetch_time` is how long the database fetch took; `size` the item's
-    /// size in bytes (1 when sizes do not matter).
-    #[inline]
-    pub fn store(&mut self, key: u32, version: u32, now: SimTime, fetch_time: SimTime, size: u32) -> Stored {
+    /// `fetch_time` is how long the database fetch took; the item's size
+    /// is the key's in `sizes` (looked up only when there is a store).
+    #[inline(always)]
+    pub fn store(
+        &mut self,
+        key: u32,
+        version: u32,
+        now: SimTime,
+        fetch_time: SimTime,
+        sizes: &KeySizes,
+    ) -> Stored {
         if self.capacity == 0 {
             return Stored::Rejected;
         }
-        self.store_in(key, version, now, fetch_time, size)
+        self.store_in(key, version, now, fetch_time, sizes.of(key))
     }
 
     fn store_in(&mut self, key: u32, version: u32, now: SimTime, fetch_time: SimTime, size: u32) -> Stored {
@@ -333,17 +341,26 @@ impl CacheStore {
         Stored::Inserted
     }
 
-    /// The policy's victim, an occupied slot. Only a random pick can land
-    /// on a free slot (sized in bytes, slots free up without being
-    /// refilled); it draws again.
+    /// The policy's victim, an occupied slot. Counted in entries, a store
+    /// that must evict has every slot occupied, so any pick is one. Sized
+    /// in bytes, slots free up without being refilled, and a random pick
+    /// can land on a free one: it draws again.
+    #[inline(always)]
     fn victim(&mut self) -> Option<u32> {
+        let slot = self.eviction.victim(self.entries.len() as u32)?;
+        if !self.by_bytes || self.holds(slot) {
+            return Some(slot);
+        }
         loop {
             let slot = self.eviction.victim(self.entries.len() as u32)?;
-            let entry = &self.entries[slot as usize];
-            if self.slot_of[entry.key as usize] == slot {
+            if self.holds(slot) {
                 return Some(slot);
             }
         }
+    }
+
+    fn holds(&self, slot: u32) -> bool {
+        self.slot_of[self.entries[slot as usize].key as usize] == slot
     }
 
     /// Removes `key` if present.
@@ -424,13 +441,13 @@ mod tests {
     #[test]
     fn stores_evicts_and_deletes() {
         let mut s = store(2, None, TtlMode::Insertion);
-        assert_eq!(s.store(1, 7, T0, T0, 1), Stored::Inserted);
-        s.store(2, 3, T0, T0, 1);
+        assert_eq!(s.store(1, 7, T0, T0, &KeySizes::default()), Stored::Inserted);
+        s.store(2, 3, T0, T0, &KeySizes::default());
         assert_eq!(version(s.lookup(1, T0)), Some(7));
-        s.store(3, 0, T0, T0, 1); // evicts 2, the least recently used
+        s.store(3, 0, T0, T0, &KeySizes::default()); // evicts 2, the least recently used
         assert_eq!(s.lookup(2, T0), Lookup::Miss { expired: false });
         assert_eq!(s.stats().evictions, 1);
-        assert_eq!(s.store(1, 8, T0, T0, 1), Stored::Replaced { live: true });
+        assert_eq!(s.store(1, 8, T0, T0, &KeySizes::default()), Stored::Replaced { live: true });
         s.delete(1);
         assert_eq!(s.lookup(1, T0), Lookup::Miss { expired: false });
         assert_eq!(s.len(), 1);
@@ -444,7 +461,7 @@ mod tests {
         let mut ins = store(2, ttl, TtlMode::Insertion);
         let mut idle = store(2, ttl, TtlMode::Idle);
         for s in [&mut ins, &mut idle] {
-            s.store(1, 0, SimTime(0), T0, 1);
+            s.store(1, 0, SimTime(0), T0, &KeySizes::default());
             assert!(matches!(s.lookup(1, SimTime(8)), Lookup::Hit { .. }));
         }
         assert_eq!(ins.lookup(1, SimTime(12)), Lookup::Miss { expired: true });
@@ -459,7 +476,7 @@ mod tests {
         c.stampede = Stampede::StaleWhileRevalidate { window: SimTime(5) };
         let streams = RandomStreams::new(1);
         let mut s = CacheStore::new(&c, 10, streams.stream(0), streams.stream(1));
-        s.store(1, 4, T0, T0, 1);
+        s.store(1, 4, T0, T0, &KeySizes::default());
         assert_eq!(s.lookup(1, SimTime(12)), Lookup::Stale { version: 4 });
         assert_eq!(s.lookup(1, SimTime(15)), Lookup::Miss { expired: true });
     }
@@ -472,7 +489,7 @@ mod tests {
         let mut s = CacheStore::new(&c, 1, streams.stream(0), streams.stream(1));
         let mut lifetimes = Vec::new();
         for _ in 0..2000 {
-            s.store(0, 0, T0, T0, 1);
+            s.store(0, 0, T0, T0, &KeySizes::default());
             let life = (0..).map(SimTime).find(|&t| !matches!(s.lookup(0, t), Lookup::Hit { .. }));
             lifetimes.push(life.unwrap().as_nanos());
         }
@@ -484,7 +501,7 @@ mod tests {
     #[test]
     fn capacity_zero_caches_nothing() {
         let mut s = store(0, None, TtlMode::Insertion);
-        assert_eq!(s.store(1, 0, T0, T0, 1), Stored::Rejected);
+        assert_eq!(s.store(1, 0, T0, T0, &KeySizes::default()), Stored::Rejected);
         assert_eq!(s.lookup(1, T0), Lookup::Miss { expired: false });
         assert!(s.is_empty());
     }

@@ -11,6 +11,7 @@ use crate::engine::{Lane, RandomStreams, Rng, SimTime};
 use crate::metrics::NodeGauge;
 
 use super::cache::{CacheConfig, CacheStore, Invalidation, Lookup, Stored};
+use super::item_size::KeySizes;
 use super::lease::Leases;
 use super::service_time::ServiceSampler;
 use super::stampede::{Flights, Stampede};
@@ -165,8 +166,8 @@ impl CacheNode {
         self.lookups_seen += 1;
     }
 
-    /// Stores a fetched `version` of `key` (`size` bytes), if the node is
-    /// up and the fill's `lease` (0: none) is still valid.
+    /// Stores a fetched `version` of `key` (of its size in `sizes`), if the
+    /// node is up and the fill's `lease` (0: none) is still valid.
     #[inline(always)]
     pub fn fill(
         &mut self,
@@ -174,7 +175,7 @@ impl CacheNode {
         version: u32,
         lease: u32,
         fetch_time: SimTime,
-        size: u32,
+        sizes: &KeySizes,
         now: SimTime,
     ) -> Fill {
         if self.health.down {
@@ -185,7 +186,7 @@ impl CacheNode {
         {
             return Fill::LeaseLost;
         }
-        Fill::Stored(self.store.store(key, version, now, fetch_time, size))
+        Fill::Stored(self.store.store(key, version, now, fetch_time, sizes))
     }
 
     /// Whether an invalidation sent to this node is lost on the way: a
@@ -196,8 +197,8 @@ impl CacheNode {
     }
 
     /// An invalidation of `key` arrives; `version` is the committed one
-    /// (what write-through stores, `size` bytes).
-    pub fn invalidate(&mut self, key: u32, mode: Invalidation, version: u32, size: u32, now: SimTime) {
+    /// (what write-through stores).
+    pub fn invalidate(&mut self, key: u32, mode: Invalidation, version: u32, sizes: &KeySizes, now: SimTime) {
         if self.health.down {
             // Nothing to invalidate: the node returns empty.
             return;
@@ -212,7 +213,7 @@ impl CacheNode {
                 }
             }
             Invalidation::Update => {
-                self.store.store(key, version, now, SimTime::ZERO, size);
+                self.store.store(key, version, now, SimTime::ZERO, sizes);
             }
         }
     }

@@ -29,7 +29,7 @@ pub use clients::ClientsConfig;
 pub use database::DbConfig;
 pub use eviction::EvictionKind;
 pub use faults::{Fault, FaultKind, FaultTier, Target};
-pub use item_size::{ItemSize, SizeDist};
+pub use item_size::{ItemSize, KeySizes, SizeDist};
 pub use model::{Disturbance, Model, RunConfig};
 pub use placement::{ClusterConfig, Hashing, OnNodeLoss, Placement};
 pub use retry::{Jitter, RetryConfig};

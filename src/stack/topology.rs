@@ -130,7 +130,7 @@ impl Topology {
             let size = self.sizes.of(key);
             let store = &mut self.cache.get_mut(node).store;
             if store.fits(size) {
-                store.store(key, 0, SimTime::ZERO, SimTime::ZERO, size);
+                store.store(key, 0, SimTime::ZERO, SimTime::ZERO, &self.sizes);
                 if !store.fits(smallest) {
                     open -= 1;
                     if open == 0 {
@@ -151,16 +151,20 @@ impl Topology {
     /// with copies, one of them uniformly.
     #[inline(always)]
     pub fn read_owner(&mut self, key: u32) -> CacheNodeId {
-        if key < self.placement.hot_keys() {
-            return self.hot_copy(key);
+        // One node (most models): a single test, the rest out of line.
+        if self.placement.is_single() {
+            return CacheNodeId(0);
         }
-        self.owner(key)
+        self.route_read(key)
     }
 
     #[inline(never)]
-    fn hot_copy(&mut self, key: u32) -> CacheNodeId {
-        let copies = self.placement.copies(key);
-        CacheNodeId(copies[self.hot_rng.random_range(0..copies.len())])
+    fn route_read(&mut self, key: u32) -> CacheNodeId {
+        if key < self.placement.hot_keys() {
+            let copies = self.placement.copies(key);
+            return CacheNodeId(copies[self.hot_rng.random_range(0..copies.len())]);
+        }
+        self.owner(key)
     }
 
     /// Every cache node holding `key`: its owner, or a hot key's copies.

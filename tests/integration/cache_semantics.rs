@@ -313,7 +313,7 @@ fn cache_flush_empties_the_cache() {
 #[test]
 fn trace_replay_matches_the_same_key_sequence() {
     use outage_sim::engine::{RandomStreams, SimTime};
-    use outage_sim::stack::{CacheStore, Lookup};
+    use outage_sim::stack::{CacheStore, KeySizes, Lookup};
     use rand_distr::{Distribution, Exp1, Zipf};
 
     let dir = tempfile::tempdir().unwrap();
@@ -360,7 +360,7 @@ fn trace_replay_matches_the_same_key_sequence() {
         .filter(|&&key| match store.lookup(key, SimTime::ZERO) {
             Lookup::Hit { .. } => true,
             _ => {
-                store.store(key, 0, SimTime::ZERO, SimTime::ZERO, 1);
+                store.store(key, 0, SimTime::ZERO, SimTime::ZERO, &KeySizes::default());
                 false
             }
         })

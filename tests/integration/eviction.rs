@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 
 use outage_sim::engine::{RandomStreams, SimTime};
-use outage_sim::stack::{CacheConfig, CacheStore, EvictionKind, Lookup};
+use outage_sim::stack::{CacheConfig, CacheStore, EvictionKind, KeySizes, Lookup};
 use rand_distr::{Distribution, Zipf};
 
 fn keys(n: u32, s: f64, requests: usize, seed: u64) -> Vec<u32> {
@@ -25,7 +25,7 @@ fn store_hits(kind: EvictionKind, capacity: u32, n: u32, sequence: &[u32]) -> Ve
         .map(|&key| match store.lookup(key, now) {
             Lookup::Hit { .. } => true,
             Lookup::Miss { .. } => {
-                store.store(key, 0, now, now, 1);
+                store.store(key, 0, now, now, &KeySizes::default());
                 false
             }
             Lookup::Stale { .. } => unreachable!("no stale window"),

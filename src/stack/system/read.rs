@@ -276,8 +276,8 @@ impl System<'_> {
         fetch_time: SimTime,
         now: SimTime,
     ) -> Fill {
-        let size = self.topology.sizes.of(key);
-        let fill = self.topology.cache_node(node).fill(key, version, lease, fetch_time, size, now);
+        let t = &mut self.topology;
+        let fill = t.cache.get_mut(node.0).fill(key, version, lease, fetch_time, &t.sizes, now);
         match fill {
             Fill::Down | Fill::Stored(Stored::Rejected) => {}
             Fill::LeaseLost => self.recorder.count(Counter::DroppedFill),

@@ -52,7 +52,7 @@ impl System<'_> {
     /// An invalidation of `key` reaches `node`.
     pub(super) fn apply_invalidation(&mut self, key: u32, node: CacheNodeId, now: SimTime) {
         let version = self.topology.primary().version(key);
-        let size = self.topology.sizes.of(key);
-        self.topology.cache_node(node).invalidate(key, self.model.cache.invalidation, version, size, now);
+        let t = &mut self.topology;
+        t.cache.get_mut(node.0).invalidate(key, self.model.cache.invalidation, version, &t.sizes, now);
     }
 }
