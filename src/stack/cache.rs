@@ -165,6 +165,10 @@ pub struct CacheStore {
     /// Bytes held (the sum of the entries' sizes).
     bytes: u64,
     by_bytes: bool,
+    /// The most units an entry takes: its size in bytes (`u32::MAX`), or
+    /// 1 counted in entries — `size.min(unit_cap)` is its units, without a
+    /// branch (sizes are at least 1).
+    unit_cap: u32,
     ttl: Option<SimTime>,
     ttl_mode: TtlMode,
     ttl_jitter: f64,
@@ -203,6 +207,7 @@ impl CacheStore {
             used: 0,
             bytes: 0,
             by_bytes,
+            unit_cap: if by_bytes { u32::MAX } else { 1 },
             ttl: config.ttl,
             ttl_mode: config.ttl_mode,
             ttl_jitter: config.ttl_jitter,
@@ -234,8 +239,7 @@ impl CacheStore {
 
     /// Whether an item of `size` bytes would be stored without evicting.
     pub fn fits(&self, size: u32) -> bool {
-        let units = if self.by_bytes { u64::from(size) } else { 1 };
-        self.used + units <= self.capacity
+        self.used + u64::from(size.min(self.unit_cap)) <= self.capacity
     }
 
     /// Bytes held: the sum of the entries' sizes.
@@ -311,8 +315,9 @@ impl CacheStore {
             self.eviction.on_access(slot);
             return Stored::Replaced { live };
         }
-        let units = if self.by_bytes { u64::from(size) } else { 1 };
-        if units > self.capacity {
+        let units = u64::from(size.min(self.unit_cap));
+        // Counted in entries an item always fits a store that holds any.
+        if self.by_bytes && units > self.capacity {
             // Larger than the whole store: never stored.
             self.stats.rejected_stores += 1;
             return Stored::Rejected;
@@ -347,13 +352,9 @@ impl CacheStore {
     /// can land on a free one: it draws again.
     #[inline(always)]
     fn victim(&mut self) -> Option<u32> {
-        let slot = self.eviction.victim(self.entries.len() as u32)?;
-        if !self.by_bytes || self.holds(slot) {
-            return Some(slot);
-        }
         loop {
             let slot = self.eviction.victim(self.entries.len() as u32)?;
-            if self.holds(slot) {
+            if !self.by_bytes || self.holds(slot) {
                 return Some(slot);
             }
         }
@@ -408,7 +409,7 @@ impl CacheStore {
     fn remove_slot(&mut self, slot: u32) {
         let Entry { key, size, .. } = self.entries[slot as usize];
         self.slot_of[key as usize] = ABSENT;
-        self.used -= if self.by_bytes { u64::from(size) } else { 1 };
+        self.used -= u64::from(size.min(self.unit_cap));
         self.bytes -= u64::from(size);
         self.eviction.on_remove(slot);
         self.free.push(slot);

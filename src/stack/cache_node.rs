@@ -140,7 +140,7 @@ impl CacheNode {
     }
 
     /// A lookup starts service at `now`: when it ends.
-    #[inline]
+    #[inline(always)]
     pub fn service_end(&mut self, now: SimTime) -> SimTime {
         let service = self.lookup_time.sample(&mut self.lookup_rng);
         let slowdown = self.health.slowdown;

@@ -60,6 +60,7 @@ impl Arrivals {
 
     /// The next arrival after `now`; `None` if none ever comes. At least
     /// 1 ns later, so that time always advances between arrivals.
+    #[inline(always)]
     pub fn next_after(&mut self, now: SimTime) -> Option<SimTime> {
         let e: f64 = Exp1.sample(&mut self.rng);
         match &self.pace {

@@ -220,12 +220,6 @@ impl Placement {
         }
     }
 
-    /// One node, no gutter, no copies: every key is node 0's, for good.
-    #[inline(always)]
-    pub fn is_single(&self) -> bool {
-        self.owner_of.is_empty()
-    }
-
     /// Marks which nodes are up; re-places the keys if that changed.
     /// Returns whether any key moved.
     pub fn set_up(&mut self, up: &[bool]) -> bool {

@@ -49,6 +49,13 @@ impl<T> Nodes<T> {
         }
     }
 
+    /// Node `id`; with `ONE` (the tier has one node), the first, whatever
+    /// the id says — a constant the compiler can see.
+    #[inline(always)]
+    pub fn node_mut<const ONE: bool>(&mut self, id: u16) -> &mut T {
+        if ONE { &mut self.first } else { self.get_mut(id) }
+    }
+
     #[inline(always)]
     pub fn get_mut(&mut self, id: u16) -> &mut T {
         match id {
@@ -141,18 +148,17 @@ impl Topology {
         }
     }
 
-    /// The cache node that owns `key` now.
+    /// The cache node that owns `key` now; `SINGLE`: the tier is one node.
     #[inline(always)]
-    pub fn owner(&self, key: u32) -> CacheNodeId {
-        CacheNodeId(self.placement.owner(key))
+    pub fn owner<const SINGLE: bool>(&self, key: u32) -> CacheNodeId {
+        if SINGLE { CacheNodeId(0) } else { CacheNodeId(self.placement.owner(key)) }
     }
 
     /// The cache node a read of `key` asks: its owner, or for a hot key
     /// with copies, one of them uniformly.
     #[inline(always)]
-    pub fn read_owner(&mut self, key: u32) -> CacheNodeId {
-        // One node (most models): a single test, the rest out of line.
-        if self.placement.is_single() {
+    pub fn read_owner<const SINGLE: bool>(&mut self, key: u32) -> CacheNodeId {
+        if SINGLE {
             return CacheNodeId(0);
         }
         self.route_read(key)
@@ -164,7 +170,7 @@ impl Topology {
             let copies = self.placement.copies(key);
             return CacheNodeId(copies[self.hot_rng.random_range(0..copies.len())]);
         }
-        self.owner(key)
+        self.owner::<false>(key)
     }
 
     /// Every cache node holding `key`: its owner, or a hot key's copies.
@@ -172,7 +178,7 @@ impl Topology {
         if key < self.placement.hot_keys() {
             self.placement.copies(key).iter().map(|&n| CacheNodeId(n)).collect()
         } else {
-            vec![self.owner(key)]
+            vec![self.owner::<false>(key)]
         }
     }
 
@@ -182,9 +188,10 @@ impl Topology {
         DbNodeId::PRIMARY
     }
 
+    /// Cache node `id`; `SINGLE`: the tier is one node (see [`Nodes::node_mut`]).
     #[inline(always)]
-    pub fn cache_node(&mut self, id: CacheNodeId) -> &mut CacheNode {
-        self.cache.get_mut(id.0)
+    pub fn cache_node<const SINGLE: bool>(&mut self, id: CacheNodeId) -> &mut CacheNode {
+        self.cache.node_mut::<SINGLE>(id.0)
     }
 
     #[inline(always)]

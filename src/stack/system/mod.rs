@@ -116,7 +116,11 @@ pub enum RunError {
 
 /// Runs `model` to its end (or until a guard stops it).
 pub fn run(model: &Model) -> Result<RunResult, RunError> {
-    System::new(model)?.run()
+    if model.cache.cluster.all_nodes() == 1 {
+        System::<true>::new(model)?.run()
+    } else {
+        System::<false>::new(model)?.run()
+    }
 }
 
 /// Where requests come from.
@@ -133,7 +137,10 @@ enum Source {
 /// a stampede.
 const HOT_KEYS: u32 = 10;
 
-struct System<'m> {
+/// `SINGLE`: the cache tier is one node, so every cache node id is 0 —
+/// known to the compiler, which drops the routing and the node lookups
+/// (a model without `cache.nodes` pays nothing for clusters).
+struct System<'m, const SINGLE: bool> {
     model: &'m Model,
     queue: EventQueue<Event>,
     /// Open-loop and trace arrivals come in time order, one after another:
@@ -173,7 +180,7 @@ enum Halt {
     Failed(RunError),
 }
 
-impl<'m> System<'m> {
+impl<'m, const SINGLE: bool> System<'m, SINGLE> {
     fn new(model: &'m Model) -> Result<Self, RunError> {
         let streams = RandomStreams::new(model.run.seed);
         let keys = model.workload.keys;
@@ -465,12 +472,12 @@ impl<'m> System<'m> {
         }
         match op {
             Op::Read => {
-                let node = self.topology.read_owner(key);
+                let node = self.topology.read_owner::<SINGLE>(key);
                 self.send_lookup(request, attempt, node, now)
             }
             Op::Write => {
                 // A write's answer fills nothing: the node is never read.
-                let owner = self.topology.owner(key);
+                let owner = self.topology.owner::<SINGLE>(key);
                 self.send_client_query(request, attempt, key, Op::Write, 0, owner, now)
             }
         }

@@ -11,7 +11,7 @@ use crate::stack::workload::Op;
 
 use super::{Event, HOT_KEYS, System, is_abandoned};
 
-impl System<'_> {
+impl<const SINGLE: bool> System<'_, SINGLE> {
     /// A client attempt's own query; a read's miss was at cache `node`.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
@@ -113,10 +113,10 @@ impl System<'_> {
         let waiters = match origin {
             QueryOrigin::Client => Vec::new(),
             QueryOrigin::Flight => {
-                self.topology.cache_node(owner).flights.as_mut().expect("flights are on").land(key)
+                self.topology.cache_node::<SINGLE>(owner).flights.as_mut().expect("flights are on").land(key)
             }
             QueryOrigin::EarlyRefresh | QueryOrigin::Revalidation => {
-                self.topology.cache_node(owner).store.mark_refreshing(key, false);
+                self.topology.cache_node::<SINGLE>(owner).store.mark_refreshing(key, false);
                 Vec::new()
             }
         };

@@ -15,11 +15,11 @@ use crate::stack::workload::Op;
 
 use super::{Event, HOT_KEYS, System};
 
-impl System<'_> {
+impl<const SINGLE: bool> System<'_, SINGLE> {
     /// A read attempt asks cache node `node`.
     #[inline(always)]
     pub(super) fn send_lookup(&mut self, request: u32, attempt: u32, node: CacheNodeId, now: SimTime) {
-        let n = self.topology.cache_node(node);
+        let n = self.topology.cache_node::<SINGLE>(node);
         if n.health.down {
             return self.cache_unreachable(request, attempt, node, now);
         }
@@ -40,7 +40,7 @@ impl System<'_> {
 
     /// A lookup starts service at `node` now: `event` marks its end.
     fn schedule_lookup_end(&mut self, node: CacheNodeId, event: Event, now: SimTime) {
-        let n = self.topology.cache_node(node);
+        let n = self.topology.cache_node::<SINGLE>(node);
         let done = n.service_end(now);
         match n.lookup_lane {
             Some(lane) => self.queue.schedule_on(lane, done, event),
@@ -49,7 +49,7 @@ impl System<'_> {
     }
 
     pub(super) fn on_lookup_done(&mut self, node: CacheNodeId, slot: u32, now: SimTime) {
-        let (job, next) = self.topology.cache_node(node).finish(slot, now);
+        let (job, next) = self.topology.cache_node::<SINGLE>(node).finish(slot, now);
         if let Some(next) = next {
             self.schedule_lookup_end(node, Event::LookupDone { node, slot: next.slot }, now);
         }
@@ -61,7 +61,7 @@ impl System<'_> {
         if !self.is_live(request, attempt) {
             return;
         }
-        if self.topology.cache_node(node).health.down {
+        if self.topology.cache_node::<SINGLE>(node).health.down {
             self.cache_unreachable(request, attempt, node, now);
         } else {
             self.lookup(request, attempt, node, now);
@@ -72,7 +72,7 @@ impl System<'_> {
     /// asked the cache and got nothing: a miss, so the hit ratio shows
     /// the outage.
     fn cache_unreachable(&mut self, request: u32, attempt: u32, node: CacheNodeId, now: SimTime) {
-        self.topology.cache_node(node).count_unreachable();
+        self.topology.cache_node::<SINGLE>(node).count_unreachable();
         if self.model.cache.fail_open {
             let key = self.key_of(request);
             self.send_client_query(request, attempt, key, Op::Read, 0, node, now);
@@ -83,7 +83,7 @@ impl System<'_> {
 
     pub(super) fn on_lease_retry(&mut self, request: u32, attempt: u32, now: SimTime) {
         if self.is_live(request, attempt) {
-            let node = self.topology.read_owner(self.key_of(request));
+            let node = self.topology.read_owner::<SINGLE>(self.key_of(request));
             self.send_lookup(request, attempt, node, now);
         }
     }
@@ -92,7 +92,7 @@ impl System<'_> {
     #[inline(always)]
     fn lookup(&mut self, request: u32, attempt: u32, node: CacheNodeId, now: SimTime) {
         let key = self.key_of(request);
-        match self.topology.cache_node(node).lookup(key, now) {
+        match self.topology.cache_node::<SINGLE>(node).lookup(key, now) {
             Lookup::Hit { version, expires, fetch_time } => {
                 if let Stampede::EarlyRefresh { beta } = self.model.cache.stampede
                     && xfetch_triggers(
@@ -100,7 +100,7 @@ impl System<'_> {
                         expires,
                         fetch_time,
                         beta,
-                        &mut self.topology.cache_node(node).refresh_rng,
+                        &mut self.topology.cache_node::<SINGLE>(node).refresh_rng,
                     )
                     && self.refresh(node, key, QueryOrigin::EarlyRefresh, request, attempt, now)
                 {
@@ -135,7 +135,7 @@ impl System<'_> {
         attempt: u32,
         now: SimTime,
     ) -> bool {
-        let n = self.topology.cache_node(node);
+        let n = self.topology.cache_node::<SINGLE>(node);
         if n.store.mark_refreshing(key, true) {
             return false;
         }
@@ -172,7 +172,7 @@ impl System<'_> {
     /// flight says to wait for another reader's fetch.
     #[inline(always)]
     fn fetch_missed(&mut self, request: u32, attempt: u32, node: CacheNodeId, key: u32, now: SimTime) {
-        let n = self.topology.cache_node(node);
+        let n = self.topology.cache_node::<SINGLE>(node);
         if let Some(leases) = &mut n.leases {
             match leases.on_miss(key, now) {
                 Grant::Token(token) => {
@@ -225,7 +225,7 @@ impl System<'_> {
                 }
             }
             QueryOrigin::Flight => {
-                let flights = self.topology.cache_node(node).flights.as_mut();
+                let flights = self.topology.cache_node::<SINGLE>(node).flights.as_mut();
                 let waiters = flights.expect("flights are on").land(key);
                 let live: Vec<u32> = waiters
                     .iter()
@@ -244,7 +244,7 @@ impl System<'_> {
                 }
             }
             QueryOrigin::EarlyRefresh => {
-                self.topology.cache_node(node).store.mark_refreshing(key, false);
+                self.topology.cache_node::<SINGLE>(node).store.mark_refreshing(key, false);
                 if leader_live {
                     let stored = self.fill(node, key, version, job.lease, fetch_time, now);
                     if stored == Fill::Stored(Stored::Replaced { live: true }) {
@@ -255,7 +255,7 @@ impl System<'_> {
             }
             QueryOrigin::Revalidation => {
                 wasted = false;
-                self.topology.cache_node(node).store.mark_refreshing(key, false);
+                self.topology.cache_node::<SINGLE>(node).store.mark_refreshing(key, false);
                 self.fill(node, key, version, job.lease, fetch_time, now);
             }
         }
@@ -277,7 +277,7 @@ impl System<'_> {
         now: SimTime,
     ) -> Fill {
         let t = &mut self.topology;
-        let fill = t.cache.get_mut(node.0).fill(key, version, lease, fetch_time, &t.sizes, now);
+        let fill = t.cache.node_mut::<SINGLE>(node.0).fill(key, version, lease, fetch_time, &t.sizes, now);
         match fill {
             Fill::Down | Fill::Stored(Stored::Rejected) => {}
             Fill::LeaseLost => self.recorder.count(Counter::DroppedFill),

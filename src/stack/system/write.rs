@@ -9,7 +9,7 @@ use crate::stack::ids::CacheNodeId;
 
 use super::{Event, System};
 
-impl System<'_> {
+impl<const SINGLE: bool> System<'_, SINGLE> {
     /// The primary committed `job`, a write: invalidate, and answer the
     /// client if it still waits.
     pub(super) fn write_committed(&mut self, job: DbJob, now: SimTime) {
@@ -25,19 +25,19 @@ impl System<'_> {
         if self.model.cache.invalidation == Invalidation::TtlOnly {
             return;
         }
-        if key < self.topology.placement.hot_keys() {
+        if !SINGLE && key < self.topology.placement.hot_keys() {
             for node in self.topology.holders(key) {
                 self.invalidate_at(key, node, now);
             }
         } else {
-            self.invalidate_at(key, self.topology.owner(key), now);
+            self.invalidate_at(key, self.topology.owner::<SINGLE>(key), now);
         }
     }
 
     fn invalidate_at(&mut self, key: u32, node: CacheNodeId, now: SimTime) {
         let cache = &self.model.cache;
         self.recorder.count(Counter::Invalidation);
-        if self.topology.cache_node(node).invalidation_lost(cache.invalidation_loss) {
+        if self.topology.cache_node::<SINGLE>(node).invalidation_lost(cache.invalidation_loss) {
             self.recorder.count(Counter::LostInvalidation);
             return;
         }
@@ -53,6 +53,12 @@ impl System<'_> {
     pub(super) fn apply_invalidation(&mut self, key: u32, node: CacheNodeId, now: SimTime) {
         let version = self.topology.primary().version(key);
         let t = &mut self.topology;
-        t.cache.get_mut(node.0).invalidate(key, self.model.cache.invalidation, version, &t.sizes, now);
+        t.cache.node_mut::<SINGLE>(node.0).invalidate(
+            key,
+            self.model.cache.invalidation,
+            version,
+            &t.sizes,
+            now,
+        );
     }
 }
