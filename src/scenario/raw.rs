@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::stack::{
-    Discipline, EvictionKind, FaultKind, Hashing, Invalidation, Jitter, OnNodeLoss, SizeDist, TtlMode,
+    Discipline, EvictionKind, FaultKind, Hashing, Invalidation, Jitter, OnNodeLoss, ReadFrom, SizeDist,
+    TtlMode,
 };
 
 /// A number as written, with its position in the file.
@@ -197,6 +198,10 @@ pub struct RawCache {
     pub hot_keys: Option<Num<u64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hot_key_replicas: Option<Num<u64>>,
+    /// With database replicas: reads of a key being replicated go to the
+    /// primary. Default false.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote_markers: Option<Spanned<bool>>,
 }
 
 /// A field left out takes its value from `Default` below: each default
@@ -216,6 +221,16 @@ pub struct RawDb {
     pub queue_timeout_ms: Option<Num<f64>>,
     pub cancel_on_timeout: bool,
     pub contention: Num<f64>,
+    /// Read replicas beside the primary; absent: none. Left out of a
+    /// resolved model that does not name them, like the cluster keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<Num<u64>>,
+    /// Replicas only; default exponential 100 ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replica_lag: Option<Spanned<RawServiceTime>>,
+    /// Replicas only; default replicas.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_from: Option<Spanned<ReadFrom>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -476,6 +491,7 @@ impl Default for RawCache {
             gutter_ttl_s: None,
             hot_keys: None,
             hot_key_replicas: None,
+            remote_markers: None,
         }
     }
 }
@@ -491,6 +507,9 @@ impl Default for RawDb {
             queue_timeout_ms: None,
             cancel_on_timeout: false,
             contention: defaults::contention(),
+            replicas: None,
+            replica_lag: None,
+            read_from: None,
         }
     }
 }

@@ -8,8 +8,8 @@ use crate::engine::SimTime;
 use crate::metrics::{AlertRule, Comparison, Slo, alert_metrics};
 use crate::stack::{
     CacheConfig, ClientsConfig, ClusterConfig, DbConfig, Fault, FaultKind, FaultTier, Invalidation, ItemSize,
-    LoadStep, Model, OnNodeLoss, Popularity, RetryConfig, RunConfig, ServiceTime, SizeDist, Stampede, Target,
-    WorkloadConfig,
+    LoadStep, Model, OnNodeLoss, Popularity, ReadFrom, RetryConfig, RunConfig, ServiceTime, SizeDist,
+    Stampede, Target, WorkloadConfig,
 };
 
 use super::raw::*;
@@ -43,6 +43,8 @@ const MAX_CACHE_NODES: u64 = 1024;
 /// key, leases, flights, S3-FIFO's ghost) cost up to ≈ 20 B a key.
 const MAX_NODE_KEYS: u64 = 200_000_000;
 const NODE_KEY_BYTES: f64 = 20.0;
+/// Most read replicas: each keeps a version per key (4 B).
+const MAX_REPLICAS: u64 = 64;
 /// Most hot keys with copies: each keeps its list of copies.
 const MAX_HOT_KEYS: u64 = 1_000_000;
 /// Most memory per cache node [MiB]: 1 TiB.
@@ -72,6 +74,15 @@ pub fn validate(raw: &RawModel, sources: &SourceMap) -> Result<(Model, Vec<Probl
                 "{} entries is more than workload.keys ({}): every key fits, so nothing is ever evicted",
                 model.cache.capacity, model.workload.keys
             ),
+        });
+    }
+    if let Some(m) = &raw.cache.remote_markers
+        && model.db.replicas == 0
+    {
+        c.problems.push(Problem {
+            location: sources.locate(&m.span()),
+            key: Some("cache.remote_markers".into()),
+            message: "marks keys whose writes are still reaching the replicas: set db.replicas".into(),
         });
     }
     let tables = u64::from(model.cache.cluster.all_nodes()) * u64::from(model.workload.keys);
@@ -355,6 +366,7 @@ fn cache(c: &mut Checker, k: &RawCache, w: &RawWorkload, workload: &WorkloadConf
         capacity: c.integer_in("cache.capacity", &k.capacity, 0, MAX_KEYS) as u32,
         memory: memory(c, k, w),
         cluster: cluster(c, k, workload),
+        remote_markers: k.remote_markers.as_ref().is_some_and(|m| *m.get_ref()),
         gutter_ttl: SimTime::from_secs(gutter_setting(c, k, "cache.gutter_ttl_s", &k.gutter_ttl_s, 10.0)),
         eviction: k.eviction,
         ttl: k.ttl_s.as_ref().map(|t| {
@@ -724,6 +736,7 @@ fn alerts(c: &mut Checker, raw: &[Spanned<RawAlert>]) -> Vec<AlertRule> {
 }
 
 fn db(c: &mut Checker, d: &RawDb) -> DbConfig {
+    let replicated = d.replicas.as_ref().is_some_and(|r| *r.get_ref() > 0);
     DbConfig {
         servers: c.integer_in("db.servers", &d.servers, 1, 1_000_000) as u32,
         queue_limit: d.queue_limit.as_ref().map(|q| *q.get_ref()),
@@ -740,6 +753,23 @@ fn db(c: &mut Checker, d: &RawDb) -> DbConfig {
         }),
         cancel_on_timeout: d.cancel_on_timeout,
         contention: c.real_in("db.contention", &d.contention, Bound::AtLeast(0.0), Bound::AtMost(1e3)),
+        replicas: d.replicas.as_ref().map_or(0, |r| c.integer_in("db.replicas", r, 0, MAX_REPLICAS) as u16),
+        replica_lag: match &d.replica_lag {
+            Some(lag) if replicated => service_time(c, "db.replica_lag", lag),
+            Some(lag) => {
+                c.report("db.replica_lag", lag.span(), "applies only with db.replicas".into());
+                ServiceTime::Deterministic { mean_ms: 0.0 }
+            }
+            None => ServiceTime::Exponential { mean_ms: 100.0 },
+        },
+        read_from: match &d.read_from {
+            Some(r) if !replicated => {
+                c.report("db.read_from", r.span(), "applies only with db.replicas".into());
+                ReadFrom::Primary
+            }
+            Some(r) => *r.get_ref(),
+            None => ReadFrom::Replicas,
+        },
     }
 }
 

@@ -54,6 +54,9 @@ pub struct CacheConfig {
     pub cluster: ClusterConfig,
     /// How long an entry lives in a gutter node (`on_node_loss = gutter`).
     pub gutter_ttl: SimTime,
+    /// NSDI'13's remote markers: a miss on a key whose last write has not
+    /// reached every replica yet reads the primary.
+    pub remote_markers: bool,
     pub eviction: EvictionKind,
     /// Entry lifetime; `None`: entries never expire.
     pub ttl: Option<SimTime>,
@@ -94,6 +97,7 @@ impl CacheConfig {
             memory: None,
             cluster: ClusterConfig::SINGLE,
             gutter_ttl: SimTime::ZERO,
+            remote_markers: false,
             eviction,
             ttl: None,
             ttl_mode: TtlMode::Insertion,

@@ -38,6 +38,22 @@ pub struct DbConfig {
     /// connections busy (itself included) takes `1 + contention·u` times
     /// its drawn service time. 0: no contention.
     pub contention: f64,
+    /// Read replicas beside the primary, each with `servers` connections
+    /// and the same service times.
+    pub replicas: u16,
+    /// How long after a commit each replica applies it (one draw per write
+    /// per replica).
+    pub replica_lag: ServiceTime,
+    pub read_from: ReadFrom,
+}
+
+crate::names::named_enum! {
+    /// Where reads go when there are replicas (writes: always the primary).
+    pub enum ReadFrom {
+        Primary = "primary",
+        /// The replica with the least outstanding work.
+        Replicas = "replicas",
+    }
 }
 
 /// Why a query was sent.
@@ -134,6 +150,19 @@ impl Database {
     /// The committed version of `key`.
     pub fn version(&self, key: u32) -> u32 {
         self.versions[key as usize]
+    }
+
+    /// A replica applies `version` of `key` (replication keeps commit
+    /// order: an older version never replaces a newer one).
+    pub fn apply(&mut self, key: u32, version: u32) {
+        let v = &mut self.versions[key as usize];
+        *v = (*v).max(version);
+    }
+
+    /// Queries in service or waiting: what least-outstanding routing
+    /// compares.
+    pub fn outstanding(&self) -> usize {
+        self.station.in_service() + self.station.queue_len()
     }
 
     /// How long ago the version after `version` was committed: the age of
@@ -247,6 +276,9 @@ mod tests {
             queue_timeout: None,
             cancel_on_timeout: false,
             contention: 0.0,
+            replicas: 0,
+            replica_lag: ServiceTime::Deterministic { mean_ms: 0.0 },
+            read_from: ReadFrom::Replicas,
         };
         let mut db = Database::new(&config, 2, 0, &RandomStreams::new(1));
         let write = DbJob {

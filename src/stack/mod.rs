@@ -26,7 +26,7 @@ mod workload;
 
 pub use cache::{CacheConfig, CacheStore, Invalidation, Lookup, Stored, TtlMode};
 pub use clients::ClientsConfig;
-pub use database::DbConfig;
+pub use database::{DbConfig, ReadFrom};
 pub use eviction::EvictionKind;
 pub use faults::{Fault, FaultKind, FaultTier, Target};
 pub use item_size::{ItemSize, KeySizes, SizeDist};

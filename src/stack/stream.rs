@@ -25,6 +25,7 @@ pub enum Purpose {
     Think = 12,
     ItemSize = 13,
     HotKeyRead = 14,
+    ReplicaLag = 15,
 }
 
 /// The stream of `purpose` for `component` (0 for the purposes no

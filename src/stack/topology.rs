@@ -14,13 +14,13 @@ use crate::metrics::{Component, Gauges, NodeGauge, Tier};
 
 use super::cache::CacheConfig;
 use super::cache_node::{CacheNode, Service};
-use super::database::Database;
+use super::database::{Database, ReadFrom};
 use super::faults::{FaultKind, FaultState};
 pub use super::ids::{CacheNodeId, DbNodeId};
 use super::item_size::KeySizes;
 use super::model::Model;
 use super::placement::Placement;
-use super::service_time::ServiceTime;
+use super::service_time::{ServiceSampler, ServiceTime};
 use super::stream::{Purpose, stream};
 
 /// The nodes of one tier, in id order. The first is a field of its own,
@@ -91,6 +91,37 @@ pub struct Topology {
     pub sizes: KeySizes,
     /// Picks which copy of a hot key a read asks.
     hot_rng: Rng,
+    /// How writes reach the replicas; `None` without replicas.
+    pub replication: Option<Replication>,
+}
+
+/// Writes on their way to the replicas.
+#[derive(Debug)]
+pub struct Replication {
+    lag: ServiceSampler,
+    /// One stream per replica (component = its node id).
+    rngs: Vec<Rng>,
+    /// Per key, applies still on their way (kept with remote markers only).
+    pending: Vec<u16>,
+    read_from: ReadFrom,
+}
+
+impl Replication {
+    /// A write of `key` committed: when each replica (node `1..`) applies it.
+    pub fn lags(&mut self, key: u32) -> impl Iterator<Item = (DbNodeId, SimTime)> + '_ {
+        if let Some(p) = self.pending.get_mut(key as usize) {
+            *p += self.rngs.len() as u16;
+        }
+        let lag = &self.lag;
+        self.rngs.iter_mut().enumerate().map(move |(r, rng)| (DbNodeId(r as u16 + 1), lag.sample(rng)))
+    }
+
+    /// One of `key`'s applies arrived.
+    pub fn applied(&mut self, key: u32) {
+        if let Some(p) = self.pending.get_mut(key as usize) {
+            *p -= 1;
+        }
+    }
 }
 
 impl Topology {
@@ -111,7 +142,13 @@ impl Topology {
             let config = if id < cluster.nodes { cache } else { &gutter };
             CacheNode::new(config, keys, id, streams, in_order.then(|| queue.add_lane()))
         });
-        let db_nodes = (0..1).map(|id| Database::new(&model.db, keys, id, streams));
+        let db_nodes = (0..=model.db.replicas).map(|id| Database::new(&model.db, keys, id, streams));
+        let replication = (model.db.replicas > 0).then(|| Replication {
+            lag: model.db.replica_lag.sampler(),
+            rngs: (1..=model.db.replicas).map(|id| stream(streams, Purpose::ReplicaLag, id)).collect(),
+            pending: if cache.remote_markers { vec![0; keys as usize] } else { Vec::new() },
+            read_from: model.db.read_from,
+        });
         let traced = model.workload.trace.is_some();
         let mut size_rng = stream(streams, Purpose::ItemSize, 0);
         let mut topology = Topology {
@@ -120,6 +157,7 @@ impl Topology {
             placement: Placement::new(cluster, keys),
             sizes: KeySizes::new(model.workload.size.as_ref(), keys, traced, &mut size_rng),
             hot_rng: stream(streams, Purpose::HotKeyRead, 0),
+            replication,
         };
         if cache.warm_start {
             topology.warm(keys);
@@ -182,10 +220,24 @@ impl Topology {
         }
     }
 
-    /// The database node a read of `key` goes to.
+    /// The database node a read of `key` goes to: the primary, or with
+    /// replicas the one with the least outstanding work — unless a remote
+    /// marker says the key's last write is still on its way.
     #[inline(always)]
-    pub fn read_node(&self, _key: u32) -> DbNodeId {
-        DbNodeId::PRIMARY
+    pub fn read_node(&self, key: u32) -> DbNodeId {
+        match &self.replication {
+            None => DbNodeId::PRIMARY,
+            Some(r) => self.replica_for(r, key),
+        }
+    }
+
+    #[inline(never)]
+    fn replica_for(&self, r: &Replication, key: u32) -> DbNodeId {
+        if r.read_from == ReadFrom::Primary || r.pending.get(key as usize).is_some_and(|&p| p > 0) {
+            return DbNodeId::PRIMARY;
+        }
+        let replicas = (1..self.db.len() as u16).map(|id| (self.db.get(id).outstanding(), id));
+        DbNodeId(replicas.min().expect("a replica").1)
     }
 
     /// Cache node `id`; `SINGLE`: the tier is one node (see [`Nodes::node_mut`]).

@@ -66,6 +66,8 @@ const VALUES: &[&str] = &[
     "\"a\\u0000b\"",
     "\"gutter\"",
     "\"modulo\"",
+    "\"primary\"",
+    "64",
     "1024",
     "1025",
     "1048576.1",
@@ -113,6 +115,10 @@ const KEYS: &[&str] = &[
     "size",
     "hot_keys",
     "hot_key_replicas",
+    "replicas",
+    "replica_lag",
+    "read_from",
+    "remote_markers",
 ];
 
 /// One edit of a file's text; the numbers pick lines, values and keys.
@@ -264,6 +270,10 @@ const SET_KEYS: &[&str] = &[
     "workload.size.mean_bytes",
     "cache.hot_keys",
     "cache.hot_key_replicas",
+    "db.replicas",
+    "db.replica_lag",
+    "db.read_from",
+    "cache.remote_markers",
     "run.seed.x",
     "nö.such",
     "",

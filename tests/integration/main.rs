@@ -19,6 +19,7 @@ mod invariants;
 mod overload;
 mod plan;
 mod queue_theory;
+mod replicas;
 mod scenarios;
 mod staleness;
 mod support;

@@ -88,6 +88,12 @@ enum Event {
         key: u32,
         node: CacheNodeId,
     },
+    /// A replica applies a committed write.
+    ReplicaApply {
+        key: u32,
+        version: u32,
+        node: DbNodeId,
+    },
     FaultStart {
         index: u32,
     },
@@ -222,7 +228,7 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
                 window: model.run.window,
                 warmup: model.run.warmup,
                 duration: model.run.duration,
-                db_servers: model.db.servers,
+                db_servers: model.db.servers * (1 + u32::from(model.db.replicas)),
                 cache_servers: model.cache.servers,
                 good_within: SimTime::from_millis(model.slo.p99_ms),
             },
@@ -319,6 +325,7 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
             Event::QueueTimeout { node, ticket } => self.on_queue_timeout(node, ticket, now),
             Event::LeaseRetry { request, attempt } => self.on_lease_retry(request, attempt, now),
             Event::Invalidate { key, node } => self.apply_invalidation(key, node, now),
+            Event::ReplicaApply { key, version, node } => self.replica_applies(key, version, node),
             Event::FaultStart { index } => self.on_fault_start(index as usize),
             Event::FaultEnd { index } => self.on_fault_end(index as usize, now),
         }

@@ -5,7 +5,7 @@ use crate::engine::SimTime;
 use crate::metrics::Counter;
 use crate::stack::cache::Invalidation;
 use crate::stack::database::DbJob;
-use crate::stack::ids::CacheNodeId;
+use crate::stack::ids::{CacheNodeId, DbNodeId};
 
 use super::{Event, System};
 
@@ -13,6 +13,12 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
     /// The primary committed `job`, a write: invalidate, and answer the
     /// client if it still waits.
     pub(super) fn write_committed(&mut self, job: DbJob, now: SimTime) {
+        if let Some(replication) = &mut self.topology.replication {
+            let version = self.topology.db.get(0).version(job.key);
+            for (node, lag) in replication.lags(job.key).collect::<Vec<_>>() {
+                self.queue.schedule(now + lag, Event::ReplicaApply { key: job.key, version, node });
+            }
+        }
         self.invalidate(job.key, now);
         if self.is_live(job.request, job.attempt) {
             self.write_succeeded(job.request, now);
@@ -46,6 +52,14 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
             self.apply_invalidation(key, node, now);
         } else {
             self.queue.schedule(now + delay, Event::Invalidate { key, node });
+        }
+    }
+
+    /// Replica `node` applies `version` of `key`.
+    pub(super) fn replica_applies(&mut self, key: u32, version: u32, node: DbNodeId) {
+        self.topology.db_node(node).apply(key, version);
+        if let Some(replication) = &mut self.topology.replication {
+            replication.applied(key);
         }
     }
 
