@@ -224,7 +224,10 @@ impl Topology {
     /// replicas the one with the least outstanding work — unless a remote
     /// marker says the key's last write is still on its way.
     #[inline(always)]
-    pub fn read_node(&self, key: u32) -> DbNodeId {
+    pub fn read_node<const SINGLE: bool>(&self, key: u32) -> DbNodeId {
+        if SINGLE {
+            return DbNodeId::PRIMARY;
+        }
         match &self.replication {
             None => DbNodeId::PRIMARY,
             Some(r) => self.replica_for(r, key),
@@ -247,8 +250,8 @@ impl Topology {
     }
 
     #[inline(always)]
-    pub fn db_node(&mut self, id: DbNodeId) -> &mut Database {
-        self.db.get_mut(id.0)
+    pub fn db_node<const SINGLE: bool>(&mut self, id: DbNodeId) -> &mut Database {
+        self.db.node_mut::<SINGLE>(id.0)
     }
 
     /// The primary: the source of truth for every key's version.

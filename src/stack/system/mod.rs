@@ -122,7 +122,7 @@ pub enum RunError {
 
 /// Runs `model` to its end (or until a guard stops it).
 pub fn run(model: &Model) -> Result<RunResult, RunError> {
-    if model.cache.cluster.all_nodes() == 1 {
+    if model.cache.cluster.all_nodes() == 1 && model.db.replicas == 0 {
         System::<true>::new(model)?.run()
     } else {
         System::<false>::new(model)?.run()
@@ -143,9 +143,10 @@ enum Source {
 /// a stampede.
 const HOT_KEYS: u32 = 10;
 
-/// `SINGLE`: the cache tier is one node, so every cache node id is 0 —
-/// known to the compiler, which drops the routing and the node lookups
-/// (a model without `cache.nodes` pays nothing for clusters).
+/// `SINGLE`: one cache node and one database node, so every node id is
+/// 0 — known to the compiler, which drops the routing and the node
+/// lookups (a model without `cache.nodes` or `db.replicas` pays nothing
+/// for them).
 struct System<'m, const SINGLE: bool> {
     model: &'m Model,
     queue: EventQueue<Event>,
@@ -594,7 +595,8 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
         let fault = self.faults.fault(index);
         if fault.kind == FaultKind::DbPause {
             for id in (0..self.topology.db.len() as u16).map(DbNodeId) {
-                if fault.target.covers(id.0) && self.topology.db_node(id).health.pause_end.is_none() {
+                if fault.target.covers(id.0) && self.topology.db_node::<SINGLE>(id).health.pause_end.is_none()
+                {
                     self.resume_db_node(id, now);
                 }
             }
@@ -606,7 +608,7 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
         let cancels = self.model.db.cancel_on_timeout;
         let requests = &self.requests;
         let (started, cancelled) =
-            self.topology.db_node(id).resume(now, |job| cancels && is_abandoned(requests, job));
+            self.topology.db_node::<SINGLE>(id).resume(now, |job| cancels && is_abandoned(requests, job));
         self.recorder.count_n(Counter::CancelledQuery, cancelled);
         for started in started {
             self.start_query(id, started.slot, started.waited, now);

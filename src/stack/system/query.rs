@@ -54,9 +54,9 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
         }
         let node = match job.op {
             Op::Write => DbNodeId::PRIMARY,
-            Op::Read => self.topology.read_node(key),
+            Op::Read => self.topology.read_node::<SINGLE>(key),
         };
-        match self.topology.db_node(node).submit(job, now) {
+        match self.topology.db_node::<SINGLE>(node).submit(job, now) {
             Admission::Started(slot) => {
                 self.recorder.db_admitted();
                 self.start_query(node, slot, SimTime::ZERO, now);
@@ -77,14 +77,14 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
     /// A query takes a connection of `node` after waiting `waited`.
     pub(super) fn start_query(&mut self, node: DbNodeId, slot: u32, waited: SimTime, now: SimTime) {
         self.recorder.db_started(waited);
-        let done = self.topology.db_node(node).start(slot, now);
+        let done = self.topology.db_node::<SINGLE>(node).start(slot, now);
         self.queue.schedule(done, Event::QueryDone { node, slot });
     }
 
     /// A query waited `db.queue_timeout_ms`: if it still waits, the node
     /// sheds it and its clients get an error at once.
     pub(super) fn on_queue_timeout(&mut self, node: DbNodeId, ticket: u64, now: SimTime) {
-        if let Some(job) = self.topology.db_node(node).expire(ticket, now) {
+        if let Some(job) = self.topology.db_node::<SINGLE>(node).expire(ticket, now) {
             self.recorder.count(Counter::ShedQuery);
             self.query_failed(
                 job.origin,
@@ -133,7 +133,7 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
     pub(super) fn on_query_done(&mut self, node: DbNodeId, slot: u32, now: SimTime) {
         let cancels = self.model.db.cancel_on_timeout;
         let requests = &self.requests;
-        let db = self.topology.db_node(node);
+        let db = self.topology.db_node::<SINGLE>(node);
         if let Some(pause_end) = db.health.pause_end {
             // The node is paused: the answer waits for the pause to end.
             self.queue.schedule(pause_end, Event::QueryDone { node, slot });

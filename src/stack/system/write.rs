@@ -13,7 +13,7 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
     /// The primary committed `job`, a write: invalidate, and answer the
     /// client if it still waits.
     pub(super) fn write_committed(&mut self, job: DbJob, now: SimTime) {
-        if let Some(replication) = &mut self.topology.replication {
+        if !SINGLE && let Some(replication) = &mut self.topology.replication {
             let version = self.topology.db.get(0).version(job.key);
             for (node, lag) in replication.lags(job.key).collect::<Vec<_>>() {
                 self.queue.schedule(now + lag, Event::ReplicaApply { key: job.key, version, node });
@@ -57,7 +57,7 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
 
     /// Replica `node` applies `version` of `key`.
     pub(super) fn replica_applies(&mut self, key: u32, version: u32, node: DbNodeId) {
-        self.topology.db_node(node).apply(key, version);
+        self.topology.db_node::<SINGLE>(node).apply(key, version);
         if let Some(replication) = &mut self.topology.replication {
             replication.applied(key);
         }
