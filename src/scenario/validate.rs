@@ -203,26 +203,8 @@ fn item_size(c: &mut Checker, s: &Spanned<RawItemSize>) -> ItemSize {
         Bound::AtMost(1073741824.0),
     );
     let skewed = raw.dist != SizeDist::Deterministic;
-    let cv = match (&raw.cv, skewed) {
-        (Some(cv), true) => c.real_in("workload.size.cv", cv, Bound::AtLeast(MIN_CV), Bound::AtMost(100.0)),
-        (None, true) => {
-            c.report(
-                "workload.size",
-                s.span(),
-                format!("{} needs `cv` (standard deviation / mean), e.g. cv = 2.0", raw.dist),
-            );
-            1.0
-        }
-        (Some(cv), false) => {
-            c.report(
-                "workload.size.cv",
-                cv.span(),
-                "`cv` applies only to dist = \"lognormal\" or \"pareto\"".into(),
-            );
-            0.0
-        }
-        (None, false) => 0.0,
-    };
+    let shape = Shape { names: "\"lognormal\" or \"pareto\"", example: "2.0" };
+    let cv = shape.cv(c, "workload.size", s.span(), raw.dist.name(), skewed, &raw.cv).unwrap_or(0.0);
     ItemSize { dist: raw.dist, mean_bytes, cv }
 }
 
@@ -782,34 +764,61 @@ fn service_time(c: &mut Checker, key: &str, s: &Spanned<RawServiceTime>) -> Serv
         Bound::AtMost(MAX_DURATION_S * 1e3),
     );
     let needs_cv = matches!(raw.dist, RawDist::Lognormal | RawDist::Gamma);
-    let cv = match (&raw.cv, needs_cv) {
-        // Below 1e-6 the gamma's shape 1/cv² and the lognormal's σ² leave
-        // what the samplers take (1e-160 squared is 0): use deterministic.
-        (Some(cv), true) => c.real_in(&format!("{key}.cv"), cv, Bound::AtLeast(MIN_CV), Bound::AtMost(100.0)),
-        (None, true) => {
-            c.report(
-                key,
-                s.span(),
-                format!("{:?} needs `cv` (standard deviation / mean), e.g. cv = 1.5", raw.dist)
-                    .to_lowercase(),
-            );
-            1.0
-        }
-        (Some(cv), false) => {
-            c.report(
-                &format!("{key}.cv"),
-                cv.span(),
-                "`cv` applies only to dist = \"lognormal\" or \"gamma\"".into(),
-            );
-            1.0
-        }
-        (None, false) => 1.0,
-    };
+    let shape = Shape { names: "\"lognormal\" or \"gamma\"", example: "1.5" };
+    let name = format!("{:?}", raw.dist).to_lowercase();
+    let cv = shape.cv(c, key, s.span(), &name, needs_cv, &raw.cv).unwrap_or(1.0);
     match raw.dist {
         RawDist::Exponential => ServiceTime::Exponential { mean_ms },
         RawDist::Deterministic => ServiceTime::Deterministic { mean_ms },
         RawDist::Lognormal => ServiceTime::Lognormal { mean_ms, cv },
         RawDist::Gamma => ServiceTime::Gamma { mean_ms, cv },
+    }
+}
+
+/// The distributions of a table that take a shape (`cv`), for messages.
+struct Shape {
+    /// Those that take one, as a message names them.
+    names: &'static str,
+    /// A cv to suggest.
+    example: &'static str,
+}
+
+impl Shape {
+    /// The cv of a distribution `dist` at `key`: required when it `needs`
+    /// one, refused otherwise; `None` when it has none (the caller's
+    /// default).
+    fn cv(
+        &self,
+        c: &mut Checker,
+        key: &str,
+        span: Range<usize>,
+        dist: &str,
+        needs: bool,
+        cv: &Option<Num<f64>>,
+    ) -> Option<f64> {
+        match (cv, needs) {
+            // Below 1e-6 the gamma's shape 1/cv² and the lognormal's σ²
+            // leave what the samplers take (1e-160 squared is 0): use
+            // deterministic.
+            (Some(cv), true) => {
+                Some(c.real_in(&format!("{key}.cv"), cv, Bound::AtLeast(MIN_CV), Bound::AtMost(100.0)))
+            }
+            (None, true) => {
+                let example = self.example;
+                c.report(
+                    key,
+                    span,
+                    format!("{dist} needs `cv` (standard deviation / mean), e.g. cv = {example}"),
+                );
+                None
+            }
+            (Some(cv), false) => {
+                let message = format!("`cv` applies only to dist = {}", self.names);
+                c.report(&format!("{key}.cv"), cv.span(), message);
+                None
+            }
+            (None, false) => None,
+        }
     }
 }
 
