@@ -15,8 +15,9 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
     pub(super) fn write_committed(&mut self, job: DbJob, now: SimTime) {
         if !SINGLE && let Some(replication) = &mut self.topology.replication {
             let version = self.topology.db.get(0).version(job.key);
-            for (node, lag) in replication.lags(job.key).collect::<Vec<_>>() {
-                self.queue.schedule(now + lag, Event::ReplicaApply { key: job.key, version, node });
+            let queue = &mut self.queue;
+            for (node, lag) in replication.lags(job.key) {
+                queue.schedule(now + lag, Event::ReplicaApply { key: job.key, version, node });
             }
         }
         self.invalidate(job.key, now);
