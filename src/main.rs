@@ -278,7 +278,7 @@ fn print_summary(
     }
     writeln!(
         o,
-        "requests  {}  ok {}  errors {} ({})  unfinished {}  [timeouts {}, rejected {}, shed {}, cache down {}]  \
+        "requests  {}  ok {}  errors {} ({})  unfinished {}  [timeouts {}, rejected {}, shed {}, cache down {}{}]  \
          attempts/request {}",
         s.requests,
         s.successes,
@@ -289,6 +289,12 @@ fn print_summary(
         s.rejected,
         s.shed,
         s.cache_down_errors,
+        // The tiers a model may not have: named when they cost requests.
+        [("db down", s.db_down_errors), ("app down", s.app_down_errors)]
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(what, n)| format!(", {what} {n}"))
+            .collect::<String>(),
         s.attempts_per_request.map_or_else(|| "-".into(), |v| format!("{v:.3}")),
     )?;
     let slo_ms = loaded.model.slo.p99_ms;

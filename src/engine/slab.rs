@@ -99,6 +99,14 @@ impl<T> Slab<T> {
             Slot::Vacant => None,
         })
     }
+
+    /// The stored values, mutably, in index order.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.slots.iter_mut().filter_map(|slot| match slot {
+            Slot::Occupied(value) => Some(value),
+            Slot::Vacant => None,
+        })
+    }
 }
 
 #[cfg(test)]

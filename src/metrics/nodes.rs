@@ -12,6 +12,9 @@ use super::level::time_average;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Tier {
+    /// An application instance: utilisation is of its workers, queue its
+    /// accept queue.
+    App,
     #[default]
     Cache,
     /// A spare cache node that takes a lost node's keys.
@@ -41,6 +44,9 @@ pub struct NodeGauge {
     pub bytes: Option<u64>,
     pub lookups: Option<u64>,
     pub hits: Option<u64>,
+    /// A replica's lag: the sum over the writes sent to it [ns], and
+    /// their number.
+    pub lag: Option<(u128, u64)>,
 }
 
 /// One row of `nodes.csv`.
@@ -98,7 +104,7 @@ impl NodeTelemetry {
                 bytes: g.bytes,
                 hits,
                 misses: lookups.zip(hits).map(|(l, h)| l - h),
-                lag_ms: None,
+                lag_ms: mean_lag_ms(g0.lag, g.lag),
             });
         }
         self.last.copy_from_slice(gauges);
@@ -133,7 +139,7 @@ impl NodeTelemetry {
                     gutter_lookups += lookups;
                     gutter_hits += delta(a.hits, b.hits);
                 }
-                Tier::Db => {}
+                Tier::Db | Tier::App => {}
             }
         }
         let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
@@ -142,6 +148,14 @@ impl NodeTelemetry {
             gutter_hit_ratio: if has_gutter { ratio(gutter_hits, gutter_lookups) } else { None },
         }
     }
+}
+
+/// The mean lag of the writes sent to a replica between two gauges
+/// [ms]; `None` when none was.
+fn mean_lag_ms(from: Option<(u128, u64)>, to: Option<(u128, u64)>) -> Option<f64> {
+    let (sum, n) = to?;
+    let (sum0, n0) = from.unwrap_or((0, 0));
+    (n > n0).then(|| (sum - sum0) as f64 / (n - n0) as f64 / 1e6)
 }
 
 /// How the cache tier's lookups spread over its nodes.
@@ -168,6 +182,7 @@ mod tests {
             bytes: None,
             lookups: Some(lookups),
             hits: Some(hits),
+            lag: None,
         };
         let db_gauge = |busy_s: f64| NodeGauge { busy: s(busy_s).as_nanos().into(), ..NodeGauge::default() };
         t.close_window(s(0.0), s(1.0), &[g(1.0, 10, 7), db_gauge(2.0)]);

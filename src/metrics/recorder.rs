@@ -20,6 +20,8 @@ use super::timeseries::WindowRow;
 /// cache's size then, and the cache's cumulative eviction counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Gauges {
+    /// Busy application workers.
+    pub app_busy: u128,
     pub db_busy: u128,
     pub db_queue: u128,
     pub cache_queue: u128,
@@ -52,6 +54,8 @@ pub struct RecorderConfig {
     pub warmup: SimTime,
     pub duration: SimTime,
     pub db_servers: u32,
+    /// Application workers over every instance; 0: no application tier.
+    pub app_workers: u32,
     /// Lookup servers; `None`: unlimited (no utilisation to report).
     pub cache_servers: Option<u32>,
     /// A success within this latency is good (`slo.p99_ms`).
@@ -115,6 +119,7 @@ pub struct Recorder {
     total: Tally,
     total_latency: LatencyHistogram,
     stale_age: LatencyHistogram,
+    replica_lag: LatencyHistogram,
 }
 
 impl Recorder {
@@ -141,6 +146,7 @@ impl Recorder {
             total: Tally::default(),
             total_latency: LatencyHistogram::new(highest),
             stale_age: LatencyHistogram::new(highest),
+            replica_lag: LatencyHistogram::new(highest),
         };
         recorder.next_mark = recorder.compute_next_mark();
         recorder.warmup_nodes = recorder.nodes.zero_gauges();
@@ -311,6 +317,13 @@ impl Recorder {
         self.window_failed.record(now - arrived);
     }
 
+    /// A write committed at `now` reaches a replica `lag` later.
+    pub fn replica_lag(&mut self, lag: SimTime, now: SimTime) {
+        if self.measures(now) {
+            self.replica_lag.record(lag);
+        }
+    }
+
     /// Counts one `counter` event.
     pub fn count(&mut self, counter: Counter) {
         self.segment.counters.add(counter);
@@ -433,6 +446,12 @@ impl Recorder {
             cache_nodes_lost: end.cache_nodes_lost,
             hottest_node_share: shares.hottest_node_share,
             gutter_hit_ratio: shares.gutter_hit_ratio,
+            db_down_errors: t.db_down,
+            app_down_errors: t.app_down,
+            app_utilization: (self.config.app_workers > 0)
+                .then(|| avg(g0.app_busy, end.gauges.app_busy) / f64::from(self.config.app_workers)),
+            stale_fills_from_lag: c(Counter::StaleFillFromLag),
+            replica_lag_p99_ms: self.replica_lag.quantile_ms(0.99),
         };
         Finished { summary, windows: self.rows, nodes: self.nodes.into_rows() }
     }
@@ -541,6 +560,7 @@ mod tests {
                 warmup: s(6.0),
                 duration,
                 db_servers: 1,
+                app_workers: 0,
                 cache_servers: None,
                 good_within: s(2.0),
             },
@@ -601,6 +621,7 @@ mod tests {
                 warmup: SimTime::ZERO,
                 duration,
                 db_servers: 1,
+                app_workers: 0,
                 cache_servers: None,
                 good_within: s(0.5),
             },

@@ -155,6 +155,21 @@ pub struct Summary {
     pub hottest_node_share: Option<f64>,
     /// Hits over lookups at the gutter pool (empty without one).
     pub gutter_hit_ratio: Option<f64>,
+    /// Requests that failed because a database node was down (refused or
+    /// lost their query).
+    pub db_down_errors: u64,
+    /// Stale fills whose read came from a lagging replica (the rest of
+    /// `stale_fills` are read/write races).
+    pub stale_fills_from_lag: u64,
+    /// The 99th percentile of the replication lag of writes after warm-up
+    /// [ms] (empty without replicas or writes).
+    pub replica_lag_p99_ms: Option<f64>,
+    /// Requests that failed because the app instance they were sent to
+    /// was down.
+    pub app_down_errors: u64,
+    /// Busy workers over all workers of the application tier (empty
+    /// without one).
+    pub app_utilization: Option<f64>,
 }
 }
 

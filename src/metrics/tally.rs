@@ -11,6 +11,10 @@ pub enum FailureCause {
     CacheDown,
     /// The database shed the query: it waited `db.queue_timeout_ms`.
     Shed,
+    /// The database node was down: it refused the query, or lost it.
+    DbDown,
+    /// The application instance the balancer chose was down.
+    AppDown,
 }
 
 /// Declares [`Counter`] and, from the same list, how many there are: a
@@ -58,6 +62,9 @@ counters! {
     ShedQuery,
     /// Waiting queries dropped because their client gave up.
     CancelledQuery,
+    /// Stale fills read from a replica that had not yet applied a write
+    /// the primary had committed when the read started.
+    StaleFillFromLag,
 }
 
 /// One count per [`Counter`].
@@ -92,6 +99,8 @@ pub struct Tally {
     pub rejected: u64,
     pub cache_down: u64,
     pub shed: u64,
+    pub db_down: u64,
+    pub app_down: u64,
     /// Attempts made, first attempts included.
     pub attempts: u64,
     /// Lookups that reached the cache, and those that hit.
@@ -124,6 +133,8 @@ impl Tally {
             rejected,
             cache_down,
             shed,
+            db_down,
+            app_down,
             attempts,
             lookups,
             hits,
@@ -144,6 +155,8 @@ impl Tally {
         self.rejected += rejected;
         self.cache_down += cache_down;
         self.shed += shed;
+        self.db_down += db_down;
+        self.app_down += app_down;
         self.attempts += attempts;
         self.lookups += lookups;
         self.hits += hits;
@@ -178,6 +191,8 @@ impl Tally {
             FailureCause::Rejected => self.rejected += 1,
             FailureCause::CacheDown => self.cache_down += 1,
             FailureCause::Shed => self.shed += 1,
+            FailureCause::DbDown => self.db_down += 1,
+            FailureCause::AppDown => self.app_down += 1,
         }
     }
 }

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::stack::{
-    Discipline, EvictionKind, FaultKind, Hashing, Invalidation, Jitter, OnNodeLoss, ReadFrom, SizeDist,
-    TtlMode,
+    Balancer, Discipline, EvictionKind, FaultKind, Hashing, Invalidation, Jitter, OnNodeLoss, ReadFrom,
+    SizeDist, TtlMode,
 };
 
 /// A number as written, with its position in the file.
@@ -32,6 +32,13 @@ pub struct RawModel {
     pub cache: RawCache,
     #[serde(default)]
     pub db: RawDb,
+    /// The application tier; absent: clients talk to the cache and the
+    /// database directly. Left out of a resolved model that has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<Spanned<RawApp>>,
+    /// Zones; absent: one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topology: Option<Spanned<RawTopology>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<Spanned<RawFault>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -75,6 +82,9 @@ pub struct RawWorkload {
     /// Item sizes, one per key; absent: sizes do not matter.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<Spanned<RawItemSize>>,
+    /// Keys a user request (a page) reads in parallel; absent: 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fanout: Option<Num<u64>>,
 }
 
 /// `{ dist = "...", mean_bytes = ..., cv = ... }`.
@@ -231,6 +241,37 @@ pub struct RawDb {
     /// Replicas only; default replicas.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_from: Option<Spanned<ReadFrom>>,
+    /// Replicas only: how long after the primary goes down a replica is
+    /// promoted [s]; default 30.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failover_s: Option<Num<f64>>,
+}
+
+/// `[app]`: instances behind a balancer, each with workers held for a
+/// request's whole life.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawApp {
+    pub instances: Num<u64>,
+    /// Per instance.
+    pub workers: Num<u64>,
+    /// Per instance accept queue; absent: unbounded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_limit: Option<Num<u64>>,
+    pub balancer: Balancer,
+    /// The app's own time per request, before the cache.
+    pub work: Spanned<RawServiceTime>,
+    /// How long the balancer keeps sending to an instance that went down.
+    pub health_check_s: Num<f64>,
+}
+
+/// `[topology]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawTopology {
+    /// App instances, cache nodes and database nodes are placed round
+    /// robin over this many zones.
+    pub zones: Num<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -265,6 +306,16 @@ pub struct RawFault {
     /// One cache node (cache-* kinds); absent: the whole tier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<Num<u64>>,
+    /// One replica (db-* kinds, `replica-lag`), numbered from 1; absent:
+    /// the primary (`replica-lag`: every replica).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replica: Option<Num<u64>>,
+    /// One application instance (`app-down`); absent: every instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<Num<u64>>,
+    /// The zone `zone-down` takes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<Num<u64>>,
 }
 
 /// `[[alerts]]`: a rule on a time-series column.
@@ -395,6 +446,9 @@ mod defaults {
     fn service(dist: RawDist, mean_ms: f64) -> Spanned<RawServiceTime> {
         Spanned::new(0..0, RawServiceTime { dist, mean_ms: num(mean_ms), cv: None })
     }
+    pub fn work() -> Spanned<RawServiceTime> {
+        service(RawDist::Exponential, 1.0)
+    }
     pub fn lookup() -> Spanned<RawServiceTime> {
         service(RawDist::Deterministic, 0.2)
     }
@@ -440,6 +494,7 @@ impl Default for RawWorkload {
             read_fraction: defaults::read_fraction(),
             trace: None,
             size: None,
+            fanout: None,
         }
     }
 }
@@ -510,7 +565,27 @@ impl Default for RawDb {
             replicas: None,
             replica_lag: None,
             read_from: None,
+            failover_s: None,
         }
+    }
+}
+
+impl Default for RawApp {
+    fn default() -> Self {
+        RawApp {
+            instances: num(1),
+            workers: num(50),
+            queue_limit: None,
+            balancer: Balancer::Random,
+            work: defaults::work(),
+            health_check_s: num(5.0),
+        }
+    }
+}
+
+impl Default for RawTopology {
+    fn default() -> Self {
+        RawTopology { zones: num(1) }
     }
 }
 

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use crate::engine::SimTime;
 use crate::metrics::{AlertRule, Comparison, Slo, alert_metrics};
 use crate::stack::{
-    CacheConfig, ClientsConfig, ClusterConfig, DbConfig, Fault, FaultKind, FaultTier, Invalidation, ItemSize,
-    LoadStep, Model, OnNodeLoss, Popularity, ReadFrom, RetryConfig, RunConfig, ServiceTime, SizeDist,
-    Stampede, Target, WorkloadConfig,
+    AppConfig, CacheConfig, ClientsConfig, ClusterConfig, DbConfig, Fault, FaultKind, FaultTier,
+    Invalidation, ItemSize, LoadStep, Model, OnNodeLoss, Popularity, ReadFrom, RetryConfig, RunConfig,
+    ServiceTime, SizeDist, Stampede, Target, WorkloadConfig,
 };
 
 use super::raw::*;
@@ -49,6 +49,14 @@ const MAX_REPLICAS: u64 = 64;
 const MAX_HOT_KEYS: u64 = 1_000_000;
 /// Most memory per cache node [MiB]: 1 TiB.
 const MAX_MEMORY_MB: f64 = 1048576.0;
+/// Most application instances, and workers per instance (each worker a
+/// slot of ≈ 40 B).
+const MAX_INSTANCES: u64 = 4096;
+const MAX_WORKERS: u64 = 1_000_000;
+/// Most zones.
+const MAX_ZONES: u64 = 64;
+/// Most keys one page reads.
+const MAX_FANOUT: u64 = 1024;
 
 /// Checks `raw` and converts it, or returns every problem found.
 pub fn validate(raw: &RawModel, sources: &SourceMap) -> Result<(Model, Vec<Problem>), Vec<Problem>> {
@@ -56,10 +64,19 @@ pub fn validate(raw: &RawModel, sources: &SourceMap) -> Result<(Model, Vec<Probl
     let run = run(&mut c, &raw.run);
     let workload = workload(&mut c, &raw.workload);
     let cache = cache(&mut c, &raw.cache, &raw.workload, &workload);
+    let db = db(&mut c, &raw.db);
+    let app = raw.app.as_ref().map(|a| app(&mut c, a));
+    let zones = raw
+        .topology
+        .as_ref()
+        .map_or(1, |t| c.integer_in("topology.zones", &t.get_ref().zones, 1, MAX_ZONES) as u16);
+    let tiers = Tiers { cache: &cache, db: &db, app: app.as_ref(), zones };
     let model = Model {
         clients: clients(&mut c, &raw.clients, &run, &workload),
-        db: db(&mut c, &raw.db),
-        faults: faults(&mut c, &raw.faults, &run, &workload, &cache),
+        faults: faults(&mut c, &raw.faults, &run, &workload, &tiers),
+        db,
+        app,
+        zones,
         cache,
         alerts: alerts(&mut c, &raw.alerts),
         slo: slo(&mut c, &raw.slo),
@@ -189,6 +206,19 @@ fn workload(c: &mut Checker, w: &RawWorkload) -> WorkloadConfig {
         ),
         trace: w.trace.as_ref().and_then(|t| trace_path(c, t)),
         size: w.size.as_ref().map(|s| item_size(c, s)),
+        fanout: match &w.fanout {
+            None => 1,
+            Some(k) => {
+                if w.trace.is_some() {
+                    c.report(
+                        "workload.fanout",
+                        k.span(),
+                        "a trace's rows are single reads: remove fanout or the trace".into(),
+                    );
+                }
+                c.integer_in("workload.fanout", k, 1, MAX_FANOUT) as u16
+            }
+        },
     }
 }
 
@@ -551,12 +581,130 @@ fn stampede(c: &mut Checker, k: &RawCache) -> Stampede {
     }
 }
 
+/// What a fault's target may name.
+struct Tiers<'a> {
+    cache: &'a CacheConfig,
+    db: &'a DbConfig,
+    app: Option<&'a AppConfig>,
+    zones: u16,
+}
+
+fn app(c: &mut Checker, a: &Spanned<RawApp>) -> AppConfig {
+    let a = a.get_ref();
+    AppConfig {
+        instances: c.integer_in("app.instances", &a.instances, 1, MAX_INSTANCES) as u16,
+        workers: c.integer_in("app.workers", &a.workers, 1, MAX_WORKERS) as u32,
+        queue_limit: a.queue_limit.as_ref().map(|q| c.integer_in("app.queue_limit", q, 0, MAX_KEYS)),
+        balancer: a.balancer,
+        work: service_time(c, "app.work", &a.work),
+        health_check: SimTime::from_secs(c.real_in(
+            "app.health_check_s",
+            &a.health_check_s,
+            Bound::AtLeast(0.0),
+            Bound::AtMost(MAX_DURATION_S),
+        )),
+    }
+}
+
+/// A fault's target: which key it takes (by the tier its kind acts on),
+/// checked against the tier's size; every other target key is refused.
+fn fault_target(c: &mut Checker, i: usize, f: &Spanned<RawFault>, tiers: &Tiers) -> Target {
+    let r = f.get_ref();
+    let kind = r.kind;
+    let key = |name: &str| format!("faults.{i}.{name}");
+    let given = [
+        ("node", "a cache node", &r.node),
+        ("replica", "a database replica", &r.replica),
+        ("instance", "an app instance", &r.instance),
+        ("zone", "a zone", &r.zone),
+    ];
+    let wanted = kind.target_key();
+    for (name, names, value) in given {
+        if let Some(v) = value
+            && Some(name) != wanted
+        {
+            let takes = wanted.map_or("no target".to_owned(), |w| format!("`{w}`"));
+            c.report(&key(name), v.span(), format!("{name} names {names}: a {kind} fault takes {takes}"));
+        }
+    }
+    let plural = |n: u64, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    // `name` is the key; the message calls a cache node a cache node.
+    let within = |c: &mut Checker, name: &str, v: &Num<u64>, range: Range<u64>, what: String| {
+        let n = *v.get_ref();
+        if !range.contains(&n) {
+            let noun = if name == "node" { "cache node" } else { name };
+            c.report(&key(name), v.span(), format!("{noun} {n} does not exist: {what}"));
+        }
+        Target::Node(n.min(u64::from(u16::MAX)) as u16)
+    };
+    match kind.tier() {
+        None => Target::Tier,
+        Some(FaultTier::Cache) => match &r.node {
+            None => Target::Tier,
+            Some(v) => {
+                let cluster = tiers.cache.cluster;
+                let nodes = u64::from(cluster.all_nodes());
+                let gutter = match cluster.gutter_nodes {
+                    0 => String::new(),
+                    g => format!(" ({} owners, then {g} gutter)", cluster.nodes),
+                };
+                let what = format!("the cache tier has {}{gutter}, numbered from 0", plural(nodes, "node"));
+                within(c, "node", v, 0..nodes, what)
+            }
+        },
+        Some(FaultTier::Db) => {
+            let replicas = u64::from(tiers.db.replicas);
+            if kind == FaultKind::ReplicaLag && replicas == 0 {
+                c.report(&key("kind"), f.span(), "replica-lag needs db.replicas".into());
+            }
+            match &r.replica {
+                // Without `replica`: the primary, or for a lag every replica.
+                None if kind == FaultKind::ReplicaLag => Target::Tier,
+                None => Target::Node(0),
+                Some(v) => {
+                    let what = match replicas {
+                        0 => "the database has no replicas (db.replicas); without `replica` a fault takes the                               primary"
+                            .to_owned(),
+                        n => format!("replicas are numbered 1 to {n}; without `replica` a fault takes the primary"),
+                    };
+                    within(c, "replica", v, 1..replicas + 1, what)
+                }
+            }
+        }
+        Some(FaultTier::App) => {
+            let Some(app) = tiers.app else {
+                c.report(&key("kind"), f.span(), "app-down needs an application tier ([app])".into());
+                return Target::Tier;
+            };
+            match &r.instance {
+                None => Target::Tier,
+                Some(v) => {
+                    let n = u64::from(app.instances);
+                    let what = format!("the app tier has {}, numbered from 0", plural(n, "instance"));
+                    within(c, "instance", v, 0..n, what)
+                }
+            }
+        }
+        Some(FaultTier::Zone) => match &r.zone {
+            None => {
+                c.report(&key("zone"), f.span(), "a zone-down fault needs zone (numbered from 0)".into());
+                Target::Tier
+            }
+            Some(v) => {
+                let n = u64::from(tiers.zones);
+                let what = format!("the model has {} (topology.zones), numbered from 0", plural(n, "zone"));
+                within(c, "zone", v, 0..n, what)
+            }
+        },
+    }
+}
+
 fn faults(
     c: &mut Checker,
     raw: &[Spanned<RawFault>],
     run: &RunConfig,
     workload: &WorkloadConfig,
-    cache: &CacheConfig,
+    tiers: &Tiers,
 ) -> Vec<Fault> {
     let duration_s = run.duration.as_secs();
     raw.iter()
@@ -580,11 +728,7 @@ fn faults(
                     c.real_in(&key("duration_s"), d, Bound::Above(0.0), Bound::AtMost(MAX_DURATION_S))
                 }
                 (None, true) => {
-                    c.report(
-                        &key("duration_s"),
-                        f.span(),
-                        format!("a {} fault needs duration_s", r.kind),
-                    );
+                    c.report(&key("duration_s"), f.span(), format!("a {} fault needs duration_s", r.kind));
                     0.0
                 }
                 (Some(d), false) => {
@@ -611,7 +755,7 @@ fn faults(
                     c.report(
                         &key("factor"),
                         x.span(),
-                        "factor applies only to cache-slowdown and db-slowdown".into(),
+                        "factor applies only to cache-slowdown, db-slowdown and replica-lag".into(),
                     );
                     1.0
                 }
@@ -624,37 +768,7 @@ fn faults(
                     "hot-set-shift re-draws popularity, which a trace does not use".into(),
                 );
             }
-            let target = match &r.node {
-                None => Target::Tier,
-                Some(node) if kind.tier() == Some(FaultTier::Cache) => {
-                    let n = *node.get_ref();
-                    let nodes = cache.cluster.all_nodes();
-                    if n >= u64::from(nodes) {
-                        let gutter = match cache.cluster.gutter_nodes {
-                            0 => String::new(),
-                            g => format!(" ({} owners, then {g} gutter)", cache.cluster.nodes),
-                        };
-                        c.report(
-                            &key("node"),
-                            node.span(),
-                            format!(
-                                "cache node {n} does not exist: the cache tier has {nodes} node{}{gutter}, numbered \
-                                 from 0",
-                                if nodes == 1 { "" } else { "s" }
-                            ),
-                        );
-                    }
-                    Target::Node(n.min(u64::from(u16::MAX)) as u16)
-                }
-                Some(node) => {
-                    c.report(
-                        &key("node"),
-                        node.span(),
-                        format!("node names a cache node: a {kind} fault takes no node"),
-                    );
-                    Target::Tier
-                }
-            };
+            let target = fault_target(c, i, f, tiers);
             Fault {
                 kind,
                 target,
@@ -752,6 +866,16 @@ fn db(c: &mut Checker, d: &RawDb) -> DbConfig {
             Some(r) => *r.get_ref(),
             None => ReadFrom::Replicas,
         },
+        failover: SimTime::from_secs(match &d.failover_s {
+            Some(f) if replicated => {
+                c.real_in("db.failover_s", f, Bound::AtLeast(0.0), Bound::AtMost(MAX_DURATION_S))
+            }
+            Some(f) => {
+                c.report("db.failover_s", f.span(), "applies only with db.replicas".into());
+                0.0
+            }
+            None => 30.0,
+        }),
     }
 }
 

@@ -235,6 +235,7 @@ impl CacheNode {
             bytes: sizes_known.then(|| self.store.bytes()),
             lookups: Some(self.lookups_seen),
             hits: Some(self.hits),
+            lag: None,
         }
     }
 }

@@ -45,6 +45,8 @@ pub struct DbConfig {
     /// per replica).
     pub replica_lag: ServiceTime,
     pub read_from: ReadFrom,
+    /// How long after the primary goes down a replica is promoted.
+    pub failover: SimTime,
 }
 
 crate::names::named_enum! {
@@ -67,6 +69,9 @@ pub enum QueryOrigin {
     EarlyRefresh,
     /// A background refresh of an entry served stale; no client waits.
     Revalidation,
+    /// Lost with its node (`db-down`): its completion still comes, and is
+    /// discarded — a write does not commit.
+    Lost,
 }
 
 /// A query: who sent it, and what it does.
@@ -94,14 +99,18 @@ pub struct DbJob {
 /// What the active faults mean for one database node.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DbHealth {
+    /// The node is gone: it refuses queries.
+    pub down: bool,
     /// While paused, when the (last) pause ends.
     pub pause_end: Option<SimTime>,
     /// Queries take this many times longer.
     pub slowdown: f64,
+    /// As a replica, it applies writes this many times later.
+    pub lag_factor: f64,
 }
 
 impl DbHealth {
-    pub const HEALTHY: DbHealth = DbHealth { pause_end: None, slowdown: 1.0 };
+    pub const HEALTHY: DbHealth = DbHealth { down: false, pause_end: None, slowdown: 1.0, lag_factor: 1.0 };
 }
 
 /// Commit times kept per key, to age stale reads: exact while a stale read
@@ -157,6 +166,46 @@ impl Database {
     pub fn apply(&mut self, key: u32, version: u32) {
         let v = &mut self.versions[key as usize];
         *v = (*v).max(version);
+    }
+
+    /// Takes every version (and commit time) `other` has that this node
+    /// lacks: a promoted replica finishing its relay log, or a node that
+    /// returns resynchronising before it serves.
+    pub fn catch_up(&mut self, other: &Database) {
+        for (mine, &theirs) in self.versions.iter_mut().zip(&other.versions) {
+            *mine = (*mine).max(theirs);
+        }
+        if !other.commits.is_empty() {
+            self.commits.clone_from(&other.commits);
+        }
+    }
+
+    /// Whether a version of `key` newer than `version` had been committed
+    /// here by `at`: a read that started at `at` and returned `version`
+    /// was already outdated when it began. Counts only what the kept
+    /// commit times show.
+    pub fn outdated_at(&self, key: u32, version: u32, at: SimTime) -> bool {
+        let current = self.versions[key as usize];
+        if version >= current || self.commits.is_empty() {
+            return false;
+        }
+        let next = (version + 1).max(current.saturating_sub(HISTORY as u32 - 1));
+        self.commits[key as usize][next as usize % HISTORY] <= at
+    }
+
+    /// The host went down: its queries are lost (see [`Station::close`]);
+    /// returns those it held.
+    pub fn crash(&mut self, now: SimTime) -> Vec<DbJob> {
+        self.station.close(now, |job| {
+            let fresh = job.origin != QueryOrigin::Lost;
+            job.origin = QueryOrigin::Lost;
+            fresh
+        })
+    }
+
+    /// The host is back, empty-handed: it takes queries again.
+    pub fn restart(&mut self) {
+        self.station.reopen();
     }
 
     /// Queries in service or waiting: what least-outstanding routing
@@ -222,7 +271,7 @@ impl Database {
         dropped: impl Fn(&DbJob) -> bool,
     ) -> (DbJob, Option<Started>, u32) {
         let (job, next, discarded) = self.station.finish(slot, now, dropped);
-        if job.op == Op::Write {
+        if job.op == Op::Write && job.origin != QueryOrigin::Lost {
             let k = job.key as usize;
             self.versions[k] += 1;
             if self.commits.is_empty() {
@@ -279,6 +328,7 @@ mod tests {
             replicas: 0,
             replica_lag: ServiceTime::Deterministic { mean_ms: 0.0 },
             read_from: ReadFrom::Replicas,
+            failover: SimTime::ZERO,
         };
         let mut db = Database::new(&config, 2, 0, &RandomStreams::new(1));
         let write = DbJob {

@@ -29,6 +29,18 @@ crate::names::named_enum! {
         InvalidationOutage = "invalidation-outage",
         /// Popularity ranks are re-drawn: a sale, a launch.
         HotSetShift = "hot-set-shift",
+        /// A database node is gone: it refuses queries and those it held
+        /// are lost. The primary's loss fails writes until a replica is
+        /// promoted `db.failover_s` later; a replica's moves reads to the
+        /// others.
+        DbDown = "db-down",
+        /// Replicas apply writes `factor` times later.
+        ReplicaLag = "replica-lag",
+        /// An application instance is gone: the balancer keeps sending to
+        /// it until a health check notices.
+        AppDown = "app-down",
+        /// Every component placed in a zone is down at once.
+        ZoneDown = "zone-down",
     }
 }
 
@@ -37,6 +49,9 @@ crate::names::named_enum! {
 pub enum FaultTier {
     Cache,
     Db,
+    App,
+    /// Every tier, by zone.
+    Zone,
 }
 
 impl FaultKind {
@@ -45,7 +60,11 @@ impl FaultKind {
         match self {
             FaultKind::CacheDown | FaultKind::CacheFlush | FaultKind::CacheSlowdown => Some(FaultTier::Cache),
             FaultKind::InvalidationOutage => Some(FaultTier::Cache),
-            FaultKind::DbSlowdown | FaultKind::DbPause => Some(FaultTier::Db),
+            FaultKind::DbSlowdown | FaultKind::DbPause | FaultKind::DbDown | FaultKind::ReplicaLag => {
+                Some(FaultTier::Db)
+            }
+            FaultKind::AppDown => Some(FaultTier::App),
+            FaultKind::ZoneDown => Some(FaultTier::Zone),
             FaultKind::HotSetShift => None,
         }
     }
@@ -57,12 +76,22 @@ impl FaultKind {
 
     /// Whether the kind takes a `factor`.
     pub fn has_factor(self) -> bool {
-        matches!(self, FaultKind::CacheSlowdown | FaultKind::DbSlowdown)
+        matches!(self, FaultKind::CacheSlowdown | FaultKind::DbSlowdown | FaultKind::ReplicaLag)
+    }
+
+    /// The key of a fault's target, by the tier it acts on.
+    pub fn target_key(self) -> Option<&'static str> {
+        Some(match self.tier()? {
+            FaultTier::Cache => "node",
+            FaultTier::Db => "replica",
+            FaultTier::App => "instance",
+            FaultTier::Zone => "zone",
+        })
     }
 }
 
 /// Which components a fault takes: a whole tier (the tier its kind
-/// names), or one component of it.
+/// names), or one component of it (for `zone-down`, one zone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     Tier,
@@ -92,6 +121,12 @@ pub struct Fault {
 }
 
 impl Fault {
+    /// Whether it is a database fault of the primary (node 0): what one
+    /// without `replica` takes.
+    pub fn targets_primary(&self) -> bool {
+        self.kind.tier() == Some(FaultTier::Db) && self.target == Target::Node(0)
+    }
+
     pub fn end(&self) -> SimTime {
         self.at.saturating_add(self.duration)
     }
@@ -138,22 +173,36 @@ impl FaultState {
             .filter(move |f| kinds.contains(&f.kind) && f.target.covers(node))
     }
 
-    /// What the active faults mean for cache node `node`. Slowdowns
-    /// multiply, in the order the faults are listed.
-    pub fn cache_health(&self, node: u16) -> CacheHealth {
+    /// Whether `kind` (a down kind of the component's tier) or a
+    /// `zone-down` of its `zone` holds.
+    fn is_down(&self, node: u16, zone: u16, kind: &'static [FaultKind]) -> bool {
+        self.reaching(node, kind).next().is_some()
+            || self.reaching(zone, &[FaultKind::ZoneDown]).next().is_some()
+    }
+
+    /// What the active faults mean for cache node `node` in `zone`.
+    /// Slowdowns multiply, in the order the faults are listed.
+    pub fn cache_health(&self, node: u16, zone: u16) -> CacheHealth {
         CacheHealth {
-            down: self.reaching(node, &[FaultKind::CacheDown]).next().is_some(),
+            down: self.is_down(node, zone, &[FaultKind::CacheDown]),
             slowdown: self.reaching(node, &[FaultKind::CacheSlowdown]).map(|f| f.factor).product(),
             invalidations_dropped: self.reaching(node, &[FaultKind::InvalidationOutage]).next().is_some(),
         }
     }
 
-    /// What the active faults mean for database node `node`.
-    pub fn db_health(&self, node: u16) -> DbHealth {
+    /// What the active faults mean for database node `node` in `zone`.
+    pub fn db_health(&self, node: u16, zone: u16) -> DbHealth {
         DbHealth {
+            down: self.is_down(node, zone, &[FaultKind::DbDown]),
             pause_end: self.reaching(node, &[FaultKind::DbPause]).map(Fault::end).max(),
             slowdown: self.reaching(node, &[FaultKind::DbSlowdown]).map(|f| f.factor).product(),
+            lag_factor: self.reaching(node, &[FaultKind::ReplicaLag]).map(|f| f.factor).product(),
         }
+    }
+
+    /// Whether application instance `instance` in `zone` is down.
+    pub fn app_down(&self, instance: u16, zone: u16) -> bool {
+        self.is_down(instance, zone, &[FaultKind::AppDown])
     }
 }
 
@@ -169,18 +218,33 @@ mod tests {
         let down = fault(FaultKind::CacheDown, Target::Tier, 1.0);
         let mut state =
             FaultState::new(&[slow(2.0), slow(3.0), down, fault(FaultKind::CacheDown, Target::Node(1), 1.0)]);
-        assert_eq!(state.db_health(0).slowdown, 1.0);
+        assert_eq!(state.db_health(0, 0).slowdown, 1.0);
         state.set_active(0, true);
         state.set_active(1, true);
-        assert_eq!(state.db_health(0).slowdown, 6.0);
-        assert!(!state.cache_health(0).down);
+        assert_eq!(state.db_health(0, 0).slowdown, 6.0);
+        assert!(!state.cache_health(0, 0).down);
         state.set_active(3, true);
         assert!(
-            !state.cache_health(0).down && state.cache_health(1).down,
+            !state.cache_health(0, 0).down && state.cache_health(1, 0).down,
             "a node's fault takes that node only"
         );
         state.set_active(2, true);
-        assert!(state.cache_health(0).down && state.cache_health(1).down);
-        assert_eq!(state.db_health(0).pause_end, None);
+        assert!(state.cache_health(0, 0).down && state.cache_health(1, 0).down);
+        assert_eq!(state.db_health(0, 0).pause_end, None);
+    }
+
+    #[test]
+    fn a_zone_down_takes_every_tier_in_that_zone_and_nothing_else() {
+        let zone = Fault {
+            kind: FaultKind::ZoneDown,
+            target: Target::Node(1),
+            at: SimTime(0),
+            duration: SimTime(10),
+            factor: 1.0,
+        };
+        let mut state = FaultState::new(&[zone]);
+        state.set_active(0, true);
+        assert!(state.cache_health(0, 1).down && state.db_health(4, 1).down && state.app_down(7, 1));
+        assert!(!state.cache_health(1, 0).down && !state.db_health(1, 2).down && !state.app_down(1, 0));
     }
 }

@@ -1,6 +1,8 @@
 //! The modelled web stack: workload, clients, cache and database, and the
 //! system that wires them into one discrete-event simulation.
 
+mod app;
+mod balancer;
 mod cache;
 mod cache_node;
 mod clients;
@@ -24,6 +26,8 @@ mod topology;
 mod trace;
 mod workload;
 
+pub use app::AppConfig;
+pub use balancer::Balancer;
 pub use cache::{CacheConfig, CacheStore, Invalidation, Lookup, Stored, TtlMode};
 pub use clients::ClientsConfig;
 pub use database::{DbConfig, ReadFrom};

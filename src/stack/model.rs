@@ -3,6 +3,7 @@
 use crate::engine::SimTime;
 use crate::metrics::{AlertRule, Slo};
 
+use super::app::AppConfig;
 use super::cache::CacheConfig;
 use super::clients::ClientsConfig;
 use super::database::DbConfig;
@@ -45,6 +46,10 @@ pub struct Model {
     pub clients: ClientsConfig,
     pub cache: CacheConfig,
     pub db: DbConfig,
+    /// The application tier; `None`: clients talk to the cache directly.
+    pub app: Option<AppConfig>,
+    /// Zones the components are placed over, round robin.
+    pub zones: u16,
     pub faults: Vec<Fault>,
     /// Alert rules evaluated on the run's windows.
     pub alerts: Vec<AlertRule>,
@@ -76,9 +81,11 @@ impl Model {
     /// The faults and load surges, in time order.
     pub fn disturbances(&self) -> Vec<Disturbance> {
         let faults = self.faults.iter().map(|f| Disturbance {
-            label: match f.target {
-                Target::Tier => f.kind.name().to_owned(),
-                Target::Node(n) => format!("{} node {n}", f.kind.name()),
+            label: match (f.target, f.kind.target_key()) {
+                (Target::Node(n), Some(key)) if !f.targets_primary() => {
+                    format!("{} {key} {n}", f.kind.name())
+                }
+                _ => f.kind.name().to_owned(),
             },
             from: f.at,
             to: f.end(),

@@ -71,6 +71,13 @@ pub struct Station<J> {
     next_ticket: u64,
     /// Paused: no job starts service.
     paused: bool,
+    /// Closed (its host is down): every arrival is turned away.
+    closed: bool,
+    /// Paused or closed: the one flag the arrival's fast path reads, so a
+    /// station that never closes pays nothing for closing.
+    halted: bool,
+    /// The waiting line's limit now: `queue_limit`, or 0 while closed.
+    limit: Option<u64>,
     busy: Level,
     queued: Level,
     /// 1 while every server is busy.
@@ -87,6 +94,9 @@ impl<J> Station<J> {
             waiting: VecDeque::new(),
             next_ticket: 0,
             paused: false,
+            closed: false,
+            halted: false,
+            limit: queue_limit,
             busy: Level::default(),
             queued: Level::default(),
             saturated: Level::default(),
@@ -139,11 +149,11 @@ impl<J> Station<J> {
     /// A job arrives at `now`.
     #[inline(always)]
     pub fn arrive(&mut self, job: J, now: SimTime) -> Admission {
-        if !self.paused && self.has_free_server() {
+        if !self.halted && self.has_free_server() {
             self.occupy_server(now);
             return Admission::Started(self.jobs.insert(Held { job, since: now }));
         }
-        if self.queue_limit.is_some_and(|limit| self.waiting.len() as u64 >= limit) {
+        if self.limit.is_some_and(|limit| self.waiting.len() as u64 >= limit) {
             return Admission::Rejected;
         }
         let ticket = self.next_ticket;
@@ -161,6 +171,37 @@ impl<J> Station<J> {
     /// Stops starting jobs; jobs in service are not affected.
     pub fn pause(&mut self) {
         self.paused = true;
+        self.halted = true;
+    }
+
+    /// Its host is down: every job is lost and arrivals are turned away
+    /// until [`reopen`](Self::reopen). The waiting jobs leave now; the jobs
+    /// in service keep their servers until their completions come (the
+    /// owner discards them then), `lose` marking each and saying whether
+    /// it was not lost already. Returns the jobs lost now.
+    pub fn close(&mut self, now: SimTime, mut lose: impl FnMut(&mut J) -> bool) -> Vec<J>
+    where
+        J: Clone,
+    {
+        (self.closed, self.halted, self.limit) = (true, true, Some(0));
+        let mut lost = Vec::new();
+        while let Some(w) = self.waiting.pop_front() {
+            self.queued.sub(1, now);
+            lost.push(self.jobs.remove(w.slot).expect("a waiting job is in its slot").job);
+        }
+        for held in self.jobs.iter_mut() {
+            let job = held.job.clone();
+            if lose(&mut held.job) {
+                lost.push(job);
+            }
+        }
+        lost
+    }
+
+    /// The host is back: arrivals are admitted again (as far as a pause
+    /// lets them start).
+    pub fn reopen(&mut self) {
+        (self.closed, self.halted, self.limit) = (false, self.paused, self.queue_limit);
     }
 
     /// Starts jobs again: as many waiting jobs as there are free servers
@@ -168,6 +209,7 @@ impl<J> Station<J> {
     /// and counted.
     pub fn resume(&mut self, now: SimTime, dropped: impl Fn(&J) -> bool) -> (Vec<Started>, u32) {
         self.paused = false;
+        self.halted = self.closed;
         let (mut started, mut discarded) = (Vec::new(), 0);
         while self.has_free_server() {
             let Some(next) = self.start_next(now, &dropped, &mut discarded) else {
@@ -219,7 +261,7 @@ impl<J> Station<J> {
     ) -> (J, Option<Started>, u32) {
         let job = self.jobs.remove(slot).expect("a job is in service in this slot").job;
         let mut discarded = 0;
-        let next = if self.paused { None } else { self.start_next(now, &dropped, &mut discarded) };
+        let next = if self.halted { None } else { self.start_next(now, &dropped, &mut discarded) };
         if next.is_none() {
             self.free_server(now);
         }
@@ -291,6 +333,23 @@ mod tests {
         assert_eq!(*station.job_mut(next.unwrap().slot), 'c');
         assert_eq!(station.expire(b, SimTime(6)), None, "already gone");
         assert_eq!(station.queue_len(), 0);
+    }
+
+    #[test]
+    fn a_closed_station_loses_its_jobs_and_turns_arrivals_away_until_it_reopens() {
+        let mut station = Station::new(Some(1), Some(5), Discipline::Fifo);
+        let Admission::Started(first) = station.arrive(('a', false), SimTime(0)) else { panic!() };
+        station.arrive(('b', false), SimTime(1));
+        let lose = |j: &mut (char, bool)| !std::mem::replace(&mut j.1, true);
+        let lost = station.close(SimTime(2), lose);
+        assert_eq!(lost, vec![('b', false), ('a', false)], "the waiting, then those in service");
+        assert_eq!(station.arrive(('c', false), SimTime(3)), Admission::Rejected);
+        assert!(station.close(SimTime(3), lose).is_empty(), "lost once");
+        let (done, next, _) = station.finish(first, SimTime(4), |_| false);
+        assert_eq!((done, next), (('a', true), None), "its completion still comes, marked lost");
+        station.reopen();
+        assert!(matches!(station.arrive(('d', false), SimTime(5)), Admission::Started(_)));
+        assert_eq!(station.queued().area_at(SimTime(5)), 1, "b waited 1..2");
     }
 
     #[test]

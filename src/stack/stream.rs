@@ -26,6 +26,9 @@ pub enum Purpose {
     ItemSize = 13,
     HotKeyRead = 14,
     ReplicaLag = 15,
+    AppWork = 16,
+    Balancer = 17,
+    Fanout = 18,
 }
 
 /// The stream of `purpose` for `component` (0 for the purposes no

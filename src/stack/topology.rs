@@ -12,6 +12,7 @@ use rand::RngExt;
 use crate::engine::{EventQueue, RandomStreams, Rng, SimTime};
 use crate::metrics::{Component, Gauges, NodeGauge, Tier};
 
+use super::app::AppTier;
 use super::cache::CacheConfig;
 use super::cache_node::{CacheNode, Service};
 use super::database::{Database, ReadFrom};
@@ -81,6 +82,8 @@ impl<T> Nodes<T> {
 /// Every component of the stack.
 #[derive(Debug)]
 pub struct Topology {
+    /// The application tier, if the model has one.
+    pub app: Option<AppTier>,
     /// The owners, then the gutter pool.
     pub cache: Nodes<CacheNode>,
     /// The primary (id 0), then the replicas.
@@ -93,27 +96,55 @@ pub struct Topology {
     hot_rng: Rng,
     /// How writes reach the replicas; `None` without replicas.
     pub replication: Option<Replication>,
+    /// Where writes commit now: node 0 until a failover promotes a replica.
+    primary: DbNodeId,
+    /// Zones the components are placed over, round robin (1: no zones).
+    zones: u16,
 }
 
 /// Writes on their way to the replicas.
 #[derive(Debug)]
 pub struct Replication {
     lag: ServiceSampler,
-    /// One stream per replica (component = its node id).
+    /// One stream per database node (component = its node id): any node
+    /// but the primary of the moment is a replica.
     rngs: Vec<Rng>,
     /// Per key, applies still on their way (kept with remote markers only).
     pending: Vec<u16>,
     read_from: ReadFrom,
+    /// Per node, the lag of every write sent to it [ns] and how many: the
+    /// telemetry's mean lag.
+    sent: Vec<(u128, u64)>,
 }
 
 impl Replication {
-    /// A write of `key` committed: when each replica (node `1..`) applies it.
-    pub fn lags(&mut self, key: u32) -> impl Iterator<Item = (DbNodeId, SimTime)> + '_ {
-        if let Some(p) = self.pending.get_mut(key as usize) {
-            *p += self.rngs.len() as u16;
-        }
+    /// A write of `key` committed at `primary`: when each other node that
+    /// is up applies it, its lag stretched by its `lag_factor` (`health`
+    /// gives a node's factor, `None` while it is down: it resynchronises
+    /// when it returns).
+    pub fn lags<'a>(
+        &'a mut self,
+        key: u32,
+        primary: DbNodeId,
+        health: impl Fn(DbNodeId) -> Option<f64> + 'a,
+    ) -> impl Iterator<Item = (DbNodeId, SimTime)> + 'a {
         let lag = &self.lag;
-        self.rngs.iter_mut().enumerate().map(move |(r, rng)| (DbNodeId(r as u16 + 1), lag.sample(rng)))
+        let pending = self.pending.get_mut(key as usize);
+        let nodes = self.rngs.iter_mut().zip(&mut self.sent).enumerate();
+        let mut pending = pending;
+        nodes.filter(move |(id, _)| *id != usize::from(primary.0)).filter_map(move |(id, (rng, sent))| {
+            let node = DbNodeId(id as u16);
+            let factor = health(node)?;
+            let drawn = lag.sample(rng);
+            let lag =
+                if factor == 1.0 { drawn } else { SimTime::from_ns_f64(drawn.as_nanos() as f64 * factor) };
+            sent.0 += u128::from(lag.as_nanos());
+            sent.1 += 1;
+            if let Some(p) = pending.as_deref_mut() {
+                *p += 1;
+            }
+            Some((node, lag))
+        })
     }
 
     /// One of `key`'s applies arrived.
@@ -145,19 +176,23 @@ impl Topology {
         let db_nodes = (0..=model.db.replicas).map(|id| Database::new(&model.db, keys, id, streams));
         let replication = (model.db.replicas > 0).then(|| Replication {
             lag: model.db.replica_lag.sampler(),
-            rngs: (1..=model.db.replicas).map(|id| stream(streams, Purpose::ReplicaLag, id)).collect(),
+            rngs: (0..=model.db.replicas).map(|id| stream(streams, Purpose::ReplicaLag, id)).collect(),
             pending: if cache.remote_markers { vec![0; keys as usize] } else { Vec::new() },
             read_from: model.db.read_from,
+            sent: vec![(0, 0); usize::from(model.db.replicas) + 1],
         });
         let traced = model.workload.trace.is_some();
         let mut size_rng = stream(streams, Purpose::ItemSize, 0);
         let mut topology = Topology {
+            app: model.app.as_ref().map(|a| AppTier::new(a, streams)),
             cache: Nodes::new(cache_nodes.collect()),
             db: Nodes::new(db_nodes.collect()),
             placement: Placement::new(cluster, keys),
             sizes: KeySizes::new(model.workload.size.as_ref(), keys, traced, &mut size_rng),
             hot_rng: stream(streams, Purpose::HotKeyRead, 0),
             replication,
+            primary: DbNodeId::PRIMARY,
+            zones: model.zones,
         };
         if cache.warm_start {
             topology.warm(keys);
@@ -234,13 +269,53 @@ impl Topology {
         }
     }
 
+    /// With replicas: the primary when `read_from` or a marker says so,
+    /// or when every replica is down; else the live replica with the
+    /// least outstanding work.
     #[inline(never)]
     fn replica_for(&self, r: &Replication, key: u32) -> DbNodeId {
         if r.read_from == ReadFrom::Primary || r.pending.get(key as usize).is_some_and(|&p| p > 0) {
-            return DbNodeId::PRIMARY;
+            return self.primary;
         }
-        let replicas = (1..self.db.len() as u16).map(|id| (self.db.get(id).outstanding(), id));
-        DbNodeId(replicas.min().expect("a replica").1)
+        let replicas = (0..self.db.len() as u16)
+            .filter(|&id| id != self.primary.0 && !self.db.get(id).health.down)
+            .map(|id| (self.db.get(id).outstanding(), id));
+        replicas.min().map_or(self.primary, |(_, id)| DbNodeId(id))
+    }
+
+    /// Where writes commit now; `SINGLE`: node 0.
+    #[inline(always)]
+    pub fn primary_id<const SINGLE: bool>(&self) -> DbNodeId {
+        if SINGLE { DbNodeId::PRIMARY } else { self.primary }
+    }
+
+    /// Promotes the first live replica if `from` is still the primary and
+    /// still down: it applies what it had not (no committed write is
+    /// lost) and takes the writes. Returns the new primary.
+    pub fn fail_over(&mut self, from: DbNodeId) -> Option<DbNodeId> {
+        if self.primary != from || !self.db.get(from.0).health.down {
+            return None;
+        }
+        let to = (0..self.db.len() as u16).find(|&id| id != from.0 && !self.db.get(id).health.down)?;
+        let old = self.db.get(from.0).clone();
+        self.db.get_mut(to).catch_up(&old);
+        self.primary = DbNodeId(to);
+        Some(self.primary)
+    }
+
+    /// Database node `id` is back: unless it is the primary, it
+    /// resynchronises from the primary before it serves.
+    pub fn restart_db(&mut self, id: DbNodeId) {
+        if id != self.primary {
+            let primary = self.db.get(self.primary.0).clone();
+            self.db.get_mut(id.0).catch_up(&primary);
+        }
+        self.db.get_mut(id.0).restart();
+    }
+
+    /// The zone a component at `index` of its tier is placed in.
+    pub fn zone_of(&self, index: u16) -> u16 {
+        index % self.zones
     }
 
     /// Cache node `id`; `SINGLE`: the tier is one node (see [`Nodes::node_mut`]).
@@ -255,9 +330,10 @@ impl Topology {
     }
 
     /// The primary: the source of truth for every key's version.
+    /// `SINGLE`: node 0, known to the compiler.
     #[inline(always)]
-    pub fn primary(&self) -> &Database {
-        self.db.get(DbNodeId::PRIMARY.0)
+    pub fn primary<const SINGLE: bool>(&self) -> &Database {
+        self.db.get(self.primary_id::<SINGLE>().0)
     }
 
     /// Jobs waiting at the cache nodes and at the database nodes.
@@ -269,11 +345,17 @@ impl Topology {
     /// Hands every component its health under the active `faults`, and
     /// re-places the keys if a cache node was lost or returned.
     pub fn apply_health(&mut self, faults: &FaultState) {
+        let zones = self.zones;
+        if let Some(app) = &mut self.app {
+            for (id, instance) in (0..).zip(&mut app.instances) {
+                instance.down = faults.app_down(id, id % zones);
+            }
+        }
         for (id, node) in self.cache.iter_mut() {
-            node.health = faults.cache_health(id);
+            node.health = faults.cache_health(id, id % zones);
         }
         for (id, node) in self.db.iter_mut() {
-            node.health = faults.db_health(id);
+            node.health = faults.db_health(id, id % zones);
         }
         let up: Vec<bool> = self.cache.iter().map(|n| !n.health.down).collect();
         self.placement.set_up(&up);
@@ -284,22 +366,29 @@ impl Topology {
         self.cache.iter().filter(|n| n.health.down).count() as u16
     }
 
-    /// The components as the telemetry lists them: cache nodes, then
-    /// database nodes.
+    /// The components as the telemetry lists them: app instances, cache
+    /// nodes, then database nodes.
     pub fn components(&self, model: &Model) -> Vec<Component> {
+        let instances = self.app.as_ref().map_or(0, |a| a.instances.len() as u16);
+        let app = (0..instances).map(|node| Component {
+            tier: Tier::App,
+            node,
+            zone: self.zone_of(node),
+            servers: model.app.as_ref().map(|a| a.workers),
+        });
         let cache = (0..self.cache.len() as u16).map(|node| Component {
             tier: if self.placement.is_gutter(node) { Tier::Gutter } else { Tier::Cache },
             node,
-            zone: 0,
+            zone: self.zone_of(node),
             servers: model.cache.servers,
         });
         let db = (0..self.db.len() as u16).map(|node| Component {
             tier: Tier::Db,
             node,
-            zone: 0,
+            zone: self.zone_of(node),
             servers: Some(model.db.servers),
         });
-        cache.chain(db).collect()
+        app.chain(cache).chain(db).collect()
     }
 
     /// Every component's gauge at `at`, in [`components`](Self::components)
@@ -307,13 +396,19 @@ impl Topology {
     pub fn node_gauges(&self, at: SimTime) -> Vec<NodeGauge> {
         let known = self.sizes.are_known();
         let cache = self.cache.iter().map(|n| n.gauge(at, known));
-        cache.chain(self.db.iter().map(|n| n.gauge(at))).collect()
+        let lag = |id: usize| self.replication.as_ref().map(|r| r.sent[id]).filter(|&(_, n)| n > 0);
+        let db = self.db.iter().enumerate().map(|(id, n)| NodeGauge { lag: lag(id), ..n.gauge(at) });
+        let app = self.app.iter().flat_map(|a| a.instances.iter().map(|i| i.gauge(at)));
+        app.chain(cache).chain(db).collect()
     }
 
     /// The tiers' levels at `at`: sums over their nodes. `in_flight` is
     /// the system's, not a component's: left 0 for the caller.
     pub fn tier_gauges(&self, at: SimTime) -> Gauges {
         let mut g = Gauges::default();
+        for instance in self.app.iter().flat_map(|a| &a.instances) {
+            g.app_busy += instance.gauge(at).busy;
+        }
         for node in self.cache.iter() {
             let n = node.gauge(at, false);
             g.lookups += n.lookups.unwrap_or(0);

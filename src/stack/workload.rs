@@ -33,6 +33,8 @@ pub struct WorkloadConfig {
     pub trace: Option<PathBuf>,
     /// Item sizes; `None`: sizes do not matter.
     pub size: Option<ItemSize>,
+    /// Keys a user request reads in parallel (a page); 1: one key.
+    pub fanout: u16,
 }
 
 /// A request's operation.
@@ -86,6 +88,13 @@ impl Workload {
         }
     }
 
+    /// A page's further key, drawn from `rng` with the workload's
+    /// popularity: the arrivals' key stream stays as it is.
+    pub fn page_key(&self, rng: &mut Rng) -> u32 {
+        let rank = self.ranks.sample(rng);
+        self.key_of_rank.get(rank as usize).copied().unwrap_or(rank)
+    }
+
     /// Re-draws which key holds which popularity rank (a uniformly random
     /// permutation): yesterday's bestsellers are no longer today's.
     pub fn shift_hot_set(&mut self, keys: u32, rng: &mut Rng) {
@@ -124,6 +133,7 @@ mod tests {
             read_fraction: 1.0,
             trace: None,
             size: None,
+            fanout: 1,
         };
         let streams = RandomStreams::new(3);
         let mut w = Workload::new(&config, streams.stream(0), streams.stream(1));
@@ -143,6 +153,7 @@ mod tests {
             read_fraction: 1.0,
             trace: None,
             size: None,
+            fanout: 1,
         };
         let p = config.probabilities();
         let h3 = 1.0 + 0.5 + 1.0 / 3.0;

@@ -4,6 +4,7 @@
 //! Simulations are built optimised (`[profile.test] opt-level = 3`).
 
 mod alerts;
+mod app_tier;
 mod bad_input;
 mod cache_semantics;
 mod cache_theory;
@@ -12,6 +13,7 @@ mod cli;
 mod cluster;
 mod determinism;
 mod eviction;
+mod fanout;
 mod fuzz;
 mod gate;
 mod incident;
@@ -26,3 +28,4 @@ mod support;
 mod sweep;
 mod theory;
 mod topology;
+mod zones;

@@ -17,6 +17,8 @@
 //! cancelled unless the database is told to: a query whose client timed out
 //! is still served (wasted work), and a write still commits.
 
+mod app;
+mod page;
 mod query;
 mod read;
 mod write;
@@ -31,7 +33,7 @@ use super::clients::{Arrivals, Thinking};
 use super::database::{DbJob, QueryOrigin};
 use super::faults::{FaultKind, FaultState};
 use super::model::Model;
-use super::request::{NO_ATTEMPT, NO_USER, Request};
+use super::request::{NO_ATTEMPT, NO_PARENT, NO_USER, Request};
 use super::retry::{RetryBudget, backoff};
 use super::stream::{Purpose, stream};
 use super::topology::{CacheNodeId, DbNodeId, Topology};
@@ -94,6 +96,19 @@ enum Event {
         version: u32,
         node: DbNodeId,
     },
+    /// `db.failover_s` after primary `node` went down: promote a replica.
+    Failover {
+        node: DbNodeId,
+    },
+    /// An app worker finished the app's own work for this attempt.
+    WorkDone {
+        request: u32,
+        attempt: u32,
+    },
+    /// The balancer checks an app instance's health.
+    HealthCheck {
+        instance: u16,
+    },
     FaultStart {
         index: u32,
     },
@@ -122,7 +137,8 @@ pub enum RunError {
 
 /// Runs `model` to its end (or until a guard stops it).
 pub fn run(model: &Model) -> Result<RunResult, RunError> {
-    if model.cache.cluster.all_nodes() == 1 && model.db.replicas == 0 {
+    let single = model.cache.cluster.all_nodes() == 1 && model.db.replicas == 0;
+    if single && model.app.is_none() && model.workload.fanout == 1 {
         System::<true>::new(model)?.run()
     } else {
         System::<false>::new(model)?.run()
@@ -143,9 +159,10 @@ enum Source {
 /// a stampede.
 const HOT_KEYS: u32 = 10;
 
-/// `SINGLE`: one cache node and one database node, so every node id is
-/// 0 — known to the compiler, which drops the routing and the node
-/// lookups (a model without `cache.nodes` or `db.replicas` pays nothing
+/// `SINGLE`: one cache node and one database node, no app tier and no
+/// fan-out, so every node id is 0 — known to the compiler, which drops
+/// the routing, the node lookups and the tiers' steps (a model without
+/// `cache.nodes`, `db.replicas`, `[app]` or `workload.fanout` pays nothing
 /// for them).
 struct System<'m, const SINGLE: bool> {
     model: &'m Model,
@@ -167,6 +184,9 @@ struct System<'m, const SINGLE: bool> {
     in_flight: Level,
     next_attempt: u32,
     source: Source,
+    /// With fan-out: each page's further keys, by the page's slot.
+    pages: Vec<page::Page>,
+    fanout_rng: Rng,
     topology: Topology,
     faults: FaultState,
     /// The most cache nodes down at once so far.
@@ -230,6 +250,7 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
                 warmup: model.run.warmup,
                 duration: model.run.duration,
                 db_servers: model.db.servers * (1 + u32::from(model.db.replicas)),
+                app_workers: model.app.as_ref().map_or(0, |a| a.workers * u32::from(a.instances)),
                 cache_servers: model.cache.servers,
                 good_within: SimTime::from_millis(model.slo.p99_ms),
             },
@@ -246,6 +267,8 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
             in_flight: Level::default(),
             next_attempt: 0,
             source,
+            pages: Vec::new(),
+            fanout_rng: global(Purpose::Fanout),
             topology,
             faults: FaultState::new(&model.faults),
             cache_nodes_lost: 0,
@@ -327,7 +350,14 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
             Event::LeaseRetry { request, attempt } => self.on_lease_retry(request, attempt, now),
             Event::Invalidate { key, node } => self.apply_invalidation(key, node, now),
             Event::ReplicaApply { key, version, node } => self.replica_applies(key, version, node),
-            Event::FaultStart { index } => self.on_fault_start(index as usize),
+            Event::Failover { node } => {
+                self.topology.fail_over(node);
+            }
+            Event::WorkDone { request, attempt } => self.on_work_done(request, attempt, now),
+            Event::HealthCheck { instance } => {
+                self.topology.app.as_mut().expect("an app tier").health_check(instance);
+            }
+            Event::FaultStart { index } => self.on_fault_start(index as usize, now),
             Event::FaultEnd { index } => self.on_fault_end(index as usize, now),
         }
     }
@@ -424,16 +454,10 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
         }
         let measured = self.recorder.measures(now);
         self.recorder.arrival();
-        let request = self.requests.insert(Request {
-            key,
-            op,
-            arrived: now,
-            attempt: NO_ATTEMPT,
-            attempts: 0,
-            measured,
-            user,
-            backoff: SimTime::ZERO,
-        });
+        let request = self.requests.insert(Request::new(key, op, now, measured, user));
+        if !SINGLE && self.model.workload.fanout > 1 && op == Op::Read {
+            self.draw_page(request);
+        }
         self.in_flight.add(1, now);
         if let Some(budget) = &mut self.budget {
             budget.deposit();
@@ -465,11 +489,7 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
     // event loop costs more in spills (both measured with callgrind).
     #[inline(never)]
     fn start_attempt(&mut self, request: u32, now: SimTime) {
-        let attempt = self.next_attempt;
-        // Attempt ids wrap, skipping the "no attempt" marker (a compare,
-        // where `% NO_ATTEMPT` cost a multiply and shifts).
-        let next = attempt + 1;
-        self.next_attempt = if next == NO_ATTEMPT { 0 } else { next };
+        let attempt = self.new_attempt();
         let r = self.requests.get_mut(request).expect("a live request");
         r.attempt = attempt;
         r.attempts += 1;
@@ -478,7 +498,28 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
         if let Some((timeout, lane)) = self.client_timeout {
             self.queue.schedule_on(lane, now + timeout, Event::Timeout { request, attempt });
         }
+        if !SINGLE && self.topology.app.is_some() {
+            return self.enter_app(request, attempt, now);
+        }
+        self.downstream(request, attempt, key, op, now);
+    }
+
+    /// A fresh attempt id. Ids wrap, skipping the "no attempt" marker (a
+    /// compare, where `% NO_ATTEMPT` cost a multiply and shifts).
+    #[inline(always)]
+    fn new_attempt(&mut self) -> u32 {
+        let attempt = self.next_attempt;
+        let next = attempt + 1;
+        self.next_attempt = if next == NO_ATTEMPT { 0 } else { next };
+        attempt
+    }
+
+    /// The attempt goes on to the cache (a read; with fan-out, the page's
+    /// parts) or the primary (a write).
+    #[inline(always)]
+    fn downstream(&mut self, request: u32, attempt: u32, key: u32, op: Op, now: SimTime) {
         match op {
+            Op::Read if !SINGLE && self.model.workload.fanout > 1 => self.start_parts(request, attempt, now),
             Op::Read => {
                 let node = self.topology.read_owner::<SINGLE>(key);
                 self.send_lookup(request, attempt, node, now)
@@ -508,6 +549,12 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
     /// The live attempt failed: retry after a backoff if attempts remain
     /// and the budget allows, else the request fails with `cause`.
     fn attempt_failed(&mut self, request: u32, cause: FailureCause, now: SimTime) {
+        if !SINGLE {
+            if self.requests.get(request).expect("a live request").parent != NO_PARENT {
+                return self.part_failed(request, cause, now);
+            }
+            self.release_worker(request, now);
+        }
         let retry = &self.model.clients.retry;
         let r = self.requests.get_mut(request).expect("a live request");
         let may_retry =
@@ -530,9 +577,12 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
     /// has committed a newer one.
     #[inline(always)]
     fn read_succeeded(&mut self, request: u32, key: u32, version: u32, now: SimTime) {
-        let primary = self.topology.primary();
+        let primary = self.topology.primary::<SINGLE>();
         let outcome =
             ReadOutcome { stale: version < primary.version(key), age: primary.staleness(key, version, now) };
+        if !SINGLE && self.requests.get(request).expect("a live request").parent != NO_PARENT {
+            return self.part_answered(request, outcome, now);
+        }
         let r = self.finish(request, now);
         self.recorder.success(r.arrived, now, Some(outcome), r.measured);
     }
@@ -546,6 +596,9 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
     /// closed-loop user (if any) starts thinking about the next one.
     #[inline]
     fn finish(&mut self, request: u32, now: SimTime) -> Request {
+        if !SINGLE {
+            self.release_worker(request, now);
+        }
         self.in_flight.sub(1, now);
         let r = self.requests.remove(request).expect("a request ends exactly once");
         if r.user != NO_USER {
@@ -554,10 +607,10 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
         r
     }
 
-    fn on_fault_start(&mut self, index: usize) {
+    fn on_fault_start(&mut self, index: usize, now: SimTime) {
         let fault = self.faults.fault(index);
         self.faults.set_active(index, true);
-        self.topology.apply_health(&self.faults);
+        self.change_health(now);
         self.cache_nodes_lost = self.cache_nodes_lost.max(self.topology.cache_nodes_down());
         let (kind, target) = (fault.kind, fault.target);
         match kind {
@@ -581,7 +634,13 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
                     }
                 }
             }
-            FaultKind::CacheSlowdown | FaultKind::DbSlowdown | FaultKind::InvalidationOutage => {}
+            FaultKind::CacheSlowdown
+            | FaultKind::DbSlowdown
+            | FaultKind::InvalidationOutage
+            | FaultKind::DbDown
+            | FaultKind::ReplicaLag
+            | FaultKind::AppDown
+            | FaultKind::ZoneDown => {}
         }
         if kind.lasts() {
             let index = index as u32;
@@ -591,7 +650,7 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
 
     fn on_fault_end(&mut self, index: usize, now: SimTime) {
         self.faults.set_active(index, false);
-        self.topology.apply_health(&self.faults);
+        self.change_health(now);
         let fault = self.faults.fault(index);
         if fault.kind == FaultKind::DbPause {
             for id in (0..self.topology.db.len() as u16).map(DbNodeId) {
@@ -600,6 +659,55 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
                     self.resume_db_node(id, now);
                 }
             }
+        }
+    }
+
+    /// The active faults changed: every component takes its new health,
+    /// and what goes down or comes back does so — an app instance loses
+    /// the attempts it held, a cache node that goes
+    /// down loses its entries; a database node loses its queries (a
+    /// primary's loss starts the failover clock) and resynchronises when
+    /// it returns.
+    fn change_health(&mut self, now: SimTime) {
+        let t = &mut self.topology;
+        let app_was: Vec<bool> = t.app.iter().flat_map(|a| a.instances.iter().map(|i| i.down)).collect();
+        let cache_was: Vec<bool> = t.cache.iter().map(|n| n.health.down).collect();
+        let db_was: Vec<bool> = t.db.iter().map(|n| n.health.down).collect();
+        t.apply_health(&self.faults);
+        for (id, was) in (0..).zip(app_was) {
+            let down = self.topology.app.as_ref().expect("an app tier").instances[usize::from(id)].down;
+            if down && !was {
+                self.app_instance_lost(id, now);
+            } else if was && !down {
+                self.app_instance_back(id, now);
+            }
+        }
+        let t = &mut self.topology;
+        for ((_, node), was) in t.cache.iter_mut().zip(cache_was) {
+            if node.health.down && !was {
+                node.store.clear();
+            }
+        }
+        for (id, was) in (0..).map(DbNodeId).zip(db_was) {
+            let down = self.topology.db.get(id.0).health.down;
+            if down && !was {
+                self.db_node_lost(id, now);
+            } else if was && !down {
+                self.topology.restart_db(id);
+            }
+        }
+    }
+
+    /// Database node `id` went down: every query it held fails at once
+    /// (their connections reset); if it was the primary and there are
+    /// replicas, one is promoted `db.failover_s` from now.
+    fn db_node_lost(&mut self, id: DbNodeId, now: SimTime) {
+        for job in self.topology.db_node::<SINGLE>(id).crash(now) {
+            let leader = (job.request, job.attempt);
+            self.query_failed(job.origin, job.key, job.node, leader, FailureCause::DbDown, now);
+        }
+        if self.model.db.replicas > 0 && id == self.topology.primary_id::<SINGLE>() {
+            self.queue.schedule(now + self.model.db.failover, Event::Failover { node: id });
         }
     }
 

@@ -53,7 +53,7 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
             self.recorder.count(Counter::HotKeyFetch);
         }
         let node = match job.op {
-            Op::Write => DbNodeId::PRIMARY,
+            Op::Write => self.topology.primary_id::<SINGLE>(),
             Op::Read => self.topology.read_node::<SINGLE>(key),
         };
         match self.topology.db_node::<SINGLE>(node).submit(job, now) {
@@ -69,7 +69,9 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
                 }
             }
             Admission::Rejected => {
-                self.query_failed(origin, key, cache, (request, attempt), FailureCause::Rejected, now)
+                let down = self.topology.db_node::<SINGLE>(node).health.down;
+                let cause = if down { FailureCause::DbDown } else { FailureCause::Rejected };
+                self.query_failed(origin, key, cache, (request, attempt), cause, now)
             }
         }
     }
@@ -101,7 +103,7 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
     /// (request, attempt) for `origin` after a miss at cache node `owner`
     /// — a full line, or shed: everyone waiting for it fails, and retries
     /// if they may.
-    fn query_failed(
+    pub(super) fn query_failed(
         &mut self,
         origin: QueryOrigin,
         key: u32,
@@ -119,6 +121,7 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
                 self.topology.cache_node::<SINGLE>(owner).store.mark_refreshing(key, false);
                 Vec::new()
             }
+            QueryOrigin::Lost => unreachable!("a lost query was failed when it was lost"),
         };
         let leader = std::iter::once(leader);
         for (request, attempt) in leader.chain(waiters.iter().map(|w| (w.request, w.attempt))) {
@@ -144,9 +147,20 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
         if let Some(next) = next {
             self.start_query(node, next.slot, next.waited, now);
         }
+        if job.origin == QueryOrigin::Lost {
+            return;
+        }
         match job.op {
             Op::Write => self.write_committed(job, now),
-            Op::Read => self.read_answered(job, now),
+            Op::Read => {
+                // A replica's answer may be outdated because it lags: it
+                // had not applied a version the primary already had when
+                // the read started.
+                let lagged = !SINGLE
+                    && node != self.topology.primary_id::<SINGLE>()
+                    && self.topology.primary::<SINGLE>().outdated_at(job.key, job.snapshot, job.started);
+                self.read_answered(job, lagged, now)
+            }
         }
     }
 }

@@ -212,7 +212,7 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
     /// answer whoever waits. A read nobody waits for any more was wasted
     /// work.
     #[inline(always)]
-    pub(super) fn read_answered(&mut self, job: DbJob, now: SimTime) {
+    pub(super) fn read_answered(&mut self, job: DbJob, lagged: bool, now: SimTime) {
         let (key, version, node) = (job.key, job.snapshot, job.node);
         let fetch_time = now - job.sent;
         let leader_live = self.is_live(job.request, job.attempt);
@@ -220,7 +220,7 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
         match job.origin {
             QueryOrigin::Client => {
                 if leader_live {
-                    self.fill(node, key, version, job.lease, fetch_time, now);
+                    self.fill(node, key, version, (job.lease, lagged), fetch_time, now);
                     self.read_succeeded(job.request, key, version, now);
                 }
             }
@@ -234,7 +234,7 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
                     .collect();
                 wasted = !leader_live && live.is_empty();
                 if !wasted {
-                    self.fill(node, key, version, job.lease, fetch_time, now);
+                    self.fill(node, key, version, (job.lease, lagged), fetch_time, now);
                 }
                 if leader_live {
                     self.read_succeeded(job.request, key, version, now);
@@ -246,17 +246,18 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
             QueryOrigin::EarlyRefresh => {
                 self.topology.cache_node::<SINGLE>(node).store.mark_refreshing(key, false);
                 if leader_live {
-                    let stored = self.fill(node, key, version, job.lease, fetch_time, now);
+                    let stored = self.fill(node, key, version, (job.lease, lagged), fetch_time, now);
                     if stored == Fill::Stored(Stored::Replaced { live: true }) {
                         self.recorder.count(Counter::RefreshBeforeExpiry);
                     }
                     self.read_succeeded(job.request, key, version, now);
                 }
             }
+            QueryOrigin::Lost => unreachable!("a lost query's answer is discarded"),
             QueryOrigin::Revalidation => {
                 wasted = false;
                 self.topology.cache_node::<SINGLE>(node).store.mark_refreshing(key, false);
-                self.fill(node, key, version, job.lease, fetch_time, now);
+                self.fill(node, key, version, (job.lease, lagged), fetch_time, now);
             }
         }
         if wasted {
@@ -264,15 +265,16 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
         }
     }
 
-    /// Stores a fetched `version` of `key` at `node`, and counts what
-    /// became of it.
+    /// Stores a fetched `version` of `key` at `node` (with its lease token,
+    /// and whether it came from a lagging replica), and counts what became
+    /// of it.
     #[inline(always)]
     fn fill(
         &mut self,
         node: CacheNodeId,
         key: u32,
         version: u32,
-        lease: u32,
+        (lease, lagged): (u32, bool),
         fetch_time: SimTime,
         now: SimTime,
     ) -> Fill {
@@ -283,8 +285,11 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
             Fill::LeaseLost => self.recorder.count(Counter::DroppedFill),
             Fill::Stored(_) => {
                 self.recorder.count(Counter::Fill);
-                if version < self.topology.primary().version(key) {
+                if version < self.topology.primary::<SINGLE>().version(key) {
                     self.recorder.count(Counter::StaleFill);
+                    if lagged {
+                        self.recorder.count(Counter::StaleFillFromLag);
+                    }
                 }
             }
         }

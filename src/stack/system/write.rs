@@ -1,5 +1,6 @@
-//! The write path: a write commits at the primary, then its invalidation
-//! goes to the cache node that owns the key — at once, later, or lost.
+//! The write path: a write commits at the primary, reaches each replica
+//! after its lag, and its invalidation goes to the cache node that owns
+//! the key — at once, later, or lost.
 
 use crate::engine::SimTime;
 use crate::metrics::Counter;
@@ -13,10 +14,17 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
     /// The primary committed `job`, a write: invalidate, and answer the
     /// client if it still waits.
     pub(super) fn write_committed(&mut self, job: DbJob, now: SimTime) {
-        if !SINGLE && let Some(replication) = &mut self.topology.replication {
-            let version = self.topology.db.get(0).version(job.key);
-            let queue = &mut self.queue;
-            for (node, lag) in replication.lags(job.key) {
+        let primary = self.topology.primary_id::<SINGLE>();
+        let t = &mut self.topology;
+        if !SINGLE && let Some(replication) = &mut t.replication {
+            let version = t.db.get(primary.0).version(job.key);
+            let (queue, recorder, db) = (&mut self.queue, &mut self.recorder, &t.db);
+            let health = |n: DbNodeId| {
+                let h = db.get(n.0).health;
+                (!h.down).then_some(h.lag_factor)
+            };
+            for (node, lag) in replication.lags(job.key, primary, health) {
+                recorder.replica_lag(lag, now);
                 queue.schedule(now + lag, Event::ReplicaApply { key: job.key, version, node });
             }
         }
@@ -66,7 +74,7 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
 
     /// An invalidation of `key` reaches `node`.
     pub(super) fn apply_invalidation(&mut self, key: u32, node: CacheNodeId, now: SimTime) {
-        let version = self.topology.primary().version(key);
+        let version = self.topology.primary::<SINGLE>().version(key);
         let t = &mut self.topology;
         t.cache.node_mut::<SINGLE>(node.0).invalidate(
             key,
