@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use super::chart::timeline::{Line, Panel, Scale};
 use super::chart::{Band, CurveChart, CurvePoint, CurveSeries, Format, PhaseChart, Timeline, write_chart};
+use super::node_panels::NodeTable;
 use crate::files::RunMeta;
 use crate::files::{Table, TableError, file_name};
 
@@ -81,8 +82,24 @@ pub fn plot_run(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError> {
             vec![line("db queue", "db_queue")?, line("in flight", "in_flight")?],
         ),
     ];
-    if let Some(per_node) = cache_node_panel(dir, &t_s, window_s)? {
-        panels.insert(2, per_node);
+    // The tiers of several components, from nodes.csv: cache nodes after
+    // the shares, then app workers, then the database nodes and their lag.
+    if let Some(nodes) = NodeTable::read(dir, &t_s)? {
+        if let Some(db) = nodes.db_nodes(line("db utilisation", "db_utilization")?)? {
+            panels[2] = db;
+        }
+        if let Some(lag) = nodes.replica_lag()? {
+            panels.insert(3, lag);
+        }
+        if let Some(app) = nodes.app_workers()? {
+            panels.insert(2, app);
+        }
+        if let Some(per_node) = nodes.cache_lookups(window_s)? {
+            panels.insert(2, per_node);
+        }
+        if let Some(queue) = nodes.app_queue()? {
+            panels.last_mut().expect("the count panel").lines.push(queue);
+        }
     }
     let timeline = Timeline {
         title: format!("{} — timeline", meta.model),
@@ -105,54 +122,6 @@ pub fn plot_run(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError> {
         alerts: alert_bands(dir, meta.duration_s)?,
     };
     Ok(write_chart(&timeline, &dir.join("timeline"), format)?)
-}
-
-/// Lookups per second at each cache node, from `nodes.csv`, when the
-/// tier has more than one node: the hot node, the lost node falling to
-/// zero and the others taking its keys. `None` for one node.
-fn cache_node_panel(dir: &Path, t_s: &[f64], window_s: f64) -> Result<Option<Panel>, PlotError> {
-    let path = dir.join("nodes.csv");
-    if !path.exists() {
-        return Ok(None);
-    }
-    let table = Table::read(&path)?;
-    let tiers = table.texts("tier")?;
-    let nodes = table.numbers("node")?;
-    let times = table.numbers("t_s")?;
-    let (hits, misses) = (table.numbers("hits")?, table.numbers("misses")?);
-    // (tier, node) in order of first appearance: owners, then gutter.
-    let mut names: Vec<(String, u64)> = Vec::new();
-    let mut rates: Vec<Vec<Option<f64>>> = Vec::new();
-    for i in 0..tiers.len() {
-        if tiers[i] == "db" {
-            continue;
-        }
-        let id = (tiers[i].clone(), nodes[i].unwrap_or(0.0) as u64);
-        let column = match names.iter().position(|n| *n == id) {
-            Some(c) => c,
-            None => {
-                names.push(id);
-                rates.push(vec![None; t_s.len()]);
-                names.len() - 1
-            }
-        };
-        let window = times[i].and_then(|t| t_s.iter().position(|&w| w == t));
-        if let (Some(w), Some(h), Some(m)) = (window, hits[i], misses[i]) {
-            rates[column][w] = Some((h + m) / window_s);
-        }
-    }
-    if names.len() < 2 {
-        return Ok(None);
-    }
-    let lines = names
-        .into_iter()
-        .zip(rates)
-        .map(|((tier, node), values)| Line {
-            name: if tier == "gutter" { format!("gutter {node}") } else { format!("node {node}") },
-            values,
-        })
-        .collect();
-    Ok(Some(Panel::new("lookups [/s]", Scale::Auto, lines)))
 }
 
 /// The firings in `alerts.csv`, if the run has one.

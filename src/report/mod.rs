@@ -7,6 +7,7 @@ mod capacity;
 pub mod chart;
 mod figures;
 mod junit;
+mod node_panels;
 
 pub use capacity::write_plan;
 pub use figures::{PlotError, plot_dir, plot_run, plot_sweep};

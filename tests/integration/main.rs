@@ -11,6 +11,7 @@ mod cache_theory;
 mod charts;
 mod cli;
 mod cluster;
+mod deployed_incidents;
 mod determinism;
 mod eviction;
 mod fanout;

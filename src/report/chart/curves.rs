@@ -65,8 +65,10 @@ impl CurveChart {
         let ys = self
             .points()
             .flat_map(|p| {
+                // The point itself too: on a log axis a bar reaching below
+                // zero is cut, the point must still be inside.
                 let half = p.ci95.unwrap_or(0.0);
-                [p.y - half, p.y + half]
+                [p.y - half, p.y, p.y + half]
             })
             .filter(|y| !log || *y > 0.0)
             .chain(self.slo.iter().map(|s| s.0));

@@ -47,6 +47,10 @@ pub const SIZE: (u32, u32) = (1600, 1000);
 
 /// What every chart kind does: draw itself on any backend.
 pub trait Chart {
+    /// Its size [px]; a chart with more to show may be taller.
+    fn size(&self) -> (u32, u32) {
+        SIZE
+    }
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError>;
 }
 
@@ -106,13 +110,13 @@ pub fn render_svg(chart: &impl Chart, size: (u32, u32)) -> Result<String, DrawEr
 pub fn write_chart(chart: &impl Chart, stem: &Path, format: Format) -> io::Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     if matches!(format, Format::Png | Format::Both) {
-        let rgb = render_rgb(chart, SIZE).map_err(io::Error::other)?;
+        let rgb = render_rgb(chart, chart.size()).map_err(io::Error::other)?;
         let path = with_suffix(stem, "png");
-        write_atomically(&path, |out| encode_png(out, &rgb, SIZE))?;
+        write_atomically(&path, |out| encode_png(out, &rgb, chart.size()))?;
         written.push(path);
     }
     if matches!(format, Format::Svg | Format::Both) {
-        let svg = render_svg(chart, SIZE).map_err(io::Error::other)?;
+        let svg = render_svg(chart, chart.size()).map_err(io::Error::other)?;
         let path = with_suffix(stem, "svg");
         write_atomically(&path, |out| out.write_all(svg.as_bytes()))?;
         written.push(path);

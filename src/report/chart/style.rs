@@ -130,10 +130,35 @@ pub fn axis_label(column: &str) -> String {
         "hottest_node_share" => "busiest cache node's share of lookups",
         "gutter_hit_ratio" => "gutter hit ratio (share)",
         "cache_nodes_lost" => "cache nodes lost at once",
+        "db.replicas" => "read replicas",
+        "db.replica_lag" => "replica apply lag",
+        "db.replica_lag.mean_ms" => "replica apply lag, mean [ms]",
+        "db.read_from" => "reads served by",
+        "db.failover_s" => "failover time [s]",
+        "cache.remote_markers" => "remote markers",
+        "app.instances" => "app instances",
+        "app.workers" => "workers per app instance",
+        "app.queue_limit" => "app accept queue [requests]",
+        "app.balancer" => "load balancer",
+        "app.work" => "app work time",
+        "topology.zones" => "zones",
+        "workload.fanout" => "keys read per page",
+        "stale_fills" => "stale fills",
+        "stale_fills_from_lag" => "stale fills from replica lag",
+        "replica_lag_p99_ms" => "replica lag p99 [ms]",
+        "stale_age_p99_ms" => "stale read age p99 [ms]",
+        "db_down_errors" => "errors: database down",
+        "app_down_errors" => "errors: app instance down",
+        "app_utilization" => "app worker utilisation (share)",
         _ => "",
     };
     if !named.is_empty() {
         return named.to_owned();
+    }
+    // A fault's key (`faults.0.factor`): which fault, in the file's order.
+    if let Some((index, key)) = base.strip_prefix("faults.").and_then(|rest| rest.split_once('.')) {
+        let what = if key == "factor" { "factor [×]".to_owned() } else { axis_label(key) };
+        return format!("fault {index}: {what}");
     }
     // A model key: its last part names the quantity.
     let base = base.rsplit('.').next().unwrap_or(base);
@@ -197,6 +222,8 @@ mod tests {
         assert_eq!(axis_label("user_p99_ms_mean"), "p99 of all requests [ms]");
         assert_eq!(axis_label("error_rate"), "error rate (share)");
         assert_eq!(axis_label("hit_ratio"), "cache hit ratio (share)");
+        assert_eq!(axis_label("faults.0.factor"), "fault 0: factor [×]");
+        assert_eq!(axis_label("faults.1.at_s"), "fault 1: at [s]");
         assert_eq!(axis_label("clients.rate_rps"), "client rate [req/s]");
         assert_eq!(axis_label("db.servers"), "database connections");
         assert_eq!(axis_label("recovered_share"), "share of runs recovered");

@@ -1,6 +1,6 @@
 //! The run timeline: stacked panels sharing the time axis — latency,
 //! error/hit/stale shares, per-node cache load when the tier has several
-//! nodes, database utilisation, queues — with faults and spikes shaded and
+//! nodes, app workers, database (and replica) utilisation and lag, queues — with faults and spikes shaded and
 //! labelled and the recovery instant marked.
 
 use plotters::coord::Shift;
@@ -80,6 +80,13 @@ const DOWN: RGBColor = RGBColor(200, 40, 20);
 const INSTANT: RGBColor = RGBColor(230, 140, 20);
 
 impl Chart for Timeline {
+    /// Five panels fit the default size; each one more adds 170 px, so a
+    /// panel of a deployed topology is as tall as one of a single node.
+    fn size(&self) -> (u32, u32) {
+        let extra = self.panels.len().saturating_sub(5) as u32;
+        (super::SIZE.0, super::SIZE.1 + 170 * extra)
+    }
+
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         let (title, body) = root.split_vertically(80);
         let (width, _) = title.dim_in_pixel();
@@ -131,6 +138,13 @@ fn panel_shares(panels: usize) -> Vec<u32> {
     match panels {
         4 => vec![30, 24, 20, 26],
         5 => vec![26, 19, 17, 19, 19],
+        // The latency panel keeps its height; the others share the rest.
+        n if n > 5 => {
+            let top = 26 * 5 / n as u32 + 4;
+            let mut shares = vec![(100 - top) / (n as u32 - 1); n];
+            shares[0] = top;
+            shares
+        }
         n => vec![100 / n.max(1) as u32; n],
     }
 }
