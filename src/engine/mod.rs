@@ -15,5 +15,5 @@ mod time;
 pub use alias::AliasTable;
 pub use queue::{EventQueue, Lane};
 pub use random::{RandomStreams, Rng};
-pub use slab::Slab;
+pub use slab::{SideTable, Slab};
 pub use time::SimTime;

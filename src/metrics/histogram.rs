@@ -77,6 +77,7 @@ impl LatencyHistogram {
         }
     }
 
+    #[inline(always)]
     pub fn record(&mut self, latency: SimTime) {
         let ns = latency.as_nanos();
         let bin = bin_of(ns);

@@ -217,6 +217,7 @@ impl Database {
     /// How long ago the version after `version` was committed: the age of
     /// a read that returned `version`. A lower bound when the read is more
     /// than a few versions behind.
+    #[inline(always)]
     pub fn staleness(&self, key: u32, version: u32, now: SimTime) -> SimTime {
         let current = self.versions[key as usize];
         if version >= current || self.commits.is_empty() {

@@ -7,10 +7,16 @@
 use crate::engine::SimTime;
 use crate::metrics::FailureCause;
 use crate::stack::app::AppJob;
-use crate::stack::request::NO_WORKER;
 use crate::stack::station::Admission;
 
 use super::{Event, System};
+
+/// The app worker a request's live attempt holds: its instance and its
+/// slot there (`System::held`, by the request's slot).
+pub(super) type Held = (u16, u32);
+
+/// `Held` of a request that holds no worker.
+pub(super) const NO_WORKER: Held = (0, u32::MAX);
 
 impl<const SINGLE: bool> System<'_, SINGLE> {
     /// A live attempt reaches the balancer.
@@ -34,8 +40,7 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
     /// A worker of instance `id` takes `job` (in `slot`): the app's own
     /// work begins.
     fn start_work(&mut self, id: u16, slot: u32, job: AppJob, now: SimTime) {
-        let r = self.requests.get_mut(job.request).expect("a worker takes a live attempt");
-        (r.instance, r.worker) = (id, slot);
+        self.held.set(job.request, (id, slot));
         let app = self.topology.app.as_mut().expect("an app tier");
         let done = app.instances[usize::from(id)].work_end(now);
         self.queue.schedule(done, Event::WorkDone { request: job.request, attempt: job.attempt });
@@ -54,12 +59,10 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
     /// The request's attempt ended: its worker (if it holds one) is free
     /// and takes the next waiting attempt whose client still waits.
     pub(super) fn release_worker(&mut self, request: u32, now: SimTime) {
-        let r = self.requests.get_mut(request).expect("a live request");
-        if r.worker == NO_WORKER {
+        let (id, slot) = self.held.take(request);
+        if (id, slot) == NO_WORKER {
             return;
         }
-        let (id, slot) = (r.instance, r.worker);
-        r.worker = NO_WORKER;
         let requests = &self.requests;
         let gone = |job: &AppJob| !requests.get(job.request).is_some_and(|r| r.is_live(job.attempt));
         let app = self.topology.app.as_mut().expect("a worker belongs to an app instance");

@@ -11,6 +11,13 @@ use crate::stack::workload::Op;
 
 use super::{Source, System};
 
+/// The page a part belongs to: the page's request and the page's attempt
+/// that started it (`System::parts`, by the part's slot).
+pub(super) type PartOf = (u32, u32);
+
+/// `PartOf` of a request that is not a part: a user's own.
+pub(super) const NO_PAGE: PartOf = (u32::MAX, u32::MAX);
+
 /// A page's keys beyond the request's own, and its live attempt's
 /// progress. Kept by the page's slot in the request slab.
 #[derive(Debug, Clone, Default)]
@@ -52,13 +59,9 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
                 return;
             }
             let key = if i == 0 { self.key_of(request) } else { self.pages[request as usize].keys[i - 1] };
-            let part = Request {
-                parent: request,
-                parent_attempt: attempt,
-                attempts: 1,
-                ..Request::new(key, Op::Read, now, false, NO_USER)
-            };
+            let part = Request { attempts: 1, ..Request::new(key, Op::Read, now, false, NO_USER) };
             let part = self.requests.insert(part);
+            self.parts.set(part, (request, attempt));
             let part_attempt = self.new_attempt();
             self.requests.get_mut(part).expect("just inserted").attempt = part_attempt;
             let node = self.topology.read_owner::<SINGLE>(key);
@@ -69,27 +72,29 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
     /// Part `part` answered with `outcome`: the page answers when its
     /// last part has.
     pub(super) fn part_answered(&mut self, part: u32, outcome: ReadOutcome, now: SimTime) {
-        let r = self.requests.remove(part).expect("a part answers once");
-        if !self.is_live(r.parent, r.parent_attempt) {
+        self.requests.remove(part).expect("a part answers once");
+        let (parent, parent_attempt) = self.parts.take(part);
+        if !self.is_live(parent, parent_attempt) {
             return;
         }
-        let page = &mut self.pages[r.parent as usize];
+        let page = &mut self.pages[parent as usize];
         page.left -= 1;
         let so_far = page.outcome.get_or_insert(ReadOutcome { stale: false, age: SimTime::ZERO });
         so_far.stale |= outcome.stale;
         so_far.age = so_far.age.max(outcome.age);
         if page.left == 0 {
             let outcome = *so_far;
-            let p = self.finish(r.parent, now);
+            let p = self.finish(parent, now);
             self.recorder.success(p.arrived, now, Some(outcome), p.measured);
         }
     }
 
     /// Part `part` failed: so does the page's attempt.
     pub(super) fn part_failed(&mut self, part: u32, cause: FailureCause, now: SimTime) {
-        let r = self.requests.remove(part).expect("a part fails once");
-        if self.is_live(r.parent, r.parent_attempt) {
-            self.attempt_failed(r.parent, cause, now);
+        self.requests.remove(part).expect("a part fails once");
+        let (parent, parent_attempt) = self.parts.take(part);
+        if self.is_live(parent, parent_attempt) {
+            self.attempt_failed(parent, cause, now);
         }
     }
 }

@@ -147,9 +147,9 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
         if let Some(next) = next {
             self.start_query(node, next.slot, next.waited, now);
         }
-        if job.origin == QueryOrigin::Lost {
-            return;
-        }
+        // A query lost with its node failed then; its answer is discarded
+        // where the origin is read (a write's commit, a read's fill), not
+        // here, where every query would pay the test.
         match job.op {
             Op::Write => self.write_committed(job, now),
             Op::Read => {

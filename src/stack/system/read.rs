@@ -253,7 +253,8 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
                     self.read_succeeded(job.request, key, version, now);
                 }
             }
-            QueryOrigin::Lost => unreachable!("a lost query's answer is discarded"),
+            // Failed when its node went down: the answer is discarded.
+            QueryOrigin::Lost => return,
             QueryOrigin::Revalidation => {
                 wasted = false;
                 self.topology.cache_node::<SINGLE>(node).store.mark_refreshing(key, false);

@@ -5,7 +5,7 @@
 use crate::engine::SimTime;
 use crate::metrics::Counter;
 use crate::stack::cache::Invalidation;
-use crate::stack::database::DbJob;
+use crate::stack::database::{DbJob, QueryOrigin};
 use crate::stack::ids::{CacheNodeId, DbNodeId};
 
 use super::{Event, System};
@@ -14,6 +14,9 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
     /// The primary committed `job`, a write: invalidate, and answer the
     /// client if it still waits.
     pub(super) fn write_committed(&mut self, job: DbJob, now: SimTime) {
+        if job.origin == QueryOrigin::Lost {
+            return; // failed when its node went down, and never committed
+        }
         let primary = self.topology.primary_id::<SINGLE>();
         let t = &mut self.topology;
         if !SINGLE && let Some(replication) = &mut t.replication {
