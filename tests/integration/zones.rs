@@ -75,6 +75,10 @@ fn a_zone_loss_holds_the_slo_with_n_plus_one_sizing_and_breaks_it_with_n() {
     assert!(lost(110.0) > 0.3 && lost(150.0) == 0.0, "instance 1 is down with its zone");
     let tight = run(&model(ZONES, &["app.workers=25".into(), "app.queue_limit=25".into()]));
     let t = &tight.summary;
+    eprintln!(
+        "zone loss: N+1 error rate {:?} p99 {:?} ms; N error rate {:?} p99 {:?} ms",
+        s.error_rate, s.user_p99_ms, t.error_rate, t.user_p99_ms
+    );
     assert!(!holds_slo(t), "N sizing breaks the SLO in the loss: error rate {:?}", t.error_rate);
     let during = tight.windows.iter().find(|w| w.t_s == 150.0).unwrap();
     assert!(during.error_rate.unwrap() > 0.05, "{:?}", during.error_rate);
