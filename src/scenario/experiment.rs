@@ -159,11 +159,34 @@ fn one() -> Spanned<u64> {
     Spanned::new(0..0, 1)
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+/// An axis: a list of values, or a range `{ from, to, steps, scale }`.
+#[derive(Debug, Clone)]
 enum RawAxis {
     List(Vec<toml::Value>),
     Range(RawRange),
+}
+
+// By hand rather than `untagged`, whose error ("did not match any variant")
+// says neither what an axis may be nor what was wrong with the range.
+impl<'de> Deserialize<'de> for RawAxis {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match toml::Value::deserialize(deserializer)? {
+            toml::Value::Array(values) => Ok(RawAxis::List(values)),
+            toml::Value::Table(table) => {
+                RawRange::deserialize(toml::Value::Table(table)).map(RawAxis::Range).map_err(|e| {
+                    D::Error::custom(format!("a range takes from, to, steps and scale: {}", e.message()))
+                })
+            }
+            other => {
+                let kind = other.type_str();
+                let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+                Err(D::Error::custom(format!(
+                    "an axis is a list of values or a range {{ from, to, steps, scale }}, not {article} {kind}"
+                )))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
