@@ -44,7 +44,7 @@ impl Chart for BarChart {
             * 1.15;
         let names: Vec<String> = self.bars.iter().map(|b| b.name.clone()).collect();
         let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, style::title_font())
+            .caption(&self.title, style::title_font_fitting(&self.title, root.dim_in_pixel().0))
             .margin(30)
             .x_label_area_size(90)
             .y_label_area_size(120)

@@ -161,7 +161,7 @@ impl CurveChart {
         Y::CoordDescType: ValueFormatter<f64>,
     {
         let mut chart = ChartBuilder::on(area)
-            .caption(&self.title, style::title_font())
+            .caption(&self.title, style::title_font_fitting(&self.title, area.dim_in_pixel().0))
             .margin(20)
             .x_label_area_size(80)
             .y_label_area_size(110)

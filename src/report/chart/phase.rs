@@ -71,7 +71,7 @@ impl Chart for PhaseChart {
         let nx = self.x_values.len().max(1);
         let ny = self.y_values.len().max(1);
         let mut chart = ChartBuilder::on(&plot)
-            .caption(&self.title, style::title_font())
+            .caption(&self.title, style::title_font_fitting(&self.title, plot.dim_in_pixel().0))
             .margin(20)
             .x_label_area_size(80)
             .y_label_area_size(130)

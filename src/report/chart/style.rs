@@ -41,8 +41,12 @@ pub const TITLE_PX: u32 = 40;
 pub const LABEL_PX: u32 = 28;
 pub const TICK_PX: u32 = 22;
 
-pub fn title_font() -> TextStyle<'static> {
-    ("sans-serif", TITLE_PX, FontStyle::Bold).into_font().color(&BLACK)
+/// The title font for `title` in `width` pixels: a title too long for
+/// the width shrinks to fit rather than running off both edges (a bold
+/// character is about 0.6 of the font size wide).
+pub fn title_font_fitting(title: &str, width: u32) -> TextStyle<'static> {
+    let px = (f64::from(width) * 0.9 / (0.6 * title.chars().count().max(1) as f64)).min(f64::from(TITLE_PX));
+    ("sans-serif", px, FontStyle::Bold).into_font().color(&BLACK)
 }
 
 pub fn label_font() -> TextStyle<'static> {

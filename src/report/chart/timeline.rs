@@ -90,16 +90,10 @@ impl Chart for Timeline {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         let (title, body) = root.split_vertically(80);
         let (width, _) = title.dim_in_pixel();
-        // A long title shrinks to fit the width.
-        let px = (f64::from(width) * 0.9 / (0.6 * self.title.chars().count() as f64))
-            .min(f64::from(style::TITLE_PX));
         title.draw(&Text::new(
             self.title.clone(),
             (width as i32 / 2, 40),
-            ("sans-serif", px, FontStyle::Bold)
-                .into_font()
-                .color(&BLACK)
-                .pos(Pos::new(HPos::Center, VPos::Center)),
+            style::title_font_fitting(&self.title, width).pos(Pos::new(HPos::Center, VPos::Center)),
         ))?;
         let rows = self.alert_rows();
         let body = if rows.is_empty() {
