@@ -43,9 +43,11 @@ pub const TICK_PX: u32 = 22;
 
 /// The title font for `title` in `width` pixels: a title too long for
 /// the width shrinks to fit rather than running off both edges (a bold
-/// character is about 0.6 of the font size wide).
+/// DejaVu character averages about half the font size; measured on the
+/// shipped titles).
 pub fn title_font_fitting(title: &str, width: u32) -> TextStyle<'static> {
-    let px = (f64::from(width) * 0.9 / (0.6 * title.chars().count().max(1) as f64)).min(f64::from(TITLE_PX));
+    let px =
+        (f64::from(width) * 0.95 / (0.52 * title.chars().count().max(1) as f64)).min(f64::from(TITLE_PX));
     ("sans-serif", px, FontStyle::Bold).into_font().color(&BLACK)
 }
 
