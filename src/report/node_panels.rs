@@ -52,11 +52,7 @@ impl NodeTable {
 
     /// The components of `tiers`, in order of first appearance, with
     /// `value` of each of their rows.
-    fn series(
-        &self,
-        tiers: &[&str],
-        value: impl Fn(usize) -> Option<f64>,
-    ) -> Result<Vec<Series>, TableError> {
+    fn series(&self, tiers: &[&str], value: impl Fn(usize) -> Option<f64>) -> Vec<Series> {
         let mut all: Vec<Series> = Vec::new();
         for row in 0..self.tiers.len() {
             if !tiers.contains(&self.tiers[row].as_str()) {
@@ -75,19 +71,21 @@ impl NodeTable {
                 all[at].values[w] = value(row);
             }
         }
-        Ok(all)
+        all
     }
 
-    fn column(&self, name: &str) -> Result<Vec<Option<f64>>, TableError> {
-        self.table.numbers(name)
+    /// The components of `tiers`, each with its cells of `column`.
+    fn column_series(&self, tiers: &[&str], column: &str) -> Result<Vec<Series>, TableError> {
+        let cells = self.table.numbers(column)?;
+        Ok(self.series(tiers, |r| cells[r]))
     }
 
     /// Lookups per second at each cache node (and gutter node), when the
     /// tier has more than one: the hot node, the lost node falling to zero
     /// and the others taking its keys.
     pub fn cache_lookups(&self, window_s: f64) -> Result<Option<Panel>, TableError> {
-        let (hits, misses) = (self.column("hits")?, self.column("misses")?);
-        let all = self.series(&["cache", "gutter"], |r| Some((hits[r]? + misses[r]?) / window_s))?;
+        let (hits, misses) = (self.table.numbers("hits")?, self.table.numbers("misses")?);
+        let all = self.series(&["cache", "gutter"], |r| Some((hits[r]? + misses[r]?) / window_s));
         if all.len() < 2 {
             return Ok(None);
         }
@@ -108,8 +106,7 @@ impl NodeTable {
     /// The share of each app instance's workers busy: a slow database
     /// holding every worker shows here before anywhere else.
     pub fn app_workers(&self) -> Result<Option<Panel>, TableError> {
-        let utilization = self.column("utilization")?;
-        let all = self.series(&["app"], |r| utilization[r])?;
+        let all = self.column_series(&["app"], "utilization")?;
         if all.is_empty() {
             return Ok(None);
         }
@@ -120,8 +117,7 @@ impl NodeTable {
     /// Each database node's utilisation, when there are replicas, beside
     /// the tier's (`db_utilization`).
     pub fn db_nodes(&self, tier: Line) -> Result<Option<Panel>, TableError> {
-        let utilization = self.column("utilization")?;
-        let all = self.series(&["db"], |r| utilization[r])?;
+        let all = self.column_series(&["db"], "utilization")?;
         if all.len() < 2 {
             return Ok(None);
         }
@@ -133,9 +129,8 @@ impl NodeTable {
     /// The mean lag of the writes sent to each replica in a window [ms]:
     /// a replica falling behind, and the stale fills that follow it.
     pub fn replica_lag(&self) -> Result<Option<Panel>, TableError> {
-        let lag = self.column("lag_ms")?;
         let all: Vec<Series> = self
-            .series(&["db"], |r| lag[r])?
+            .column_series(&["db"], "lag_ms")?
             .into_iter()
             .filter(|s| s.values.iter().any(Option::is_some))
             .collect();
@@ -149,8 +144,7 @@ impl NodeTable {
     /// The app instances' accept queues, summed: requests waiting for a
     /// worker.
     pub fn app_queue(&self) -> Result<Option<Line>, TableError> {
-        let queue = self.column("queue")?;
-        let all = self.series(&["app"], |r| queue[r])?;
+        let all = self.column_series(&["app"], "queue")?;
         if all.is_empty() {
             return Ok(None);
         }
