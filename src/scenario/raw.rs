@@ -103,6 +103,12 @@ pub struct RawItemSize {
 #[serde(default, deny_unknown_fields)]
 pub struct RawClients {
     pub rate_rps: Num<f64>,
+    /// A measured rate series replacing `rate_rps` (CSV or Prometheus JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_file: Option<Spanned<String>>,
+    /// Multiplies the rate file's rates; absent: 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_scale: Option<Num<f64>>,
     /// Load multipliers over time (open loop).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub schedule: Vec<Spanned<RawLoadStep>>,
@@ -503,6 +509,8 @@ impl Default for RawClients {
     fn default() -> Self {
         RawClients {
             rate_rps: defaults::rate_rps(),
+            rate_file: None,
+            rate_scale: None,
             schedule: Vec::new(),
             users: None,
             think_ms: None,

@@ -11,6 +11,12 @@ const ABSENT: &[(&str, &str, &str)] = &[
         "trace",
         "requests are drawn from popularity and read_fraction; with a path, an access log is replayed",
     ),
+    (
+        "clients",
+        "rate_file",
+        "arrivals follow rate_rps; with a path, a measured rate series (CSV or Prometheus JSON)",
+    ),
+    ("clients", "rate_scale", "1 (applies only with rate_file)"),
     ("clients", "users", "open loop at rate_rps; a number of users makes it a closed loop"),
     ("clients", "think_ms", "1000 (applies only with users)"),
     ("clients", "timeout_ms", "an attempt waits as long as it takes"),

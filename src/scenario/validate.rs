@@ -8,8 +8,8 @@ use crate::engine::SimTime;
 use crate::metrics::{AlertRule, Comparison, Slo, alert_metrics};
 use crate::stack::{
     AppConfig, CacheConfig, ClientsConfig, ClusterConfig, DbConfig, Fault, FaultKind, FaultTier,
-    Invalidation, ItemSize, LoadStep, Model, OnNodeLoss, Popularity, ReadFrom, RetryConfig, RunConfig,
-    ServiceTime, SizeDist, Stampede, Target, WorkloadConfig,
+    Invalidation, ItemSize, LoadStep, Model, OnNodeLoss, Popularity, RateSeries, ReadFrom, RetryConfig,
+    RunConfig, ServiceTime, SizeDist, Stampede, Target, WorkloadConfig,
 };
 
 use super::raw::*;
@@ -241,13 +241,7 @@ fn item_size(c: &mut Checker, s: &Spanned<RawItemSize>) -> ItemSize {
 /// The trace's path: relative to the model file's folder when the file
 /// names it, to the working directory when `--set` does. It must open.
 fn trace_path(c: &mut Checker, t: &Spanned<String>) -> Option<PathBuf> {
-    let written = Path::new(t.get_ref());
-    let path = match c.sources.locate(&t.span()) {
-        Location::File { path, .. } if written.is_relative() => {
-            path.parent().unwrap_or(Path::new("")).join(written)
-        }
-        _ => written.to_owned(),
-    };
+    let path = c.relative_path(t);
     match std::fs::File::open(&path) {
         Ok(_) => Some(path),
         Err(e) => {
@@ -255,6 +249,52 @@ fn trace_path(c: &mut Checker, t: &Spanned<String>) -> Option<PathBuf> {
             None
         }
     }
+}
+
+/// The rate file, read and scaled: its problems located in the file
+/// (line) and at the key that names it.
+fn rate_series(c: &mut Checker, k: &RawClients, run: &RunConfig) -> Option<RateSeries> {
+    let file = k.rate_file.as_ref()?;
+    let scale = k
+        .rate_scale
+        .as_ref()
+        .map_or(1.0, |s| c.real_in("clients.rate_scale", s, Bound::AtLeast(0.0), Bound::AtMost(1e6)));
+    let path = c.relative_path(file);
+    let series = match RateSeries::read(&path) {
+        Ok(series) => series.scaled(scale),
+        Err(e) => {
+            let at = if e.line > 0 {
+                format!("{}:{}", path.display(), e.line)
+            } else {
+                path.display().to_string()
+            };
+            c.report("clients.rate_file", file.span(), format!("{at}: {}", e.message));
+            return None;
+        }
+    };
+    let end_s = series.end_s();
+    let duration_s = run.duration.as_secs();
+    if end_s < duration_s {
+        c.notes.push(Problem {
+            location: c.sources.locate(&file.span()),
+            key: Some("clients.rate_file".into()),
+            message: format!(
+                "the series ends at {end_s} s, before the run (run.duration_s = {duration_s}): the rate holds \
+                 its last value ({} req/s) from there",
+                series.rate_at(end_s)
+            ),
+        });
+    }
+    if series.points.iter().filter(|p| p.0 < duration_s).all(|p| p.1 == 0.0)
+        && series.rate_at(duration_s) == 0.0
+    {
+        c.report(
+            "clients.rate_file",
+            file.span(),
+            "the rate is 0 throughout the run: no request would arrive".into(),
+        );
+    }
+    Some(series)
 }
 
 fn clients(c: &mut Checker, k: &RawClients, run: &RunConfig, workload: &WorkloadConfig) -> ClientsConfig {
@@ -273,6 +313,25 @@ fn clients(c: &mut Checker, k: &RawClients, run: &RunConfig, workload: &Workload
         }
     } else if let Some(t) = &k.think_ms {
         c.report("clients.think_ms", t.span(), "applies only with clients.users (closed loop)".into());
+    }
+    if let Some(file) = &k.rate_file {
+        if !is_default(k.rate_rps.span()) {
+            c.report(
+                "clients.rate_rps",
+                k.rate_rps.span(),
+                "clients.rate_file gives the rate: remove rate_rps, or the rate file".into(),
+            );
+        }
+        if users.is_some() || workload.trace.is_some() {
+            let what = if users.is_some() { "closed-loop users" } else { "a trace" };
+            c.report(
+                "clients.rate_file",
+                file.span(),
+                format!("shapes open-loop arrivals: it does not apply to {what}"),
+            );
+        }
+    } else if let Some(scale) = &k.rate_scale {
+        c.report("clients.rate_scale", scale.span(), "applies only with clients.rate_file".into());
     }
     if let Some(first) = k.schedule.first()
         && (users.is_some() || workload.trace.is_some())
@@ -296,6 +355,7 @@ fn clients(c: &mut Checker, k: &RawClients, run: &RunConfig, workload: &Workload
     }
     ClientsConfig {
         rate_rps: c.real_in("clients.rate_rps", &k.rate_rps, Bound::Above(0.0), Bound::AtMost(1e9)),
+        rate_series: rate_series(c, k, run),
         schedule: schedule(c, &k.schedule, run),
         users,
         think: SimTime::from_millis(k.think_ms.as_ref().map_or(1000.0, |t| {
@@ -988,6 +1048,18 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
+    /// A path as written at `t`: relative to the model file's folder when
+    /// the file names it, to the working directory when `--set` does.
+    fn relative_path(&self, t: &Spanned<String>) -> PathBuf {
+        let written = Path::new(t.get_ref());
+        match self.sources.locate(&t.span()) {
+            Location::File { path, .. } if written.is_relative() => {
+                path.parent().unwrap_or(Path::new("")).join(written)
+            }
+            _ => written.to_owned(),
+        }
+    }
+
     fn report(&mut self, key: &str, span: Range<usize>, message: String) {
         self.problems.push(Problem {
             location: self.sources.locate(&span),

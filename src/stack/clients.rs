@@ -11,6 +11,7 @@ use rand_distr::{Distribution, Exp1};
 
 use crate::engine::{Rng, SimTime};
 
+use super::rate_series::RateSeries;
 use super::retry::RetryConfig;
 use super::schedule::{LoadShape, LoadStep};
 
@@ -19,6 +20,8 @@ use super::schedule::{LoadShape, LoadStep};
 pub struct ClientsConfig {
     /// Mean arrival rate of new requests at multiplier 1 [1/s] (open loop).
     pub rate_rps: f64,
+    /// A measured rate series (scaled) that replaces `rate_rps`.
+    pub rate_series: Option<RateSeries>,
     /// Multipliers of the rate over time (open loop).
     pub schedule: Vec<LoadStep>,
     /// Closed loop: this many users, each thinking `think` (exponential
@@ -28,6 +31,16 @@ pub struct ClientsConfig {
     /// Per-attempt timeout; `None`: an attempt waits as long as it takes.
     pub timeout: Option<SimTime>,
     pub retry: RetryConfig,
+}
+
+impl ClientsConfig {
+    /// The open-loop arrival rate over time.
+    pub fn load_shape(&self) -> LoadShape {
+        match &self.rate_series {
+            Some(series) => LoadShape::with_series(series, &self.schedule),
+            None => LoadShape::new(self.rate_rps, &self.schedule),
+        }
+    }
 }
 
 /// Open-loop arrivals: a Poisson process whose rate follows the schedule.
@@ -50,7 +63,7 @@ enum Pace {
 
 impl Arrivals {
     pub fn new(config: &ClientsConfig, rng: Rng) -> Self {
-        let shape = LoadShape::new(config.rate_rps, &config.schedule);
+        let shape = config.load_shape();
         let pace = match shape.constant_rate() {
             Some(rate) if rate > 0.0 => Pace::Constant { mean_gap_ns: SimTime::NS_PER_S / rate },
             _ => Pace::Shaped(shape),

@@ -66,16 +66,7 @@ impl Model {
         if let Some(users) = self.clients.users {
             return f64::from(users) * duration_s / self.clients.think.as_secs().max(1e-3);
         }
-        let extra: f64 = self
-            .clients
-            .schedule
-            .iter()
-            .map(|s| {
-                let span = (s.until_s.min(duration_s) - s.at_s).max(0.0);
-                span * ((s.from + s.to) / 2.0 - 1.0)
-            })
-            .sum();
-        self.clients.rate_rps * (duration_s + extra).max(0.0)
+        self.clients.load_shape().mass(duration_s)
     }
 
     /// The faults and load surges, in time order.

@@ -10,6 +10,8 @@
 //! draw per arrival, whatever the shape, so two schedules compared under the
 //! same seed see matched arrivals (common random numbers).
 
+use super::rate_series::RateSeries;
+
 /// One entry: the multiplier goes linearly from `from` at `at_s` to `to`
 /// at `until_s` (`from == to`: constant).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,6 +52,52 @@ impl LoadShape {
         }
         pieces.push(LoadStep { at_s: t, until_s: f64::INFINITY, from: 1.0, to: 1.0 });
         LoadShape { rate_rps, pieces }
+    }
+
+    /// A measured rate series (already scaled) with the schedule's
+    /// multipliers on top: one piece per interval between the series'
+    /// points and the steps' ends, linear from the product at its start
+    /// to the product at its end (exact for constant multipliers; a ramp
+    /// over a sloped series is taken linear between the two).
+    pub fn with_series(series: &RateSeries, steps: &[LoadStep]) -> Self {
+        let mut cuts: Vec<f64> = series.points.iter().map(|p| p.0).collect();
+        cuts.extend(steps.iter().flat_map(|s| [s.at_s, s.until_s]));
+        cuts.sort_by(f64::total_cmp);
+        cuts.dedup();
+        let times = Self::new(1.0, steps);
+        let factor = |t: f64, right: bool| {
+            // The multiplier just after (`right`) or just before `t`.
+            let i = if right {
+                times.piece_at(t)
+            } else {
+                times.pieces.partition_point(|p| p.until_s < t).min(times.pieces.len() - 1)
+            };
+            multiplier(&times.pieces[i], t)
+        };
+        let mut pieces = Vec::with_capacity(cuts.len() + 1);
+        let mut t = 0.0;
+        for &cut in cuts.iter().filter(|&&c| c > 0.0) {
+            let from = series.rate_at(t) * factor(t, true);
+            let to = series.rate_at(cut) * factor(cut, false);
+            pieces.push(LoadStep { at_s: t, until_s: cut, from, to });
+            t = cut;
+        }
+        let last = series.rate_at(t) * factor(t, true);
+        pieces.push(LoadStep { at_s: t, until_s: f64::INFINITY, from: last, to: last });
+        LoadShape { rate_rps: 1.0, pieces }
+    }
+
+    /// Expected arrivals over `[0, until_s)`.
+    pub fn mass(&self, until_s: f64) -> f64 {
+        self.pieces
+            .iter()
+            .filter(|p| p.at_s < until_s)
+            .map(|p| {
+                let end = p.until_s.min(until_s);
+                let to = multiplier(p, end);
+                self.rate_rps * (p.from + to) / 2.0 * (end - p.at_s)
+            })
+            .sum()
     }
 
     /// The rate when it never changes (no schedule) [1/s].

@@ -22,6 +22,7 @@ mod invariants;
 mod overload;
 mod plan;
 mod queue_theory;
+mod replay;
 mod replicas;
 mod scenarios;
 mod staleness;
