@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::stack::{
-    Balancer, Discipline, EvictionKind, FaultKind, Hashing, Invalidation, Jitter, OnNodeLoss, ReadFrom,
-    SizeDist, TtlMode,
+    BadRows, Balancer, Discipline, EvictionKind, FaultKind, Hashing, Invalidation, Jitter, OnNodeLoss,
+    ReadFrom, SizeDist, TraceFormat, TtlMode,
 };
 
 /// A number as written, with its position in the file.
@@ -79,6 +79,12 @@ pub struct RawWorkload {
     /// A CSV access log to replay instead of drawing requests.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<Spanned<String>>,
+    /// How the trace's rows are laid out; absent: `csv`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_format: Option<Spanned<TraceFormat>>,
+    /// What a malformed trace row does; absent: `error`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_bad_rows: Option<Spanned<BadRows>>,
     /// Item sizes, one per key; absent: sizes do not matter.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<Spanned<RawItemSize>>,
@@ -499,6 +505,8 @@ impl Default for RawWorkload {
             zipf_s: defaults::zipf_s(),
             read_fraction: defaults::read_fraction(),
             trace: None,
+            trace_format: None,
+            trace_bad_rows: None,
             size: None,
             fanout: None,
         }

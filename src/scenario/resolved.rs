@@ -11,6 +11,12 @@ const ABSENT: &[(&str, &str, &str)] = &[
         "trace",
         "requests are drawn from popularity and read_fraction; with a path, an access log is replayed",
     ),
+    ("workload", "trace_format", "\"csv\": rows t_s,key,op[,size] (applies only with trace)"),
+    (
+        "workload",
+        "trace_bad_rows",
+        "\"error\": a malformed row stops with its line (applies only with trace)",
+    ),
     (
         "clients",
         "rate_file",

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use crate::engine::SimTime;
 use crate::metrics::{AlertRule, Comparison, Slo, alert_metrics};
 use crate::stack::{
-    AppConfig, CacheConfig, ClientsConfig, ClusterConfig, DbConfig, Fault, FaultKind, FaultTier,
+    AppConfig, BadRows, CacheConfig, ClientsConfig, ClusterConfig, DbConfig, Fault, FaultKind, FaultTier,
     Invalidation, ItemSize, LoadStep, Model, OnNodeLoss, Popularity, RateSeries, ReadFrom, RetryConfig,
-    RunConfig, ServiceTime, SizeDist, Stampede, Target, WorkloadConfig,
+    RunConfig, ServiceTime, SizeDist, Stampede, Target, TraceFormat, TraceKeys, TraceSpec, WorkloadConfig,
+    scan_trace,
 };
 
 use super::raw::*;
@@ -62,7 +63,8 @@ const MAX_FANOUT: u64 = 1024;
 pub fn validate(raw: &RawModel, sources: &SourceMap) -> Result<(Model, Vec<Problem>), Vec<Problem>> {
     let mut c = Checker { sources, problems: Vec::new(), notes: Vec::new() };
     let run = run(&mut c, &raw.run);
-    let workload = workload(&mut c, &raw.workload);
+    let needs_size = raw.cache.memory_mb.is_some() && raw.workload.size.is_none();
+    let workload = workload(&mut c, &raw.workload, &run, needs_size);
     let cache = cache(&mut c, &raw.cache, &raw.workload, &workload);
     let db = db(&mut c, &raw.db);
     let app = raw.app.as_ref().map(|a| app(&mut c, a));
@@ -187,13 +189,26 @@ fn run(c: &mut Checker, r: &RawRun) -> RunConfig {
     }
 }
 
-fn workload(c: &mut Checker, w: &RawWorkload) -> WorkloadConfig {
+fn workload(c: &mut Checker, w: &RawWorkload, run: &RunConfig, needs_size: bool) -> WorkloadConfig {
     // Per-key state costs ≈ 48 B (measured): 10⁸ keys ≈ 5 GB, the most a
     // sweep of a few threads can hold on a workstation.
     let keys = c.integer_in("workload.keys", &w.keys, 1, MAX_KEYS) as u32;
     let s = c.real_in("workload.zipf_s", &w.zipf_s, Bound::AtLeast(0.0), Bound::AtMost(100.0));
+    let explicit_keys = w.keys.span() != (0..0);
+    let trace =
+        w.trace.as_ref().and_then(|t| trace_spec(c, w, t, explicit_keys.then_some(keys), needs_size, run));
+    if w.trace.is_none() {
+        for (key, span) in [
+            ("workload.trace_format", w.trace_format.as_ref().map(|f| f.span())),
+            ("workload.trace_bad_rows", w.trace_bad_rows.as_ref().map(|f| f.span())),
+        ] {
+            if let Some(span) = span {
+                c.report(key, span, "applies only with workload.trace".into());
+            }
+        }
+    }
     WorkloadConfig {
-        keys,
+        keys: trace.as_ref().map_or(keys, |(_, keys)| *keys),
         popularity: match w.popularity {
             RawPopularity::Zipf => Popularity::Zipf { s },
             RawPopularity::Uniform => Popularity::Uniform,
@@ -204,7 +219,7 @@ fn workload(c: &mut Checker, w: &RawWorkload) -> WorkloadConfig {
             Bound::AtLeast(0.0),
             Bound::AtMost(1.0),
         ),
-        trace: w.trace.as_ref().and_then(|t| trace_path(c, t)),
+        trace: trace.map(|(spec, _)| spec),
         size: w.size.as_ref().map(|s| item_size(c, s)),
         fanout: match &w.fanout {
             None => 1,
@@ -238,17 +253,67 @@ fn item_size(c: &mut Checker, s: &Spanned<RawItemSize>) -> ItemSize {
     ItemSize { dist: raw.dist, mean_bytes, cv }
 }
 
-/// The trace's path: relative to the model file's folder when the file
-/// names it, to the working directory when `--set` does. It must open.
-fn trace_path(c: &mut Checker, t: &Spanned<String>) -> Option<PathBuf> {
-    let path = c.relative_path(t);
-    match std::fs::File::open(&path) {
-        Ok(_) => Some(path),
-        Err(e) => {
-            c.report("workload.trace", t.span(), format!("cannot open {}: {e}", path.display()));
-            None
-        }
+/// The trace, read through once as a run will read it: a bad row is
+/// reported now, located, and with it the keys a named-key trace holds.
+fn trace_spec(
+    c: &mut Checker,
+    w: &RawWorkload,
+    t: &Spanned<String>,
+    ids_below: Option<u32>,
+    needs_size: bool,
+    run: &RunConfig,
+) -> Option<(TraceSpec, u32)> {
+    let spec = TraceSpec {
+        path: c.relative_path(t),
+        format: w.trace_format.as_ref().map_or(TraceFormat::Csv, |f| *f.get_ref()),
+        bad_rows: w.trace_bad_rows.as_ref().map_or(BadRows::Error, |b| *b.get_ref()),
+        keys: ids_below.map_or(TraceKeys::Names, TraceKeys::Ids),
+        needs_size,
+    };
+    if let Err(e) = std::fs::File::open(&spec.path) {
+        c.report("workload.trace", t.span(), format!("cannot open {}: {e}", spec.path.display()));
+        return None;
     }
+    let scan = match scan_trace(&spec, run.duration) {
+        Ok(scan) => scan,
+        Err(e) => {
+            c.report("workload.trace", t.span(), e.to_string());
+            return None;
+        }
+    };
+    let note = |c: &mut Checker, message: String| {
+        c.notes.push(Problem {
+            location: c.sources.locate(&t.span()),
+            key: Some("workload.trace".into()),
+            message,
+        });
+    };
+    if let Some(first) = &scan.first_skipped {
+        note(
+            c,
+            format!(
+                "{} malformed rows skipped (workload.trace_bad_rows = \"skip\"), the first: {first}",
+                scan.skipped
+            ),
+        );
+    }
+    if let Some(from) = scan.first_past_end_s {
+        note(
+            c,
+            format!(
+                "{} of {} rows (from {from} s on) come after the run ends (run.duration_s = {}): they are not \
+                 replayed",
+                scan.past_end,
+                scan.rows,
+                run.duration.as_secs()
+            ),
+        );
+    }
+    if scan.keys == 0 {
+        c.report("workload.trace", t.span(), format!("{} holds no requests", spec.path.display()));
+        return None;
+    }
+    Some((spec, scan.keys))
 }
 
 /// The rate file, read and scaled: its problems located in the file

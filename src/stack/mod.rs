@@ -44,5 +44,8 @@ pub use service_time::ServiceTime;
 pub use stampede::Stampede;
 pub use station::Discipline;
 pub use system::{RunError, RunResult, run};
-pub use trace::TraceError;
+pub use trace::{
+    BadRows, TraceError, TraceFormat, TraceKeys, TraceReader, TraceRow, TraceScan, TraceSpec,
+    scan as scan_trace,
+};
 pub use workload::{Op, Popularity, WorkloadConfig};

@@ -4,13 +4,12 @@
 //! (rank = key), which lets a warm start fill the cache with keys
 //! `0..capacity` and keeps every per-key table a plain `Vec`.
 
-use std::path::PathBuf;
-
 use rand::RngExt;
 
 use crate::engine::{AliasTable, Rng};
 
 use super::item_size::ItemSize;
+use super::trace::TraceSpec;
 
 /// How popularity is spread over the keys.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,7 +29,7 @@ pub struct WorkloadConfig {
     /// Share of requests that are reads, in [0, 1]; the rest are writes.
     pub read_fraction: f64,
     /// Replay this access log instead of drawing requests (see `trace.rs`).
-    pub trace: Option<PathBuf>,
+    pub trace: Option<TraceSpec>,
     /// Item sizes; `None`: sizes do not matter.
     pub size: Option<ItemSize>,
     /// Keys a user request reads in parallel (a page); 1: one key.

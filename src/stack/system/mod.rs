@@ -214,7 +214,6 @@ enum Halt {
 impl<'m, const SINGLE: bool> System<'m, SINGLE> {
     fn new(model: &'m Model) -> Result<Self, RunError> {
         let streams = RandomStreams::new(model.run.seed);
-        let keys = model.workload.keys;
         let mut queue = EventQueue::new();
         let arrivals = queue.add_lane();
         let client_timeout = model.clients.timeout.map(|t| (t, queue.add_lane()));
@@ -223,10 +222,7 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
         let global = |purpose| stream(&streams, purpose, 0);
         let workload = || Workload::new(&model.workload, global(Purpose::Keys), global(Purpose::Ops));
         let source = match (&model.workload.trace, model.clients.users) {
-            (Some(path), _) => {
-                let needs_size = model.cache.memory.is_some() && model.workload.size.is_none();
-                Source::Trace(TraceReader::open(path, keys, needs_size)?)
-            }
+            (Some(spec), _) => Source::Trace(TraceReader::open(spec)?),
             (None, Some(_)) => Source::Closed {
                 thinking: Thinking::new(&model.clients, global(Purpose::Think)),
                 workload: workload(),
