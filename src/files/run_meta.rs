@@ -20,6 +20,9 @@ pub struct RunMeta {
     pub slo_p99_ms: f64,
     pub slo_error_rate: f64,
     pub disturbances: Vec<DisturbanceMeta>,
+    /// Configuration changes, drawn as the faults are.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<DisturbanceMeta>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +45,15 @@ impl RunMeta {
                 .disturbances()
                 .into_iter()
                 .map(|d| DisturbanceMeta { label: d.label, from_s: d.from.as_secs(), to_s: d.to.as_secs() })
+                .collect(),
+            changes: model
+                .changes
+                .iter()
+                .map(|c| DisturbanceMeta {
+                    label: format!("set {}", c.label),
+                    from_s: c.at.as_secs(),
+                    to_s: c.at.as_secs(),
+                })
                 .collect(),
         }
     }

@@ -89,6 +89,9 @@ pub struct RunEnd {
 #[derive(Debug)]
 pub struct Recorder {
     config: RecorderConfig,
+    /// From when on the database and cache had how many servers, after
+    /// configuration changes (empty: `config`'s throughout).
+    servers_log: Vec<(SimTime, u32, Option<u32>)>,
     window_start: SimTime,
     next_mark: SimTime,
     window_gauges: Gauges,
@@ -128,6 +131,7 @@ impl Recorder {
         let highest = config.duration;
         let mut recorder = Recorder {
             config,
+            servers_log: Vec::new(),
             window_start: SimTime::ZERO,
             next_mark: SimTime::ZERO,
             window_gauges: Gauges::default(),
@@ -211,7 +215,34 @@ impl Recorder {
         }
     }
 
+    /// The database's and the cache's server counts change at `at`
+    /// (utilisation is busy time over server time).
+    pub fn servers_changed(&mut self, at: SimTime, db_servers: u32, cache_servers: Option<u32>) {
+        self.servers_log.push((at, db_servers, cache_servers));
+    }
+
+    /// Mean database and cache servers over `[from, to)`.
+    fn mean_servers(&self, from: SimTime, to: SimTime) -> (f64, Option<f64>) {
+        let (db, cache) = (self.config.db_servers, self.config.cache_servers);
+        if self.servers_log.is_empty() || to <= from {
+            let current = self.servers_log.iter().rfind(|c| c.0 <= from).map_or((db, cache), |c| (c.1, c.2));
+            return (f64::from(current.0), current.1.map(f64::from));
+        }
+        let span = (to - from).as_nanos() as f64;
+        let mut pieces = vec![(SimTime::ZERO, db, cache)];
+        pieces.extend(self.servers_log.iter().copied());
+        let (mut db_mean, mut cache_mean) = (0.0, Some(0.0));
+        for (i, &(start, d, c)) in pieces.iter().enumerate() {
+            let end = pieces.get(i + 1).map_or(SimTime::MAX, |p| p.0);
+            let overlap = end.min(to).saturating_sub(start.max(from)).as_nanos() as f64 / span;
+            db_mean += f64::from(d) * overlap;
+            cache_mean = cache_mean.zip(c).map(|(m, c)| m + f64::from(c) * overlap);
+        }
+        (db_mean, cache_mean)
+    }
+
     fn close_window(&mut self, at: SimTime, gauges: Gauges, nodes: &[NodeGauge]) {
+        let (db_servers, cache_servers) = self.mean_servers(self.window_start, at);
         self.nodes.close_window(self.window_start, at, nodes);
         let (from, w, g0) = (self.window_start, &self.window, &self.window_gauges);
         let avg = |a: u128, b: u128| time_average(a, b, from, at);
@@ -255,13 +286,10 @@ impl Recorder {
             p99_all_ms: all.quantile_ms(0.99),
             db_queries: w.db_queries,
             db_queue: avg(g0.db_queue, gauges.db_queue),
-            db_utilization: avg(g0.db_busy, gauges.db_busy) / f64::from(self.config.db_servers),
+            db_utilization: avg(g0.db_busy, gauges.db_busy) / db_servers,
             db_saturation: avg(g0.db_saturated, gauges.db_saturated),
             db_wasted_share: wasted_share(w.db_wasted_ns, busy_area),
-            cache_utilization: self
-                .config
-                .cache_servers
-                .map(|c| avg(g0.cache_busy, gauges.cache_busy) / f64::from(c)),
+            cache_utilization: cache_servers.map(|c| avg(g0.cache_busy, gauges.cache_busy) / c),
             cache_queue: avg(g0.cache_queue, gauges.cache_queue),
             in_flight: avg(g0.in_flight, gauges.in_flight),
             cache_entries: gauges.cache_entries,
@@ -402,7 +430,7 @@ impl Recorder {
             p99_ms: f.p99_ms,
             p999_ms: h.quantile_ms(0.999),
             max_ms: f.max_ms,
-            db_utilization: avg(g0.db_busy, end.gauges.db_busy) / f64::from(self.config.db_servers),
+            db_utilization: avg(g0.db_busy, end.gauges.db_busy) / self.mean_servers(warmup, end.end).0,
             recovered: recovery == Recovery::Recovered,
             recovery,
             recovery_s,

@@ -109,6 +109,7 @@ pub fn plot_run(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError> {
         bands: meta
             .disturbances
             .iter()
+            .chain(&meta.changes)
             .map(|d| Band { from_s: d.from_s, to_s: d.to_s, label: d.label.clone() })
             .collect(),
         warmup_s: meta.warmup_s,

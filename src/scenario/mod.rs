@@ -7,6 +7,7 @@
 //! validation turns the raw model into the simulator's domain types,
 //! reporting every out-of-range value with its file, line and key.
 
+mod changes;
 mod document;
 mod experiment;
 mod raw;
@@ -16,6 +17,7 @@ mod validate;
 
 use std::path::Path;
 
+pub use changes::{CHANGEABLE, fixed_reason};
 pub use document::Document;
 pub use experiment::{
     AssertSpec, Axis, AxisValue, ChartSpec, Experiment, PlanSlo, PlanSpec, Scale, SpikeSpec, Variant,
@@ -89,6 +91,11 @@ pub fn load_model_with(
         return Err(ScenarioError::Invalid(problems));
     }
     let raw: RawModel = document.deserialize().map_err(ScenarioError::Invalid)?;
-    let (model, notes) = validate::validate(&raw, document.sources()).map_err(ScenarioError::Invalid)?;
+    let (mut model, notes) =
+        validate::validate(&raw, document.sources(), None).map_err(ScenarioError::Invalid)?;
+    if !raw.changes.is_empty() {
+        model.changes = changes::build(path, text, overrides, &raw, &model, document.sources())
+            .map_err(ScenarioError::Invalid)?;
+    }
     Ok(LoadedModel { model, raw, notes })
 }

@@ -43,8 +43,19 @@ pub struct RawModel {
     pub faults: Vec<Spanned<RawFault>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alerts: Vec<Spanned<RawAlert>>,
+    /// Configuration changed while running, as the team did on the day.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Spanned<RawChange>>,
     #[serde(default)]
     pub slo: RawSlo,
+}
+
+/// `{ at_s, set = { "cache.ttl_s" = 60.0, … } }`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChange {
+    pub at_s: Num<f64>,
+    pub set: indexmap::IndexMap<String, Spanned<toml::Value>>,
 }
 
 /// A field left out takes its value from `Default` below: each default

@@ -38,6 +38,7 @@ const ABSENT: &[(&str, &str, &str)] = &[
     ("db", "queue_timeout_ms", "waiting queries are never shed"),
     ("", "[[faults]]", "no faults"),
     ("", "[[alerts]]", "no alert rules"),
+    ("", "[[changes]]", "the configuration stays as written throughout"),
 ];
 
 /// `raw` as TOML, every key spelled out.

@@ -60,8 +60,15 @@ const MAX_ZONES: u64 = 64;
 const MAX_FANOUT: u64 = 1024;
 
 /// Checks `raw` and converts it, or returns every problem found.
-pub fn validate(raw: &RawModel, sources: &SourceMap) -> Result<(Model, Vec<Problem>), Vec<Problem>> {
-    let mut c = Checker { sources, problems: Vec::new(), notes: Vec::new() };
+/// `reuse`: a model of the same trace already read (a change's model
+/// takes the base model's trace rather than reading it again).
+pub fn validate(
+    raw: &RawModel,
+    sources: &SourceMap,
+    reuse: Option<&Model>,
+) -> Result<(Model, Vec<Problem>), Vec<Problem>> {
+    let reuse_trace = reuse.and_then(|m| m.workload.trace.clone().map(|t| (t, m.workload.keys)));
+    let mut c = Checker { sources, problems: Vec::new(), notes: Vec::new(), reuse_trace };
     let run = run(&mut c, &raw.run);
     let needs_size = raw.cache.memory_mb.is_some() && raw.workload.size.is_none();
     let workload = workload(&mut c, &raw.workload, &run, needs_size);
@@ -82,6 +89,7 @@ pub fn validate(raw: &RawModel, sources: &SourceMap) -> Result<(Model, Vec<Probl
         cache,
         alerts: alerts(&mut c, &raw.alerts),
         slo: slo(&mut c, &raw.slo),
+        changes: Vec::new(),
         run,
         workload,
     };
@@ -195,8 +203,11 @@ fn workload(c: &mut Checker, w: &RawWorkload, run: &RunConfig, needs_size: bool)
     let keys = c.integer_in("workload.keys", &w.keys, 1, MAX_KEYS) as u32;
     let s = c.real_in("workload.zipf_s", &w.zipf_s, Bound::AtLeast(0.0), Bound::AtMost(100.0));
     let explicit_keys = w.keys.span() != (0..0);
-    let trace =
-        w.trace.as_ref().and_then(|t| trace_spec(c, w, t, explicit_keys.then_some(keys), needs_size, run));
+    let trace = match (&w.trace, c.reuse_trace.take()) {
+        (Some(_), Some(read)) => Some(read),
+        (Some(t), None) => trace_spec(c, w, t, explicit_keys.then_some(keys), needs_size, run),
+        (None, _) => None,
+    };
     if w.trace.is_none() {
         for (key, span) in [
             ("workload.trace_format", w.trace_format.as_ref().map(|f| f.span())),
@@ -1110,6 +1121,8 @@ struct Checker<'a> {
     problems: Vec<Problem>,
     /// Allowed but likely unintended: shown, not refused.
     notes: Vec<Problem>,
+    /// A trace already read, and its keys.
+    reuse_trace: Option<(TraceSpec, u32)>,
 }
 
 impl Checker<'_> {

@@ -116,6 +116,14 @@ impl CacheConfig {
     }
 }
 
+/// How long an expired entry may still be served.
+fn stale_window(config: &CacheConfig) -> SimTime {
+    match config.stampede {
+        Stampede::StaleWhileRevalidate { window } => window,
+        _ => SimTime::ZERO,
+    }
+}
+
 /// The result of a lookup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lookup {
@@ -216,10 +224,7 @@ impl CacheStore {
             ttl_mode: config.ttl_mode,
             ttl_jitter: config.ttl_jitter,
             jitter_rng,
-            stale_window: match config.stampede {
-                Stampede::StaleWhileRevalidate { window } => window,
-                _ => SimTime::ZERO,
-            },
+            stale_window: stale_window(config),
             slot_of: vec![ABSENT; keys as usize],
             entries: Vec::with_capacity(if by_bytes { 0 } else { slots as usize }),
             free: Vec::new(),
@@ -396,6 +401,32 @@ impl CacheStore {
             ABSENT => true,
             slot => std::mem::replace(&mut self.entries[slot as usize].refreshing, refreshing),
         }
+    }
+
+    /// Takes a changed configuration's TTL, TTL mode, jitter and stale
+    /// window at `now`. The entries already stored take the new TTL too,
+    /// as a cache whose expiry policy is changed applies it to what it
+    /// holds: each expiry moves by the difference between the TTLs, and
+    /// an entry stored without a TTL counts its new one from the change.
+    pub fn retime(&mut self, config: &CacheConfig, now: SimTime) {
+        if config.ttl != self.ttl {
+            for slot in 0..self.entries.len() as u32 {
+                if !self.holds(slot) {
+                    continue;
+                }
+                let entry = &mut self.entries[slot as usize];
+                entry.expires = match (self.ttl, config.ttl) {
+                    (_, None) => SimTime::MAX,
+                    (None, Some(new)) => now.saturating_add(new),
+                    (Some(old), Some(new)) if new >= old => entry.expires.saturating_add(new - old),
+                    (Some(old), Some(new)) => entry.expires.saturating_sub(old - new),
+                };
+            }
+        }
+        self.ttl = config.ttl;
+        self.ttl_mode = config.ttl_mode;
+        self.ttl_jitter = config.ttl_jitter;
+        self.stale_window = stale_window(config);
     }
 
     /// When an entry stored at `now` expires.

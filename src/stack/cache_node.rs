@@ -116,6 +116,28 @@ impl CacheNode {
         }
     }
 
+    /// Takes a changed configuration (see `scenario::changes`): TTLs
+    /// (for what is stored too), leases and single flight switched
+    /// on or off (flights under way still land), and a resized pool of
+    /// lookup servers, whose newly started lookups are returned.
+    pub fn reconfigure(&mut self, config: &CacheConfig, keys: u32, now: SimTime) -> Vec<Started> {
+        self.store.retime(config, now);
+        let leasing = config.invalidation == Invalidation::Lease;
+        if leasing != self.leases.is_some() {
+            self.leases = leasing.then(|| Leases::new(keys, config.lease_ttl));
+        }
+        let coalescing = config.stampede == Stampede::Coalesce;
+        match &mut self.flights {
+            Some(flights) => flights.accepting = coalescing,
+            None if coalescing => self.flights = Some(Flights::new(keys)),
+            None => {}
+        }
+        match (self.lookups.as_mut(), config.servers) {
+            (Some(station), Some(servers)) => station.resize(servers, now, |_| false).0,
+            _ => Vec::new(),
+        }
+    }
+
     /// How a node of `config` serves lookups.
     pub fn service_of(config: &CacheConfig) -> Service {
         match config.servers {

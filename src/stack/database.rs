@@ -152,6 +152,20 @@ impl Database {
         }
     }
 
+    /// Takes a changed pool size and queue limit: queries that can start
+    /// on new connections start now (returned; those `dropped` discarded
+    /// and counted).
+    pub fn reconfigure(
+        &mut self,
+        config: &DbConfig,
+        now: SimTime,
+        dropped: impl Fn(&DbJob) -> bool,
+    ) -> (Vec<Started>, u32) {
+        self.servers = config.servers;
+        self.station.set_queue_limit(config.queue_limit);
+        self.station.resize(config.servers, now, dropped)
+    }
+
     pub fn station(&self) -> &Station<DbJob> {
         &self.station
     }

@@ -35,7 +35,7 @@ pub use database::{DbConfig, ReadFrom};
 pub use eviction::EvictionKind;
 pub use faults::{Fault, FaultKind, FaultTier, Target};
 pub use item_size::{ItemSize, KeySizes, SizeDist};
-pub use model::{Disturbance, Model, RunConfig};
+pub use model::{Change, Disturbance, Model, RunConfig};
 pub use placement::{ClusterConfig, Hashing, OnNodeLoss, Placement};
 pub use rate_series::{RateFileError, RateSeries};
 pub use retry::{Jitter, RetryConfig};

@@ -54,6 +54,19 @@ pub struct Model {
     /// Alert rules evaluated on the run's windows.
     pub alerts: Vec<AlertRule>,
     pub slo: Slo,
+    /// Configuration changed while running, in time order.
+    pub changes: Vec<Change>,
+}
+
+/// A configuration change at a time: from `at` on, the run follows
+/// `model` (the whole model as it is after this change and every earlier
+/// one; its own `changes` are empty).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub at: SimTime,
+    /// What changed, as written: `cache.ttl_s=60, db.servers=48`.
+    pub label: String,
+    pub model: Box<Model>,
 }
 
 impl Model {

@@ -59,6 +59,9 @@ pub struct Flights {
     in_flight: Vec<bool>,
     first_waiter: Vec<u32>,
     waiters: Slab<Waiter>,
+    /// Whether new misses join flights: off after a change away from
+    /// `coalesce`, while the flights under way still land.
+    pub accepting: bool,
 }
 
 impl Flights {
@@ -67,6 +70,7 @@ impl Flights {
             in_flight: vec![false; keys as usize],
             first_waiter: vec![NONE; keys as usize],
             waiters: Slab::new(),
+            accepting: true,
         }
     }
 

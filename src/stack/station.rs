@@ -73,8 +73,10 @@ pub struct Station<J> {
     paused: bool,
     /// Closed (its host is down): every arrival is turned away.
     closed: bool,
-    /// Paused or closed: the one flag the arrival's fast path reads, so a
-    /// station that never closes pays nothing for closing.
+    /// More jobs in service than servers, after the pool shrank.
+    over: bool,
+    /// Paused, closed or over capacity: the one flag the arrival's fast
+    /// path reads, so a station that never closes pays nothing for closing.
     halted: bool,
     /// The waiting line's limit now: `queue_limit`, or 0 while closed.
     limit: Option<u64>,
@@ -95,6 +97,7 @@ impl<J> Station<J> {
             next_ticket: 0,
             paused: false,
             closed: false,
+            over: false,
             halted: false,
             limit: queue_limit,
             busy: Level::default(),
@@ -201,7 +204,7 @@ impl<J> Station<J> {
     /// The host is back: arrivals are admitted again (as far as a pause
     /// lets them start).
     pub fn reopen(&mut self) {
-        (self.closed, self.halted, self.limit) = (false, self.paused, self.queue_limit);
+        (self.closed, self.halted, self.limit) = (false, self.paused || self.over, self.queue_limit);
     }
 
     /// Starts jobs again: as many waiting jobs as there are free servers
@@ -209,7 +212,7 @@ impl<J> Station<J> {
     /// and counted.
     pub fn resume(&mut self, now: SimTime, dropped: impl Fn(&J) -> bool) -> (Vec<Started>, u32) {
         self.paused = false;
-        self.halted = self.closed;
+        self.halted = self.closed || self.over;
         let (mut started, mut discarded) = (Vec::new(), 0);
         while self.has_free_server() {
             let Some(next) = self.start_next(now, &dropped, &mut discarded) else {
@@ -245,6 +248,48 @@ impl<J> Station<J> {
         }
     }
 
+    /// The pool is resized to `servers` at `now` (a configuration change).
+    /// More servers start as many waiting jobs now (returned, with the
+    /// count of those `dropped` discarded on the way); fewer let the jobs
+    /// in service finish, and no waiting job starts until the busy
+    /// servers are below the new count — the extra servers are released
+    /// as their jobs end, not cut.
+    pub fn resize(
+        &mut self,
+        servers: u32,
+        now: SimTime,
+        dropped: impl Fn(&J) -> bool,
+    ) -> (Vec<Started>, u32) {
+        self.servers = Some(servers);
+        self.note_saturation(now);
+        self.over_capacity_check();
+        let (mut started, mut discarded) = (Vec::new(), 0);
+        while !self.halted && self.has_free_server() {
+            let Some(next) = self.start_next(now, &dropped, &mut discarded) else {
+                break;
+            };
+            self.occupy_server(now);
+            started.push(next);
+        }
+        (started, discarded)
+    }
+
+    /// The waiting line's limit from now on; jobs already waiting beyond
+    /// a lower limit stay (they were admitted).
+    pub fn set_queue_limit(&mut self, queue_limit: Option<u64>) {
+        self.queue_limit = queue_limit;
+        if !self.closed {
+            self.limit = queue_limit;
+        }
+    }
+
+    /// More jobs in service than servers (after a shrink): halt starts
+    /// until enough have finished; the one flag the fast paths read.
+    fn over_capacity_check(&mut self) {
+        self.over = self.servers.is_some_and(|c| self.busy.value() > u64::from(c));
+        self.halted = self.paused || self.closed || self.over;
+    }
+
     /// The job in `slot`.
     pub fn job_mut(&mut self, slot: u32) -> &mut J {
         &mut self.jobs.get_mut(slot).expect("a job is in this slot").job
@@ -264,6 +309,9 @@ impl<J> Station<J> {
         let next = if self.halted { None } else { self.start_next(now, &dropped, &mut discarded) };
         if next.is_none() {
             self.free_server(now);
+            if self.over {
+                self.over_capacity_check();
+            }
         }
         (job, next, discarded)
     }

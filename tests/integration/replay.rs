@@ -83,3 +83,138 @@ fn prometheus_json_is_a_rate_file() {
         "{e}"
     );
 }
+
+/// Runs `text` (a model) with one `[[changes]]` entry at 60 s setting
+/// `set`, and returns the mean of `figure` over the windows of 20–60 s and
+/// of 80–120 s: before the change and after it has settled.
+fn before_after(
+    text: &str,
+    set: &str,
+    figure: impl Fn(&outage_sim::metrics::WindowRow) -> f64,
+) -> (f64, f64) {
+    let changed = format!("{text}\n[[changes]]\nat_s = 60.0\nset = {{ {set} }}\n");
+    let r = run(&model(&changed, &[]));
+    let mean = |from: f64, to: f64| {
+        let w: Vec<f64> = r.windows.iter().filter(|w| w.t_s >= from && w.t_s < to).map(&figure).collect();
+        w.iter().sum::<f64>() / w.len() as f64
+    };
+    let (before, after) = (mean(20.0, 60.0), mean(80.0, 120.0));
+    eprintln!("{set}: {before:.4} before, {after:.4} after");
+    (before, after)
+}
+
+/// Every database read: 1 000 reads/s of 5 ms each offer 5 servers' work.
+const DB_BOUND: &str = r#"
+    [run]
+    duration_s = 120.0
+    warmup_s = 0.0
+    window_s = 1.0
+    [workload]
+    keys = 100000
+    read_fraction = 1.0
+    [clients]
+    rate_rps = 1000.0
+    [cache]
+    capacity = 0
+    [db]
+    servers = 8
+    read = { dist = "exponential", mean_ms = 5.0 }
+"#;
+
+/// Each changeable key changes behaviour at `at_s`, measured against
+/// theory where there is one: utilisation = offered work / servers
+/// (5 / 8 → 5 / 20: ±0.03 over 40 windows of ~1 000 queries), and from
+/// zero to plenty (or plenty to zero) for the rest.
+#[test]
+fn each_changeable_key_changes_behaviour_at_its_time() {
+    let (before, after) = before_after(DB_BOUND, r#""db.servers" = 20"#, |w| w.db_utilization);
+    assert!((before - 5.0 / 8.0).abs() < 0.03 && (after - 5.0 / 20.0).abs() < 0.03, "{before} → {after}");
+    // Four servers cannot serve five servers' work: with a line of 5 the
+    // excess is turned away; a larger line and a timeout trade
+    // rejections for timeouts.
+    let four = DB_BOUND.replace("servers = 8", "servers = 4\nqueue_limit = 100000");
+    let (before, after) = before_after(&four, r#""db.queue_limit" = 5"#, |w| w.rejected as f64);
+    assert!(before == 0.0 && after > 50.0, "rejected {before} → {after}");
+    let (before, after) = before_after(&four, r#""clients.timeout_ms" = 50.0"#, |w| w.timeouts as f64);
+    assert!(before == 0.0 && after > 50.0, "timeouts {before} → {after}");
+    let limited = four.replace("queue_limit = 100000", "queue_limit = 5");
+    let (before, after) =
+        before_after(&limited, r#""clients.max_attempts" = 3"#, |w| w.attempts_per_request.unwrap_or(0.0));
+    assert!(before == 1.0 && after > 1.1, "attempts per request {before} → {after}");
+    let (before, after) = before_after(&four, r#""db.servers" = 10"#, |w| w.db_queue);
+    assert!(before > 1000.0 && after < 5.0, "db queue {before} → {after}");
+}
+
+/// Cache keys: a TTL starts expirations (of what is stored too); delete-on-write ends stale reads; single flight collapses the
+/// concurrent misses on hot keys; lookup servers resize.
+#[test]
+fn cache_keys_change_at_their_time() {
+    let cached = r#"
+        [run]
+        duration_s = 120.0
+        warmup_s = 0.0
+        [workload]
+        keys = 1000
+        zipf_s = 1.0
+        read_fraction = 0.9
+        [clients]
+        rate_rps = 2000.0
+        [cache]
+        capacity = 1000
+        invalidation = "ttl-only"
+        ttl_s = 1000.0
+        [db]
+        servers = 64
+    "#;
+    let no_ttl = cached.replace("ttl_s = 1000.0\n", "");
+    let (before, after) = before_after(&no_ttl, r#""cache.ttl_s" = 1.0"#, |w| w.expirations as f64);
+    assert!(before == 0.0 && after > 100.0, "expirations {before} → {after}");
+    let (before, after) =
+        before_after(cached, r#""cache.invalidation" = "delete""#, |w| w.stale_ratio.unwrap_or(0.0));
+    // Entries stale before the change stay so until their key's next
+    // write: the ratio falls by more than 10×, not to zero at once.
+    assert!(before > 0.5 && after < 0.05, "stale ratio {before} → {after}");
+    let hot =
+        DB_BOUND.replace("keys = 100000", "keys = 1000\nzipf_s = 1.2").replace("servers = 8", "servers = 64");
+    let (before, after) = before_after(&hot, r#""cache.stampede" = "coalesce""#, |w| w.db_queries as f64);
+    // Single flight: key i's fetches form a renewal process — a wait for
+    // the next miss (rate λᵢ) then a 5 ms fetch — so it sends
+    // λᵢ / (1 + λᵢ·5 ms) queries a second. Over 40 windows ±3 %.
+    let h: f64 = (1..=1000).map(|i| f64::from(i).powf(-1.2)).sum();
+    let theory: f64 = (1..=1000)
+        .map(|i| 1000.0 * f64::from(i).powf(-1.2) / h)
+        .map(|rate| rate / (1.0 + rate * 0.005))
+        .sum();
+    assert!(
+        (before - 1000.0).abs() < 15.0 && (after / theory - 1.0).abs() < 0.03,
+        "db queries {before} → {after}, theory {theory}"
+    );
+    let station = cached.replace(
+        "capacity = 1000\n",
+        "capacity = 1000\nservers = 2\nlookup = { dist = \"exponential\", mean_ms = 0.5 }\n",
+    );
+    let (before, after) =
+        before_after(&station, r#""cache.servers" = 8"#, |w| w.cache_utilization.unwrap_or(0.0));
+    // 1 800 lookups/s (the reads) × 0.5 ms = 0.9 servers' work: 0.45 of 2,
+    // 0.1125 of 8 (±0.02, ±0.01 over 40 windows).
+    assert!(
+        (before - 0.45).abs() < 0.02 && (after - 0.1125).abs() < 0.01,
+        "cache utilisation {before} → {after}"
+    );
+}
+
+/// A key the running stack cannot take is refused where the change writes
+/// it, with the reason and the keys that can change.
+#[test]
+fn an_unchangeable_key_is_refused_with_its_reason() {
+    let text = format!("{DB_BOUND}\n[[changes]]\nat_s = 10.0\nset = {{ \"cache.capacity\" = 10 }}\n");
+    let e = load_model_text(std::path::Path::new("m.toml"), &text, &[]).unwrap_err().to_string();
+    assert!(e.contains("m.toml:19:") && e.contains("changes.0.set.\"cache.capacity\""), "{e}");
+    assert!(e.contains("cannot change while running") && e.contains("cache.ttl_s"), "{e}");
+    let late = format!("{DB_BOUND}\n[[changes]]\nat_s = 500.0\nset = {{ \"db.servers\" = 10 }}\n");
+    let e = load_model_text(std::path::Path::new("m.toml"), &late, &[]).unwrap_err().to_string();
+    assert!(e.contains("changes.0.at_s") && e.contains("before the run's end"), "{e}");
+    let bad = format!("{DB_BOUND}\n[[changes]]\nat_s = 5.0\nset = {{ \"db.servers\" = 0 }}\n");
+    let e = load_model_text(std::path::Path::new("m.toml"), &bad, &[]).unwrap_err().to_string();
+    assert!(e.contains("m.toml:19:") && e.contains("db.servers") && e.contains("must be"), "{e}");
+}

@@ -18,6 +18,7 @@
 //! is still served (wasted work), and a write still commits.
 
 mod app;
+mod change;
 mod page;
 mod query;
 mod read;
@@ -112,6 +113,10 @@ enum Event {
     FaultStart {
         index: u32,
     },
+    /// The model's configuration change `index` takes effect.
+    Change {
+        index: u32,
+    },
     FaultEnd {
         index: u32,
     },
@@ -165,7 +170,10 @@ const HOT_KEYS: u32 = 10;
 /// `cache.nodes`, `db.replicas`, `[app]` or `workload.fanout` pays nothing
 /// for them).
 struct System<'m, const SINGLE: bool> {
+    /// The configuration in force: the model as read, then each change's.
     model: &'m Model,
+    /// The model's configuration changes, in time order.
+    changes: &'m [super::model::Change],
     queue: EventQueue<Event>,
     /// Open-loop and trace arrivals come in time order, one after another:
     /// a lane.
@@ -256,8 +264,15 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
             },
             topology.components(model),
         );
+        if !model.changes.is_empty() {
+            let lane = queue.add_lane();
+            for (index, change) in model.changes.iter().enumerate() {
+                queue.schedule_on(lane, change.at, Event::Change { index: index as u32 });
+            }
+        }
         Ok(System {
             model,
+            changes: &model.changes,
             queue,
             arrivals,
             client_timeout,
@@ -365,6 +380,7 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
                 self.topology.app.as_mut().expect("an app tier").health_check(instance);
             }
             Event::FaultStart { index } => self.on_fault_start(index as usize, now),
+            Event::Change { index } => self.on_change(index as usize, now),
             Event::FaultEnd { index } => self.on_fault_end(index as usize, now),
         }
     }

@@ -39,7 +39,7 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
     }
 
     /// A lookup starts service at `node` now: `event` marks its end.
-    fn schedule_lookup_end(&mut self, node: CacheNodeId, event: Event, now: SimTime) {
+    pub(super) fn schedule_lookup_end(&mut self, node: CacheNodeId, event: Event, now: SimTime) {
         let n = self.topology.cache_node::<SINGLE>(node);
         let done = n.service_end(now);
         match n.lookup_lane {
@@ -186,7 +186,7 @@ impl<const SINGLE: bool> System<'_, SINGLE> {
             }
             return;
         }
-        if let Some(flights) = &mut n.flights {
+        if let Some(flights) = n.flights.as_mut().filter(|f| f.accepting) {
             if !flights.lead(key) {
                 flights.wait(key, request, attempt);
                 return;
