@@ -9,7 +9,7 @@
 //!
 //! Dependencies flow one way (no file or folder imports one that imports
 //! it back):
-//! `main / cli → report → sweep → files → scenario → stack / metrics → engine`.
+//! `main / cli → report → sweep → files → scenario → fit → stack / metrics → engine`.
 //!
 //! - [`engine`]: simulated time (integer nanoseconds), the event queue
 //!   (ordered by time, then by scheduling order), a slab for request state
@@ -25,6 +25,8 @@
 //!   `metric_row!`) and recovery detection.
 //! - [`scenario`]: model files (TOML) and `--set` overrides, validated into
 //!   a [`stack::Model`] with located error messages.
+//! - [`fit`]: calibration — a workload estimated from an access log, and
+//!   its hit ratio against the log's through the same store.
 //! - [`files`]: output files — CSV tables, `runs.csv` rows and journal,
 //!   manifests — each written atomically.
 //! - [`sweep`]: experiments expanded into jobs, run in parallel, resumed,
@@ -55,6 +57,7 @@
 pub mod engine;
 pub mod excerpt;
 pub mod files;
+pub mod fit;
 pub mod metrics;
 pub mod names;
 pub mod report;

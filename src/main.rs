@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use outage_sim::metrics::{Recovery, Summary};
 use outage_sim::report::chart::Format;
 use outage_sim::scenario::{self, LoadedModel};
+use outage_sim::stack::{BadRows, TraceFormat};
 use outage_sim::{report, stack};
 
 mod cli;
@@ -149,6 +150,31 @@ enum Command {
         #[arg(long, default_value = "png", value_parser = Format::parse)]
         format: Format,
     },
+    /// Estimate a workload from an access log (keys, Zipf exponent, read
+    /// fraction, rate series, item sizes) and compare the fitted model's
+    /// hit ratio with the log's; --out writes the model and its rate file.
+    Fit {
+        /// The access log: rows t_s,key,op[,size] (or --format twitter).
+        trace: PathBuf,
+        /// Write the fitted model here, and its rate file beside it.
+        #[arg(long, value_name = "MODEL.toml")]
+        out: Option<PathBuf>,
+        /// The log's layout: csv or twitter.
+        #[arg(long, default_value = "csv", value_parser = trace_format)]
+        format: TraceFormat,
+        /// A malformed row: error (stop, located) or skip (count it).
+        #[arg(long, default_value = "error", value_parser = bad_rows)]
+        bad_rows: BadRows,
+        /// Rate-series window [s; default: the log's span / 1440, at least 1].
+        #[arg(long, value_name = "S")]
+        window_s: Option<f64>,
+        /// Seed of the fitted model's request stream.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Validate a model file and print it resolved, defaults included.
     Check {
         /// The model file (TOML).
@@ -157,6 +183,14 @@ enum Command {
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
     },
+}
+
+fn trace_format(text: &str) -> Result<TraceFormat, String> {
+    TraceFormat::from_name(text).ok_or_else(|| format!("expected one of {}", TraceFormat::NAMES.join(", ")))
+}
+
+fn bad_rows(text: &str) -> Result<BadRows, String> {
+    BadRows::from_name(text).ok_or_else(|| format!("expected one of {}", BadRows::NAMES.join(", ")))
 }
 
 fn main() -> ExitCode {
@@ -171,6 +205,9 @@ fn main() -> ExitCode {
             cli::plan::command(&experiment, cli::plan::Flags { out, threads, resume, force, sets, format })
         }
         Command::Check { model, sets } => check(&model, &sets),
+        Command::Fit { trace, out, format, bad_rows, window_s, seed, quiet } => {
+            cli::fit::command(&trace, cli::fit::Flags { out, format, bad_rows, window_s, seed, quiet })
+        }
         Command::Sweep { experiment, out, threads, resume, force, dry_run, shard, quiet, sets, format } => {
             cli::sweep::command(
                 &experiment,

@@ -3,6 +3,7 @@
 //! `main.rs`.
 
 pub mod failure;
+pub mod fit;
 pub mod gate;
 pub mod interrupt;
 pub mod output;

@@ -48,4 +48,4 @@ pub use trace::{
     BadRows, TraceError, TraceFormat, TraceKeys, TraceReader, TraceRow, TraceScan, TraceSpec,
     scan as scan_trace,
 };
-pub use workload::{Op, Popularity, WorkloadConfig};
+pub use workload::{Op, Popularity, Workload, WorkloadConfig};

@@ -3,13 +3,14 @@
 //! `clients.rate_file` is a CSV of `t_s,rate_rps` rows — times in seconds,
 //! or RFC 3339 timestamps made relative to the first — or the JSON a
 //! Prometheus `query_range` returns (`{"data": {"result": [{"values":
-//! [[unix_s, "rate"], …]}]}}`, exactly one series). The rate runs linearly
-//! between points and holds its last value after the last one, as a
-//! dashboard draws it.
+//! [unix_s, "rate"], …]}]}}`, exactly one series, its times counted from its
+//! first point). Times in seconds are run time. The rate runs linearly
+//! between points, holds its first value before the first point and its
+//! last after the last one, as a dashboard draws it.
 
 use std::path::Path;
 
-/// Points `(t_s, rate_rps)`, times from 0 and increasing.
+/// Points `(t_s, rate_rps)`, times increasing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RateSeries {
     pub points: Vec<(f64, f64)>,
@@ -145,9 +146,6 @@ impl RateSeries {
             }
             points.push((t, rate));
         }
-        // Times count from the first point.
-        let t0 = points[0].0;
-        points.iter_mut().for_each(|p| p.0 -= t0);
         Ok(RateSeries { points })
     }
 
@@ -191,10 +189,10 @@ mod tests {
 
     #[test]
     fn csv_in_seconds_or_timestamps() {
+        // Seconds are run time: before the first point, the first rate holds.
         let s = RateSeries::from_csv("t_s,rate_rps\n10,100\n20,300\n").unwrap();
-        assert_eq!(s.points, vec![(0.0, 100.0), (10.0, 300.0)]);
-        assert_eq!(s.rate_at(5.0), 200.0);
-        assert_eq!(s.rate_at(50.0), 300.0);
+        assert_eq!(s.points, vec![(10.0, 100.0), (20.0, 300.0)]);
+        assert_eq!((s.rate_at(5.0), s.rate_at(15.0), s.rate_at(50.0)), (100.0, 200.0, 300.0));
         let s = RateSeries::from_csv(
             "2023-06-20T09:00:00Z,5\n2023-06-20T10:00:00+01:00,7\n2023-06-20T09:01:30Z,9",
         )
