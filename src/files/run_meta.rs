@@ -50,7 +50,7 @@ impl RunMeta {
                 .changes
                 .iter()
                 .map(|c| DisturbanceMeta {
-                    label: format!("set {}", c.label),
+                    label: change_label(&c.label),
                     from_s: c.at.as_secs(),
                     to_s: c.at.as_secs(),
                 })
@@ -66,4 +66,21 @@ impl RunMeta {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
+}
+
+/// A change as the timeline labels it: what it sets, the first few keys
+/// when it sets many (its full list is in the model).
+fn change_label(label: &str) -> String {
+    const MAX_CHARS: usize = 44;
+    let parts: Vec<&str> = label.split(", ").collect();
+    let mut shown = String::from("set");
+    for (i, part) in parts.iter().enumerate() {
+        let more = parts.len() - i;
+        if i > 0 && shown.chars().count() + part.chars().count() + 2 > MAX_CHARS {
+            return format!("{shown} +{more} more");
+        }
+        shown.push_str(if i == 0 { " " } else { ", " });
+        shown.push_str(part);
+    }
+    shown
 }

@@ -173,7 +173,7 @@ fn pick_window(span_s: f64) -> f64 {
 /// The shares of writes and of reads that go to the most-read 10 % of keys.
 fn top_shares(counts: &[KeyCounts], reads: u64, writes: u64) -> (f64, f64) {
     let mut order: Vec<&KeyCounts> = counts.iter().collect();
-    order.sort_unstable_by(|a, b| b.reads.cmp(&a.reads));
+    order.sort_unstable_by_key(|c| std::cmp::Reverse(c.reads));
     let top = &order[..order.len().div_ceil(10)];
     let share = |part: u64, whole: u64| if whole == 0 { 0.0 } else { part as f64 / whole as f64 };
     (

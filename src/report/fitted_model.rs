@@ -19,7 +19,7 @@ pub fn fitted_model_toml(
     let mut t = String::new();
     let w = fit.window_s;
     let duration_s = ((fit.span_s / w).ceil() * w).max(w);
-    let warmup_s = (duration_s * 0.1).min(60.0).max(0.0);
+    let warmup_s = (duration_s * 0.1).min(60.0);
     let _ = writeln!(t, "# Fitted by `{command}` (outage-sim {}).", env!("CARGO_PKG_VERSION"));
     let _ = writeln!(
         t,
@@ -82,7 +82,11 @@ pub fn fitted_model_toml(
         }
     }
     let _ = writeln!(t, "# to replay the log itself instead of drawing requests:\n# trace = {trace:?}\n");
-    let _ = writeln!(t, "[clients]\n# the log's requests per {w:.0} s window\nrate_file = {rate_file:?}\n");
+    let _ = writeln!(
+        t,
+        "[clients]\n# the log's requests per {w:.0} s window\nrate_file = {rate_file:?}\n\
+         # not in the log: a default to edit\ntimeout_ms = 1000.0\n"
+    );
     let ten = compared.iter().find(|c| (c.share_of_keys - 0.1).abs() < 1e-9).or(compared.last());
     let capacity = ten.map_or((f64::from(fit.keys) * 0.1).round().max(1.0) as u32, |c| c.capacity);
     let _ = writeln!(t, "[cache]");
@@ -100,13 +104,22 @@ pub fn fitted_model_toml(
     t
 }
 
-/// The rate file: `t_s,rate_rps`, one point per window at its middle:
+/// The rate file: `t_s,rate_rps`, one point per window at its middle
+/// (and the first and last rates at the log's two ends):
 /// the series runs linearly between the middles, so each window keeps its
 /// count up to what the bends to its neighbours move across its edges.
 pub fn write_rate_csv(fit: &Fit, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "t_s,rate_rps")?;
+    // The first and last windows' rates reach the log's ends, so the run's
+    // whole length is covered by the series.
+    if let Some(&(_, first)) = fit.rate.first() {
+        writeln!(out, "0,{first}")?;
+    }
     for &(start, rate) in &fit.rate {
         writeln!(out, "{},{}", start + fit.window_s / 2.0, rate)?;
+    }
+    if let Some(&(start, last)) = fit.rate.last() {
+        writeln!(out, "{},{last}", start + fit.window_s)?;
     }
     Ok(())
 }

@@ -20,8 +20,13 @@ use super::source::{Origin, Problem, SourceMap};
 use super::{Override, validate};
 
 /// The keys a change may set: each is applied to the running stack by the
-/// system (see `stack::system::change`).
+/// system (see `stack::system::change`). The store's size and policy
+/// (`cache.capacity`, `memory_mb`, `eviction`) change with a restart: the
+/// cache comes back empty.
 pub const CHANGEABLE: &[&str] = &[
+    "cache.capacity",
+    "cache.memory_mb",
+    "cache.eviction",
     "cache.ttl_s",
     "cache.ttl_mode",
     "cache.ttl_jitter",
@@ -59,10 +64,7 @@ pub fn fixed_reason(key: &str) -> Option<String> {
         "clients" => {
             "the load is the traffic, not configuration: shape it with clients.schedule or clients.rate_file"
         }
-        "cache" => {
-            "the store's size, policy, nodes and lookup time are fixed while it runs (a resize is a \
-             restart): compare models, or pair a change with a cache-flush fault"
-        }
+        "cache" => "the cache's nodes, placement and lookup time are its deployment: compare models",
         "db" => {
             "the database's shape and service times are its hardware: a db-slowdown fault changes them for a while"
         }
@@ -129,6 +131,7 @@ pub(super) fn build(
             applied.push(Override { assignment, at: Some(sources.locate(&value.span())) });
         }
         let model = model_after(path, text, overrides, &applied, base)?;
+        let previous: &Model = changes.last().map_or(base, |c: &Change| &c.model);
         for (key, value) in &change.set {
             if let Some(message) = shape_changed(key, base, &model) {
                 problems.push(Problem {
@@ -138,11 +141,13 @@ pub(super) fn build(
                 });
             }
         }
-        changes.push(Change {
-            at: SimTime::from_secs(at_s),
-            label: label.join(", "),
-            model: Box::new(model),
-        });
+        let restarts_cache = (model.cache.capacity, model.cache.memory, model.cache.eviction)
+            != (previous.cache.capacity, previous.cache.memory, previous.cache.eviction);
+        if restarts_cache {
+            label.push("cache restarted".into());
+        }
+        let label = label.join(", ");
+        changes.push(Change { at: SimTime::from_secs(at_s), label, restarts_cache, model: Box::new(model) });
     }
     if problems.is_empty() { Ok(changes) } else { Err(problems) }
 }

@@ -403,6 +403,18 @@ impl CacheStore {
         }
     }
 
+    /// An empty store of a changed size or policy, as a restarted cache
+    /// comes back: its counters carry on from this one's.
+    pub fn restarted(
+        &self,
+        config: &CacheConfig,
+        keys: u32,
+        eviction_rng: Rng,
+        jitter_rng: Rng,
+    ) -> CacheStore {
+        CacheStore { stats: self.stats, ..CacheStore::new(config, keys, eviction_rng, jitter_rng) }
+    }
+
     /// Takes a changed configuration's TTL, TTL mode, jitter and stale
     /// window at `now`. The entries already stored take the new TTL too,
     /// as a cache whose expiry policy is changed applies it to what it

@@ -138,6 +138,18 @@ impl CacheNode {
         }
     }
 
+    /// A restart with a changed store (size, memory or policy): node `id`
+    /// comes back empty, its store drawing from `streams` (a restart's
+    /// own, so the new store's choices are not the old one's).
+    pub fn restart_store(&mut self, config: &CacheConfig, keys: u32, id: u16, streams: &RandomStreams) {
+        self.store = self.store.restarted(
+            config,
+            keys,
+            stream(streams, Purpose::Eviction, id),
+            stream(streams, Purpose::TtlJitter, id),
+        );
+    }
+
     /// How a node of `config` serves lookups.
     pub fn service_of(config: &CacheConfig) -> Service {
         match config.servers {

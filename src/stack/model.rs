@@ -66,6 +66,9 @@ pub struct Change {
     pub at: SimTime,
     /// What changed, as written: `cache.ttl_s=60, db.servers=48`.
     pub label: String,
+    /// The change restarts the cache with a new store (size or policy): a
+    /// disturbance, as a cache-flush is.
+    pub restarts_cache: bool,
     pub model: Box<Model>,
 }
 
@@ -103,7 +106,12 @@ impl Model {
             from: SimTime::from_secs(s.at_s),
             to: SimTime::from_secs(s.until_s),
         });
-        let mut all: Vec<Disturbance> = faults.chain(surges).collect();
+        let restarts = self.changes.iter().filter(|c| c.restarts_cache).map(|c| Disturbance {
+            label: "cache restart (change)".into(),
+            from: c.at,
+            to: c.at,
+        });
+        let mut all: Vec<Disturbance> = faults.chain(surges).chain(restarts).collect();
         all.sort_by_key(|d| (d.from, d.to));
         all
     }

@@ -155,6 +155,20 @@ impl Replication {
     }
 }
 
+/// The configuration of cache node `id`: the tier's, except that gutter
+/// nodes hold what they are given for `gutter_ttl` only.
+pub fn node_config(cache: &CacheConfig, id: u16) -> std::borrow::Cow<'_, CacheConfig> {
+    if id < cache.cluster.nodes {
+        std::borrow::Cow::Borrowed(cache)
+    } else {
+        std::borrow::Cow::Owned(CacheConfig {
+            ttl: Some(cache.gutter_ttl),
+            warm_start: false,
+            ..cache.clone()
+        })
+    }
+}
+
 impl Topology {
     /// Builds the components `model` describes. Lanes of `queue` that the
     /// components need are added here, in component order.
@@ -167,11 +181,8 @@ impl Topology {
             && CacheNode::service_of(cache) == Service::Unlimited
             && !slowed;
         let cluster = cache.cluster;
-        // Gutter nodes hold what they are given for `gutter_ttl` only.
-        let gutter = CacheConfig { ttl: Some(cache.gutter_ttl), warm_start: false, ..cache.clone() };
         let cache_nodes = (0..cluster.all_nodes()).map(|id| {
-            let config = if id < cluster.nodes { cache } else { &gutter };
-            CacheNode::new(config, keys, id, streams, in_order.then(|| queue.add_lane()))
+            CacheNode::new(&node_config(cache, id), keys, id, streams, in_order.then(|| queue.add_lane()))
         });
         let db_nodes = (0..=model.db.replicas).map(|id| Database::new(&model.db, keys, id, streams));
         let replication = (model.db.replicas > 0).then(|| Replication {

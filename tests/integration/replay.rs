@@ -203,13 +203,58 @@ fn cache_keys_change_at_their_time() {
     );
 }
 
+/// A changed store is a restart: a cache that admits nothing once full,
+/// stuck with yesterday's hot set after a shift, comes back empty with
+/// LRU and learns today's — the hit ratio at least doubles.
+#[test]
+fn a_changed_store_restarts_the_cache() {
+    let stuck = r#"
+        [run]
+        duration_s = 120.0
+        warmup_s = 0.0
+        [workload]
+        keys = 1000
+        zipf_s = 1.0
+        read_fraction = 1.0
+        [clients]
+        rate_rps = 2000.0
+        [cache]
+        capacity = 100
+        eviction = "none"
+        [db]
+        servers = 64
+        [[faults]]
+        kind = "hot-set-shift"
+        at_s = 10.0
+    "#;
+    let (before, after) = before_after(stuck, r#""cache.eviction" = "lru""#, |w| w.hit_ratio.unwrap_or(0.0));
+    assert!(after > 2.0 * before && after > 0.5, "hit ratio {before} → {after}");
+    let r = run(&model(
+        &format!("{stuck}\n[[changes]]\nat_s = 60.0\nset = {{ \"cache.capacity\" = 200 }}\n"),
+        &[],
+    ));
+    let at = |t: f64| r.windows.iter().find(|w| w.t_s == t).unwrap();
+    // Full at 100, empty at the restart (the window of it misses most),
+    // full again at the new size.
+    assert!(
+        at(59.0).cache_entries == 100 && at(100.0).cache_entries == 200,
+        "{:?} {:?}",
+        at(59.0),
+        at(100.0)
+    );
+
+    assert_eq!(r.summary.recovery, outage_sim::metrics::Recovery::Recovered, "the restart is a disturbance");
+}
+
 /// A key the running stack cannot take is refused where the change writes
 /// it, with the reason and the keys that can change.
 #[test]
 fn an_unchangeable_key_is_refused_with_its_reason() {
-    let text = format!("{DB_BOUND}\n[[changes]]\nat_s = 10.0\nset = {{ \"cache.capacity\" = 10 }}\n");
+    let text = format!(
+        "{DB_BOUND}\n[[changes]]\nat_s = 10.0\nset = {{ \"cache.lookup\" = {{ dist = \"exponential\", mean_ms = 1.0 }} }}\n"
+    );
     let e = load_model_text(std::path::Path::new("m.toml"), &text, &[]).unwrap_err().to_string();
-    assert!(e.contains("m.toml:19:") && e.contains("changes.0.set.\"cache.capacity\""), "{e}");
+    assert!(e.contains("m.toml:19:") && e.contains("changes.0.set.\"cache.lookup\""), "{e}");
     assert!(e.contains("cannot change while running") && e.contains("cache.ttl_s"), "{e}");
     let late = format!("{DB_BOUND}\n[[changes]]\nat_s = 500.0\nset = {{ \"db.servers\" = 10 }}\n");
     let e = load_model_text(std::path::Path::new("m.toml"), &late, &[]).unwrap_err().to_string();
@@ -291,4 +336,83 @@ fn fit_recovers_known_parameters() {
             assert!((c.log - c.fitted).abs() <= 0.01, "{c:?}");
         }
     }
+}
+
+/// `fit --out` on a Twitter cache trace writes a model and its rate file
+/// that load and run; the printed figures come from the log.
+#[test]
+fn fit_writes_a_model_that_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = String::new();
+    let mut keys = std::collections::HashSet::new();
+    for i in 0..3000u32 {
+        // Key k of 50 gets requests ∝ 1/(k+1); every 10th a set with a size.
+        let k = (i * 7919) % 50;
+        let k = k * k / 50;
+        keys.insert(k);
+        let op = if i % 10 == 0 { "set" } else { "get" };
+        let value = if op == "set" { 100 + k } else { 0 };
+        rows.push_str(&format!("{},key-{k},8,{value},{},{op},0\n", 1000 + i / 100, i % 4));
+    }
+    fs::write(dir.path().join("tw.csv"), rows).unwrap();
+    let out = crate::support::cli()
+        .args(["fit", "tw.csv", "--format", "twitter", "--out", "fitted/m.toml"])
+        .current_dir(dir.path())
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("rows            3000") && text.contains(&format!("keys            {}\n", keys.len())),
+        "{text}"
+    );
+    assert!(text.contains("read_fraction   0.9000"), "{text}");
+    let model = fs::read_to_string(dir.path().join("fitted/m.toml")).unwrap();
+    assert!(
+        model.contains("rate_file = \"m-rate.csv\"") && model.contains(&format!("keys = {}\n", keys.len())),
+        "{model}"
+    );
+    assert!(model.contains("trace = \"../tw.csv\""), "{model}");
+    let loaded = outage_sim::scenario::load_model(&dir.path().join("fitted/m.toml"), &[]).unwrap();
+    assert!(loaded.notes.is_empty(), "{:?}", loaded.notes);
+    let r = run(&loaded.model);
+    // 100 requests a second for 30 s, as the log: Poisson ±4 sd.
+    let expected = 100.0 * loaded.model.run.duration.as_secs() * 0.9;
+    let measured = r.summary.requests as f64;
+    assert!((measured - expected).abs() < 4.0 * expected.sqrt(), "{measured} vs {expected}");
+    // A log that is not one is bad input, located.
+    fs::write(dir.path().join("bad.csv"), "1,a,get\n2,b\n").unwrap();
+    let err = crate::support::cli().args(["fit", "bad.csv"]).current_dir(dir.path()).assert().code(2);
+    let err = String::from_utf8(err.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("bad.csv:2: expected 3 fields"), "{err}");
+}
+
+/// A model's trace: named keys give workload.keys; bad rows are located,
+/// or with `trace_bad_rows = "skip"` skipped and counted in a note; rows
+/// past the run's end are reported in a note.
+#[test]
+fn trace_rows_are_located_skipped_or_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("t.csv"),
+        "t_s,key,op\n0.1,cart:1,GET\n0.2,cart:2,put\n0.3,oops\n0.4,cart:1,Delete\n9.5,cart:3,get\n",
+    )
+    .unwrap();
+    let text = "[run]\nduration_s = 5.0\nwarmup_s = 0.0\n[workload]\ntrace = \"t.csv\"\n";
+    let path = dir.path().join("m.toml");
+    let e = load_model_text(&path, text, &[]).unwrap_err().to_string();
+    assert!(e.contains("m.toml:5:") && e.contains("t.csv:4: expected 3 fields"), "{e}");
+    let skip = format!("{text}trace_bad_rows = \"skip\"\n");
+    let loaded = load_model_text(&path, &skip, &[]).unwrap();
+    assert_eq!(loaded.model.workload.keys, 3);
+    let notes: Vec<String> = loaded.notes.iter().map(|n| n.to_string()).collect();
+    assert!(
+        notes.iter().any(|n| n.contains("1 malformed rows skipped") && n.contains("t.csv:4")),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("1 of 4 rows (from 9.5 s on) come after the run ends")),
+        "{notes:?}"
+    );
+    let r = run(&loaded.model);
+    assert_eq!(r.summary.requests, 3);
 }

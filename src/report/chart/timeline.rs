@@ -341,7 +341,12 @@ impl Timeline {
                 let at = (chart.backend_coord(&(*t, y_low)).0 - base.0, plot_top - base.1);
                 let y = at.1 - 30 - LABEL_ROW_PX * *row as i32;
                 let colour = if i == 0 && grey_first { RGBColor(130, 130, 130) } else { BLACK };
-                area.draw(&Text::new(label.clone(), (at.0 + 6, y), style::tick_font().color(&colour)))?;
+                // A label that would run past the plot's right edge (into
+                // the legend) ends at its line instead of starting there.
+                let width = LABEL_CHAR_PX * label.chars().count() as i32;
+                let right_edge = chart.backend_coord(&(x_end, y_low)).0 - base.0;
+                let x = if at.0 + 6 + width > right_edge { (at.0 - 6 - width).max(0) } else { at.0 + 6 };
+                area.draw(&Text::new(label.clone(), (x, y), style::tick_font().color(&colour)))?;
             }
         }
         if self.warmup_s > 0.0 {
@@ -368,11 +373,12 @@ impl Timeline {
                 chart.draw_series(LineSeries::new([(t, y_low), (t, y_high)], style))?;
                 if top {
                     let at = (chart.backend_coord(&(t, y_low)).0 - base.0, plot_top - base.1);
-                    area.draw(&Text::new(
-                        format!("recovered at {} s", style::short_number(t)),
-                        (at.0 + 8, at.1 + 6),
-                        style::tick_font().color(&RECOVERED),
-                    ))?;
+                    let text = format!("recovered at {} s", style::short_number(t));
+                    let width = LABEL_CHAR_PX * text.chars().count() as i32;
+                    let right_edge = chart.backend_coord(&(x_end, y_low)).0 - base.0;
+                    let left =
+                        if at.0 + 8 + width > right_edge { (at.0 - 8 - width).max(0) } else { at.0 + 8 };
+                    area.draw(&Text::new(text, (left, at.1 + 6), style::tick_font().color(&RECOVERED)))?;
                 }
             }
             (None, no_bands) if top && (!no_bands || self.recovery == "never-healthy") => {
@@ -442,6 +448,9 @@ impl Timeline {
         Ok(())
     }
 }
+
+/// About how wide a label's character is [px], at the tick font.
+const LABEL_CHAR_PX: i32 = 11;
 
 /// Height of a row of labels above the top panel [px].
 const LABEL_ROW_PX: i32 = 26;

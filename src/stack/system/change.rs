@@ -8,12 +8,14 @@
 //! windows (applied to what is stored too), leases and single flight
 //! switched on or off, resized server pools (work that can start on new
 //! servers starts now; on fewer, work in service finishes), queue limits,
-//! and timeouts for the attempts and queries that start from now on.
+//! and timeouts for the attempts and queries that start from now on. A
+//! changed store (capacity, memory or eviction policy) is a restart: every
+//! node comes back empty with the new store.
 
-use crate::engine::SimTime;
+use crate::engine::{RandomStreams, SimTime};
 
 use super::super::retry::RetryBudget;
-use super::super::topology::{CacheNodeId, DbNodeId};
+use super::super::topology::{CacheNodeId, DbNodeId, node_config};
 use super::{Event, System, is_abandoned};
 
 impl<'m, const SINGLE: bool> System<'m, SINGLE> {
@@ -34,8 +36,18 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
             self.budget = a.budget_ratio.map(|ratio| RetryBudget::new(ratio, a.budget_burst));
         }
         let keys = after.workload.keys;
+        let ac = &after.cache;
+        let restart = self.changes[index].restarts_cache;
+        // A restart's stores draw from streams of their own.
+        let streams =
+            RandomStreams::new(after.run.seed ^ 0x9e37_79b9_7f4a_7c15_u64.wrapping_mul(index as u64 + 1));
         for id in (0..self.topology.cache.len() as u16).map(CacheNodeId) {
-            for started in self.topology.cache_node::<SINGLE>(id).reconfigure(&after.cache, keys, now) {
+            let config = node_config(ac, id.0);
+            let node = self.topology.cache_node::<SINGLE>(id);
+            if restart {
+                node.restart_store(&config, keys, id.0, &streams);
+            }
+            for started in node.reconfigure(&config, keys, now) {
                 self.schedule_lookup_end(id, Event::LookupDone { node: id, slot: started.slot }, now);
             }
         }
