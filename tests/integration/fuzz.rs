@@ -81,6 +81,12 @@ const VALUES: &[&str] = &[
     "\"replica-lag\"",
     "4096",
     "4097",
+    "\"traffic/incident-day.csv\"",
+    "\"traces/shop-access.csv\"",
+    "\"twitter\"",
+    "\"skip\"",
+    "{ \"db.queue_limit\" = 0 }",
+    "{ \"cache.servers\" = 3 }",
 ];
 
 /// Keys and sections to insert: real ones (so the validator sees them) and
@@ -144,6 +150,15 @@ const KEYS: &[&str] = &[
     "[[faults]]\nkind = \"zone-down\"\nat_s = 1.0\nduration_s = 1.0\nzone = 0",
     "[[faults]]\nkind = \"app-down\"\nat_s = 1.0\nduration_s = 1.0",
     "[[faults]]\nkind = \"db-down\"\nat_s = 1.0\nduration_s = 1.0",
+    "rate_file",
+    "rate_scale",
+    "trace_format",
+    "trace_bad_rows",
+    "[[changes]]\nat_s = 1.0\nset = { \"cache.ttl_s\" = 1.0, \"db.servers\" = 1 }",
+    "[[changes]]\nat_s = 0.5\nset = { \"cache.eviction\" = \"lru\", \"clients.timeout_ms\" = 5.0 }",
+    "[[changes]]\nat_s = 2.0\nset = { \"workload.keys\" = 3 }",
+    "at_s",
+    "set",
 ];
 
 /// One edit of a file's text; the numbers pick lines, values and keys.
@@ -308,6 +323,13 @@ const SET_KEYS: &[&str] = &[
     "app.health_check_s",
     "topology.zones",
     "workload.fanout",
+    "workload.trace_format",
+    "workload.trace_bad_rows",
+    "clients.rate_file",
+    "clients.rate_scale",
+    "changes",
+    "changes.0.at_s",
+    "changes.0.set",
     "run.seed.x",
     "nö.such",
     "",
