@@ -305,13 +305,18 @@ impl<J> Station<J> {
         dropped: impl Fn(&J) -> bool,
     ) -> (J, Option<Started>, u32) {
         let job = self.jobs.remove(slot).expect("a job is in service in this slot").job;
-        let mut discarded = 0;
-        let next = if self.halted { None } else { self.start_next(now, &dropped, &mut discarded) };
-        if next.is_none() {
+        if self.halted {
             self.free_server(now);
+            // Over capacity after a shrink: this server was one too many.
             if self.over {
                 self.over_capacity_check();
             }
+            return (job, None, 0);
+        }
+        let mut discarded = 0;
+        let next = self.start_next(now, &dropped, &mut discarded);
+        if next.is_none() {
+            self.free_server(now);
         }
         (job, next, discarded)
     }

@@ -8,7 +8,9 @@
 //! windows (applied to what is stored too), leases and single flight
 //! switched on or off, resized server pools (work that can start on new
 //! servers starts now; on fewer, work in service finishes), queue limits,
-//! and timeouts for the attempts and queries that start from now on. A
+//! and timeouts for the attempts and queries that start (or join a line)
+//! from now on — a FIFO line sheds its oldest first, so work already
+//! waiting keeps its own deadline. A
 //! changed store (capacity, memory or eviction policy) is a restart: every
 //! node comes back empty with the new store.
 
