@@ -150,7 +150,9 @@ fn each_changeable_key_changes_behaviour_at_its_time() {
     assert!(before == 0.0 && after > 50.0, "shed {before} → {after}");
     // Clients that give up after 50 ms leave the database serving work
     // nobody waits for, unless it is told to cancel it.
-    let timing_out = four.replace("queue_limit = 100000", "queue_limit = 50").replace("[cache]", "timeout_ms = 10.0\n[cache]");
+    let timing_out = four
+        .replace("queue_limit = 100000", "queue_limit = 50")
+        .replace("[cache]", "timeout_ms = 10.0\n[cache]");
     let (before, after) =
         before_after(&timing_out, r#""db.cancel_on_timeout" = true"#, |w| w.db_wasted_share.unwrap_or(0.0));
     assert!(before > 0.95 && after < 0.9, "wasted share {before} → {after}");
