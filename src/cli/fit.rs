@@ -2,13 +2,9 @@
 //! the estimates and how the fitted model's hit ratio compares with the
 //! log's, and (with `--out`) write the model and its rate file.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressStyle};
-
 use outage_sim::files::write_atomically;
 use outage_sim::fit::{self, Fit, HitComparison};
 use outage_sim::report::{fitted_model_toml, write_rate_csv};
@@ -44,7 +40,7 @@ pub fn command(trace: &Path, flags: Flags) -> Result<(), Failure> {
         needs_size: false,
     };
     let size = std::fs::metadata(trace).map(|m| m.len()).unwrap_or(0);
-    let bar = progress_bar(flags.quiet, size);
+    let bar = super::output::progress_bar(flags.quiet, size, "{bytes}/{total_bytes}");
     let fitted = fit::fit(&spec, flags.window_s, |bytes| bar.set_position(bytes))
         .map_err(|e| Failure::BadInput(e.into()))?;
     bar.set_message("replaying the log and the fit through LRU");
@@ -56,19 +52,6 @@ pub fn command(trace: &Path, flags: Flags) -> Result<(), Failure> {
         write_model(out, trace, &fitted, &compared, &flags).map_err(Failure::Run)?;
     }
     Ok(())
-}
-
-fn progress_bar(quiet: bool, bytes: u64) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(bytes);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes}  {elapsed} elapsed, ETA {eta}  {msg}")
-            .expect("a valid template"),
-    );
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }
 
 fn print_fit(f: &Fit, compared: &[HitComparison]) {

@@ -30,3 +30,18 @@ pub fn default_out_dir(model: &Path) -> PathBuf {
     let stem = model.file_stem().map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
     Path::new("out").join(stem)
 }
+
+/// A progress bar on stderr of `len` units drawn with `counts` (such as
+/// `{pos}/{len} jobs`), hidden when `quiet` or when stderr is not a
+/// terminal (a log file gets no bar).
+pub fn progress_bar(quiet: bool, len: u64, counts: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    let template = format!("{{bar:40}} {counts}  {{elapsed}} elapsed, ETA {{eta}}  {{msg}}");
+    bar.set_style(indicatif::ProgressStyle::with_template(&template).expect("a valid template"));
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}

@@ -1,12 +1,11 @@
 //! `outage-sim sweep` and `outage-sim merge`: parse, call the library,
 //! show progress, print what was written.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::anyhow;
-use indicatif::{ProgressBar, ProgressStyle};
 
 use outage_sim::scenario::load_experiment;
 use outage_sim::sweep::{self, JobList, Shard, SweepError, SweepOptions};
@@ -49,7 +48,7 @@ pub fn command(path: &Path, flags: Flags) -> Result<(), Failure> {
         shard,
         stop: Some(super::interrupt::stop_flag()?),
     };
-    let bar = progress_bar(flags.quiet);
+    let bar = super::output::progress_bar(flags.quiet, 0, "{pos}/{len} jobs");
     let started = Instant::now();
     let outcome = sweep::run_sweep(&job_list, &options, |done, total, events| {
         bar.set_length(total as u64);
@@ -142,19 +141,6 @@ fn shard(flag: Option<&str>) -> Result<Option<Shard>, Failure> {
         ))),
         _ => Ok(None),
     }
-}
-
-fn progress_bar(quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} jobs  {elapsed} elapsed, ETA {eta}  {msg}")
-            .expect("a valid template"),
-    );
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }
 
 /// The job table of `--dry-run`.
