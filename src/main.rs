@@ -117,6 +117,44 @@ enum Command {
         #[arg(long, default_value = "png", value_parser = Format::parse)]
         format: Format,
     },
+    /// Answer a capacity review for each variant — headroom at the forecast
+    /// peak, the N−k matrix, the cold cache, USE/RED per tier, retry
+    /// amplification, staleness and an N+k recommendation: the experiment's
+    /// [review]; write review.csv, report.md and a self-contained report.html.
+    Review {
+        /// The experiment file (TOML) with a [review] section.
+        experiment: PathBuf,
+        /// Output directory [default: out/<experiment name>].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Worker threads [default: one per core].
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Reuse the probes an earlier (or interrupted) review left in DIR
+        /// where their models still match.
+        #[arg(long, conflicts_with = "force")]
+        resume: bool,
+        /// Start over, discarding an interrupted review's probes in DIR.
+        #[arg(long)]
+        force: bool,
+        /// Run only every N-th task, from the K-th (0-based); default from
+        /// SLURM_ARRAY_TASK_ID/COUNT when set. Writes probes, no report.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// Reuse the probes of finished shards (their output folders), then
+        /// write the report.
+        #[arg(long, value_name = "DIR", num_args = 1..)]
+        merge: Vec<PathBuf>,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Override a key of the base model.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+        /// Chart files beside report.md: png, svg or both.
+        #[arg(long, default_value = "png", value_parser = Format::parse)]
+        format: Format,
+    },
     /// Run an experiment and check its [[assert]] release gates: exit 0 when
     /// all hold, 1 with a table of what failed.
     Assert {
@@ -203,6 +241,12 @@ fn main() -> ExitCode {
         }
         Command::Plan { experiment, out, threads, resume, force, sets, format } => {
             cli::plan::command(&experiment, cli::plan::Flags { out, threads, resume, force, sets, format })
+        }
+        Command::Review { experiment, out, threads, resume, force, shard, merge, quiet, sets, format } => {
+            cli::review::command(
+                &experiment,
+                cli::review::Flags { out, threads, resume, force, shard, merge, quiet, sets, format },
+            )
         }
         Command::Check { model, sets } => check(&model, &sets),
         Command::Fit { trace, out, format, bad_rows, window_s, seed, quiet } => {

@@ -8,4 +8,5 @@ pub mod gate;
 pub mod interrupt;
 pub mod output;
 pub mod plan;
+pub mod review;
 pub mod sweep;

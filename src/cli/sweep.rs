@@ -104,7 +104,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool, format: Format) -> Resul
 }
 
 /// `--shard K/N`, else Slurm's array variables, else none.
-fn shard(flag: Option<&str>) -> Result<Option<Shard>, Failure> {
+pub(super) fn shard(flag: Option<&str>) -> Result<Option<Shard>, Failure> {
     if let Some(text) = flag {
         return Shard::parse(text).map(Some).map_err(|e| Failure::BadInput(anyhow!(e)));
     }

@@ -41,3 +41,10 @@ pub fn write_table(path: &Path, header: &csv::StringRecord, rows: &[csv::StringR
         writer.flush()
     })
 }
+
+/// Reads the rows of a CSV file written by [`write_csv`]: its header
+/// names the fields, an empty cell is `None`.
+pub fn read_csv<R: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<R>, String> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    reader.deserialize().collect::<Result<Vec<R>, _>>().map_err(|e| format!("{}: {e}", path.display()))
+}

@@ -17,7 +17,7 @@ use std::path::Path;
 use crate::stack::RunResult;
 
 pub use atomic::{FileSet, is_temporary, remove_temporaries, write_atomically};
-pub use csv::{write_csv, write_table};
+pub use csv::{read_csv, write_csv, write_table};
 pub use manifest::{GIT_COMMIT, merged_manifest, write_json, write_manifest};
 pub use run_meta::{DisturbanceMeta, RunMeta};
 pub use runs::{Journal, RowsError, RunRow, read_runs, write_runs};

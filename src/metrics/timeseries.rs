@@ -1,6 +1,6 @@
 //! One row per time window: what an operator's dashboard would show.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::row::metric_row;
 
@@ -8,7 +8,7 @@ metric_row! {
 /// A window's figures. Request outcomes and latencies count in the window
 /// the request *ended* in; `requests` counts arrivals; levels (queues,
 /// utilisation, in flight) are time averages over the window.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WindowRow {
     /// Window start [s].
     pub t_s: f64,

@@ -32,6 +32,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::Override;
 use super::document::toml_problem;
+use super::review::ReviewSpec;
 use super::source::{Location, Origin, Problem, ScenarioError, SourceMap, read_input};
 
 /// How a range axis spaces its points.
@@ -63,6 +64,8 @@ struct RawExperiment {
     charts: Vec<ChartSpec>,
     #[serde(default)]
     plan: Option<Spanned<PlanSpec>>,
+    #[serde(default)]
+    review: Option<Spanned<ReviewSpec>>,
     #[serde(default, rename = "assert")]
     asserts: Vec<Spanned<AssertSpec>>,
 }
@@ -126,6 +129,31 @@ pub struct PlanSlo {
     pub mean_ms: Option<f64>,
     pub error_rate: Option<f64>,
     pub stale_ratio: Option<f64>,
+}
+
+impl PlanSlo {
+    /// What is wrong with these limits, if anything.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let limits =
+            [self.user_p99_ms, self.good_ratio, self.p99_ms, self.mean_ms, self.error_rate, self.stale_ratio];
+        if limits.iter().all(Option::is_none) {
+            out.push(
+                "slo needs at least one of user_p99_ms, good_ratio, p99_ms, mean_ms, error_rate, stale_ratio"
+                    .into(),
+            );
+        }
+        if limits.iter().flatten().any(|v| !(v.is_finite() && *v >= 0.0)) {
+            out.push("slo limits must be finite and >= 0".into());
+        }
+        if self.good_ratio.is_some_and(|g| g > 1.0) {
+            out.push(format!(
+                "slo.good_ratio is a share and must be in [0, 1], got {}",
+                self.good_ratio.unwrap_or(0.0)
+            ));
+        }
+        out
+    }
 }
 
 /// The spike search: a multiplier of the load over `duration_s`.
@@ -282,6 +310,8 @@ pub struct Experiment {
     pub charts: Vec<ChartSpec>,
     /// The capacity search, if the file has a `[plan]`.
     pub plan: Option<PlanSpec>,
+    /// The capacity review, if the file has a `[review]`.
+    pub review: Option<ReviewSpec>,
     /// Release gates checked by `outage-sim assert`.
     pub asserts: Vec<AssertSpec>,
 }
@@ -510,6 +540,12 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
             problems.push(problem(span.clone(), "plan", message));
         }
     }
+    if let Some(review) = &raw.review {
+        let span = review.span();
+        for message in review.get_ref().problems() {
+            problems.push(problem(span.clone(), "review", message));
+        }
+    }
 
     let jobs =
         axes.iter().map(|a| a.values.len() as u64).product::<u64>() * variants.len() as u64 * replications;
@@ -540,6 +576,7 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
         variants,
         charts: raw.charts,
         plan: raw.plan.map(Spanned::into_inner),
+        review: raw.review.map(Spanned::into_inner),
         asserts: raw.asserts.into_iter().map(Spanned::into_inner).collect(),
     })
 }
@@ -555,23 +592,7 @@ fn plan_problems(plan: &PlanSpec) -> Vec<String> {
         out.push(format!("tolerance is relative and must be in (0, 1), got {}", plan.tolerance));
     }
     if let Some(slo) = &plan.slo {
-        let limits =
-            [slo.user_p99_ms, slo.good_ratio, slo.p99_ms, slo.mean_ms, slo.error_rate, slo.stale_ratio];
-        if limits.iter().all(Option::is_none) {
-            out.push(
-                "slo needs at least one of user_p99_ms, good_ratio, p99_ms, mean_ms, error_rate, stale_ratio"
-                    .into(),
-            );
-        }
-        if limits.iter().flatten().any(|v| !(v.is_finite() && *v >= 0.0)) {
-            out.push("slo limits must be finite and >= 0".into());
-        }
-        if slo.good_ratio.is_some_and(|g| g > 1.0) {
-            out.push(format!(
-                "slo.good_ratio is a share and must be in [0, 1], got {}",
-                slo.good_ratio.unwrap_or(0.0)
-            ));
-        }
+        out.extend(slo.problems());
     }
     if let Some(spike) = &plan.spike {
         if !(spike.multiplier_low > 0.0

@@ -12,6 +12,7 @@ mod document;
 mod experiment;
 mod raw;
 mod resolved;
+mod review;
 mod source;
 mod validate;
 
@@ -24,6 +25,7 @@ pub use experiment::{
     load_experiment,
 };
 pub use raw::RawModel;
+pub use review::{LossKind, MAX_K, ReviewSpec};
 pub use source::{Location, MAX_INPUT_BYTES, Origin, Problem, ScenarioError, SourceMap, read_input};
 
 use crate::stack::Model;

@@ -35,7 +35,7 @@ pub struct Probe {
     pub holds: bool,
     /// Per limit: name, mean, the value compared (upper 95 % bound or
     /// mean), the limit.
-    pub figures: Vec<(String, Option<f64>, Option<f64>, f64)>,
+    pub figures: Vec<Checked>,
     pub recovered_share: f64,
     /// For a spike probe: the share of replications that held the SLO in
     /// every window from the spike's start to the end (rode it out).
@@ -121,7 +121,7 @@ fn limits(plan: &PlanSpec, model: &Model) -> PlanSlo {
 }
 
 /// Builds the model of `variant` with `extra` overrides and a seed.
-struct ModelSource {
+pub(super) struct ModelSource {
     path: std::path::PathBuf,
     text: String,
     base: Vec<Override>,
@@ -129,8 +129,18 @@ struct ModelSource {
 }
 
 impl ModelSource {
+    /// The model of `experiment`, with `base` (`--set`) overrides last.
+    pub(super) fn new(experiment: &Experiment, base: &[String]) -> Result<ModelSource, ScenarioError> {
+        Ok(ModelSource {
+            path: experiment.model.clone(),
+            text: crate::scenario::read_input(&experiment.model)?,
+            base: base.iter().map(Override::argument).collect(),
+            seeds: RandomStreams::new(experiment.seed),
+        })
+    }
+
     /// The model of `variant` with `extra` overrides, and its notes.
-    fn loaded(
+    pub(super) fn loaded(
         &self,
         experiment: &Experiment,
         variant: usize,
@@ -176,13 +186,7 @@ pub fn check_plan<'a>(
         searched.push("clients.schedule");
     }
     super::jobs::refuse_fixed_keys(base, &searched, "what the plan searches")?;
-    let text = crate::scenario::read_input(&experiment.model)?;
-    let source = ModelSource {
-        path: experiment.model.clone(),
-        text,
-        base: base.iter().map(Override::argument).collect(),
-        seeds: RandomStreams::new(experiment.seed),
-    };
+    let source = ModelSource::new(experiment, base)?;
     // Every variant's model must load at both ends before anything runs.
     let mut notes = Vec::new();
     for v in 0..experiment.variants.len() {
@@ -269,7 +273,7 @@ fn plan_variant(
         let extra = [assignment(&plan.search, value, integer(plan))];
         let probe = journaled(c, run, v, &extra, "load", value, None, done)?;
         probes.push(probe.clone());
-        Ok(probe)
+        Ok::<Probe, PlanError>(probe)
     })?;
     let (spike, ride) = match &plan.spike {
         None => (None, None),
@@ -289,7 +293,7 @@ fn plan_variant(
             let recovered = bisect(low, high, plan.tolerance, false, &mut spike_probe)?;
             let ridden = bisect(low, high, plan.tolerance, false, |m| {
                 let p = spike_probe(m)?;
-                Ok(Probe {
+                Ok::<Probe, PlanError>(Probe {
                     kind: "ride-out",
                     holds: p.ridden_out_share >= spike.recovered_share && p.holds,
                     ..p
@@ -382,8 +386,33 @@ fn probe(
     let summaries: Vec<Summary> = results.into_iter().map(|(s, _)| s).collect();
     let recovered_share = summaries.iter().filter(|s| s.recovered).count() as f64 / n as f64;
     let diverged = summaries.iter().any(|s| s.status == crate::metrics::Status::Diverged);
+    let (within, figures) = judge(&summaries, &slo, plan.confidence);
+    let holds = match spike {
+        Some((needed, _)) => recovered_share >= needed && !diverged,
+        None => within,
+    };
+    Ok(Probe {
+        variant: experiment.variants[v].name.clone(),
+        kind,
+        value,
+        holds,
+        figures,
+        recovered_share,
+        ridden_out_share,
+        runs: n,
+    })
+}
+
+/// A figure checked against its limit: name, mean, the value compared
+/// (the pessimistic end of the 95 % interval, or the mean), the limit.
+pub type Checked = (String, Option<f64>, Option<f64>, f64);
+
+/// Checks replications' summaries against `slo`: whether every limit
+/// holds (at the pessimistic end of the 95 % confidence interval with
+/// `confidence`) and no run diverged, and each limit's figures.
+pub(super) fn judge(summaries: &[Summary], slo: &PlanSlo, confidence: bool) -> (bool, Vec<Checked>) {
     let mut figures = Vec::new();
-    let mut within = !diverged;
+    let mut within = !summaries.iter().any(|s| s.status == crate::metrics::Status::Diverged);
     // (name, limit, figure, whether it is an upper limit)
     let checks: [(&str, Option<f64>, Figure, bool); 6] = [
         ("user_p99_ms", slo.user_p99_ms, |s| s.user_p99_ms, true),
@@ -403,38 +432,25 @@ fn probe(
             let values: Vec<f64> = values.into_iter().flatten().collect();
             let (mean, half) = mean_ci95(&values);
             // The pessimistic end of the interval: up for an upper limit.
-            let half = if plan.confidence { half.unwrap_or(0.0) } else { 0.0 };
+            let half = if confidence { half.unwrap_or(0.0) } else { 0.0 };
             (mean, mean.map(|m| if upper { m + half } else { m - half }))
         };
         within &= compared.is_some_and(|c| if upper { c <= limit } else { c >= limit });
         figures.push((name.to_owned(), mean, compared, limit));
     }
-    let holds = match spike {
-        Some((needed, _)) => recovered_share >= needed && !diverged,
-        None => within,
-    };
-    Ok(Probe {
-        variant: experiment.variants[v].name.clone(),
-        kind,
-        value,
-        holds,
-        figures,
-        recovered_share,
-        ridden_out_share,
-        runs: n,
-    })
+    (within, figures)
 }
 
 /// Bisection between `low` (should hold) and `high` (should fail), to a
 /// bracket `hi/lo − 1 ≤ tolerance` (geometric midpoints for positive
 /// ranges; unit steps for integer keys).
-fn bisect(
+pub(super) fn bisect<E>(
     low: f64,
     high: f64,
     tolerance: f64,
     integer: bool,
-    mut probe: impl FnMut(f64) -> Result<Probe, PlanError>,
-) -> Result<Search, PlanError> {
+    mut probe: impl FnMut(f64) -> Result<Probe, E>,
+) -> Result<Search, E> {
     let limiting = |p: &Probe| -> Option<String> {
         if p.kind == "spike" {
             return Some(format!("recovery ({:.0} % of runs recovered)", p.recovered_share * 100.0));
@@ -503,7 +519,7 @@ fn bisect(
 }
 
 /// How far a figure is past (or toward) its limit; missing = infinitely far.
-fn ratio(figure: &(String, Option<f64>, Option<f64>, f64)) -> f64 {
+fn ratio(figure: &Checked) -> f64 {
     // The good ratio is a lower limit: compare the shares that are not good.
     if figure.0 == "good_ratio" {
         return match figure.2 {

@@ -13,6 +13,7 @@ mod merge;
 mod out_dir;
 mod outputs;
 mod probe_journal;
+mod review;
 
 pub use aggregate::{Aggregated, PointSummary, mean_ci95, summarize, summary_header};
 pub use capacity::{
@@ -28,3 +29,8 @@ pub use out_dir::{
 };
 pub use outputs::{MergeFailure, merge_dirs, write_summary, write_sweep_files};
 pub use probe_journal::{JournalError, PLAN_JOURNAL, ProbeJournal};
+pub use review::{
+    CheckedReview, ColdAnswer, CurvePoint, LoadProbe, LossAnswer, PROBES, ProbeStore, Question,
+    Recommendation, ReviewAnswers, ReviewError, ReviewRun, StoreError, Task, TierUse, VariantAnswers,
+    VariantFacts, VariantProbes, answer, broken, check_review, percent, run_review,
+};

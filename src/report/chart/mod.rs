@@ -5,6 +5,7 @@
 
 mod bars;
 pub(crate) mod curves;
+mod goodput;
 mod phase;
 pub mod style;
 pub mod timeline;
@@ -18,6 +19,7 @@ use plotters::prelude::*;
 
 pub use bars::{Bar, BarChart};
 pub use curves::{CurveChart, CurvePoint, CurveSeries};
+pub use goodput::GoodputChart;
 pub use phase::PhaseChart;
 pub use timeline::{Band, Timeline};
 
