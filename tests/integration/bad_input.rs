@@ -348,8 +348,9 @@ fn alert_rules_are_checked() {
     );
 }
 
-/// The corpus under `tests/fixtures/bad/`: each `NAME.toml` (a model, or an
-/// experiment when its name starts with `experiment-`) must fail with exit
+/// The corpus under `tests/fixtures/bad/`: each `NAME.toml` (a model, an
+/// experiment when its name starts with `experiment-`, a review checked
+/// against its models by `review` when `review-`) must fail with exit
 /// code 2, print nothing on stdout, and print exactly `NAME.stderr`.
 #[test]
 fn the_bad_file_corpus_gives_its_exact_messages() {
@@ -365,8 +366,11 @@ fn the_bad_file_corpus_gives_its_exact_messages() {
         let relative = format!("tests/fixtures/bad/{name}");
         let mut command = cli();
         command.current_dir(root);
+        let out = tempfile::tempdir().unwrap();
         if name.starts_with("experiment-") {
             command.args(["sweep", &relative, "--dry-run"]);
+        } else if name.starts_with("review-") {
+            command.args(["review", &relative, "--out"]).arg(out.path().join("never-written"));
         } else {
             command.args(["check", &relative]);
         }
@@ -374,6 +378,7 @@ fn the_bad_file_corpus_gives_its_exact_messages() {
         let expected = fs::read_to_string(path.with_extension("stderr")).unwrap();
         assert_eq!(String::from_utf8_lossy(&output.stderr), expected, "{name}");
         assert!(output.stdout.is_empty(), "{name}: nothing on stdout");
+        assert!(!out.path().join("never-written").exists(), "{name}: bad input writes nothing");
         checked += 1;
     }
     assert!(checked >= 10, "the corpus is there: {checked} files");
