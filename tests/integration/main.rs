@@ -24,6 +24,7 @@ mod plan;
 mod queue_theory;
 mod replay;
 mod replicas;
+mod review;
 mod scenarios;
 mod staleness;
 mod support;
