@@ -312,6 +312,12 @@ pub struct Experiment {
     pub plan: Option<PlanSpec>,
     /// The capacity review, if the file has a `[review]`.
     pub review: Option<ReviewSpec>,
+    /// Where `[plan]` and `[review]` are written: a probe's model that the
+    /// section makes invalid (a load too high, say) is reported there.
+    #[serde(skip)]
+    pub plan_at: Option<Location>,
+    #[serde(skip)]
+    pub review_at: Option<Location>,
     /// Release gates checked by `outage-sim assert`.
     pub asserts: Vec<AssertSpec>,
 }
@@ -575,6 +581,8 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ScenarioError> {
         timeline,
         variants,
         charts: raw.charts,
+        plan_at: raw.plan.as_ref().map(|p| located(p.span())),
+        review_at: raw.review.as_ref().map(|r| located(r.span())),
         plan: raw.plan.map(Spanned::into_inner),
         review: raw.review.map(Spanned::into_inner),
         asserts: raw.asserts.into_iter().map(Spanned::into_inner).collect(),

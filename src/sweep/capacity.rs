@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use crate::engine::RandomStreams;
 use crate::metrics::{Summary, WindowHealth};
 use crate::scenario::{
-    Experiment, LoadedModel, Override, PlanSlo, PlanSpec, Problem, ScenarioError, load_model_with,
+    Experiment, LoadedModel, Location, Override, PlanSlo, PlanSpec, Problem, ScenarioError, load_model_with,
 };
 use crate::stack::{self, Model, RunError};
 
@@ -125,6 +125,9 @@ pub(super) struct ModelSource {
     path: std::path::PathBuf,
     text: String,
     base: Vec<Override>,
+    /// Where the overrides a probe adds are reported: the section that
+    /// asked for them.
+    extra_at: Option<Location>,
     seeds: RandomStreams,
 }
 
@@ -135,8 +138,14 @@ impl ModelSource {
             path: experiment.model.clone(),
             text: crate::scenario::read_input(&experiment.model)?,
             base: base.iter().map(Override::argument).collect(),
+            extra_at: None,
             seeds: RandomStreams::new(experiment.seed),
         })
+    }
+
+    /// Reports problems of the overrides a probe adds at `at`.
+    pub(super) fn located_at(self, at: Option<Location>) -> ModelSource {
+        ModelSource { extra_at: at, ..self }
     }
 
     /// The model of `variant` with `extra` overrides, and its notes.
@@ -149,7 +158,7 @@ impl ModelSource {
         // The command line's `--set` comes last: it wins.
         let mut overrides = experiment.set.clone();
         overrides.extend(experiment.variants[variant].set.iter().cloned());
-        overrides.extend(extra.iter().map(Override::argument));
+        overrides.extend(extra.iter().map(|e| Override { assignment: e.clone(), at: self.extra_at.clone() }));
         overrides.extend(self.base.iter().cloned());
         load_model_with(&self.path, &self.text, &overrides)
     }
@@ -186,7 +195,7 @@ pub fn check_plan<'a>(
         searched.push("clients.schedule");
     }
     super::jobs::refuse_fixed_keys(base, &searched, "what the plan searches")?;
-    let source = ModelSource::new(experiment, base)?;
+    let source = ModelSource::new(experiment, base)?.located_at(experiment.plan_at.clone());
     // Every variant's model must load at both ends before anything runs.
     let mut notes = Vec::new();
     for v in 0..experiment.variants.len() {

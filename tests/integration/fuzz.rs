@@ -87,6 +87,11 @@ const VALUES: &[&str] = &[
     "\"skip\"",
     "{ \"db.queue_limit\" = 0 }",
     "{ \"cache.servers\" = 3 }",
+    "\"cache-node\"",
+    "[\"zone\", \"replica\", \"app-instance\"]",
+    "[\"disk\"]",
+    "[0.5, 1.0, 0.5]",
+    "{ good_ratio = 0.99, stale_ratio = 2 }",
 ];
 
 /// Keys and sections to insert: real ones (so the validator sees them) and
@@ -159,6 +164,17 @@ const KEYS: &[&str] = &[
     "[[changes]]\nat_s = 2.0\nset = { \"workload.keys\" = 3 }",
     "at_s",
     "set",
+    "[review]",
+    "peak_rps",
+    "growth",
+    "losses",
+    "k",
+    "loss_at_s",
+    "curve",
+    "tolerance",
+    "low_rps",
+    "high_rps",
+    "confidence",
 ];
 
 /// One edit of a file's text; the numbers pick lines, values and keys.
@@ -376,6 +392,17 @@ proptest! {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             if let Err(e) = load_experiment(&copy).and_then(|x| outage_sim::sweep::expand(x, &[]).map(drop)) {
                 assert_located(&e, &copy);
+            }
+            // A review's probes (the forecast, each loss) load or are
+            // reported at the file, too.
+            if let Ok(x) = load_experiment(&copy)
+                && x.review.is_some()
+            {
+                match outage_sim::sweep::check_review(&x, &[], |_| {}) {
+                    Ok(_) => {}
+                    Err(outage_sim::sweep::ReviewError::Model(e)) => assert_located(&e, &copy),
+                    Err(e) => panic!("checking a review: {e}"),
+                }
             }
         }));
         fs::remove_file(&copy).unwrap();

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 
 use crate::engine::RandomStreams;
 use crate::metrics::{Tier, WindowRow};
-use crate::scenario::{Experiment, LossKind, PlanSlo, Problem, ReviewSpec, ScenarioError};
+use crate::scenario::{Experiment, Location, LossKind, PlanSlo, Problem, ReviewSpec, ScenarioError};
 use crate::stack::{self, Model, ReadFrom, RunError};
 
 use super::capacity::{ModelSource, Probe, Search, bisect, judge};
@@ -122,18 +122,14 @@ pub fn check_review<'a>(
 ) -> Result<CheckedReview<'a>, ReviewError> {
     let spec = experiment.review.as_ref().ok_or_else(|| ReviewError::NoReview(experiment.path.clone()))?;
     refuse_fixed_keys(base, &REVIEWED, "what the review sets itself")?;
-    let source = ModelSource::new(experiment, base)?;
+    let source = ModelSource::new(experiment, base)?.located_at(experiment.review_at.clone());
     let asked = spec.loss_kinds().expect("checked when the experiment was read");
     let mut notes = Vec::new();
     let mut problems = Vec::new();
     let mut variants = Vec::new();
     // Problems found with the models are located at the `[review]` header.
-    let line = std::fs::read_to_string(&experiment.path)
-        .ok()
-        .and_then(|t| t.lines().position(|l| l.trim_start().starts_with("[review]")))
-        .map_or(1, |i| i + 1);
     let at_review = |message: String| Problem {
-        location: crate::scenario::Location::File { path: experiment.path.clone(), line, column: 1 },
+        location: experiment.review_at.clone().unwrap_or(Location::Default),
         key: Some("review".into()),
         message,
     };
@@ -221,13 +217,22 @@ pub fn check_review<'a>(
     // Every probe's model must load: the search's ends and every loss.
     for (v, facts) in checked.variants.iter().enumerate() {
         let (low, high) = checked.search_range(facts);
-        let mut extras = vec![overrides(low, &[]), overrides(high, &[])];
+        let at = |load: f64| format!("{load}/s");
+        let mut extras = vec![
+            (format!("the headroom search's low end, {}", at(low)), overrides(low, &[])),
+            (format!("the headroom search's high end, {}", at(high)), overrides(high, &[])),
+        ];
         for &(kind, _, most) in &facts.losses {
-            extras.push(overrides(facts.peak_rps, &loss_faults(facts, kind, most)));
+            let what = format!("losing {} at the peak, {}", kind.noun(most), at(facts.peak_rps));
+            extras.push((what, overrides(facts.peak_rps, &loss_faults(facts, kind, most))));
         }
-        extras.push(overrides(facts.peak_rps, &[flush_fault(facts)]));
-        for extra in extras {
-            add_once(&mut notes, &checked.source.loaded(experiment, v, &extra)?.notes);
+        let what = format!("the cold cache at the peak, {}", at(facts.peak_rps));
+        extras.push((what, overrides(facts.peak_rps, &[flush_fault(facts)])));
+        for (what, extra) in extras {
+            let loaded = checked.source.loaded(experiment, v, &extra).map_err(|e| {
+                explained(e, experiment.review_at.as_ref(), &format!("variant `{}`, {what}", facts.name))
+            })?;
+            add_once(&mut notes, &loaded.notes);
         }
     }
     on_notes(&notes);
@@ -237,6 +242,25 @@ pub fn check_review<'a>(
         ..PlanSlo::default()
     });
     Ok(CheckedReview { slo, ..checked })
+}
+
+/// Says which probe a problem of the review's own overrides comes from:
+/// the user wrote a forecast, not `clients.rate_rps = …`.
+fn explained(error: ScenarioError, review_at: Option<&Location>, probe: &str) -> ScenarioError {
+    match error {
+        ScenarioError::Invalid(problems) => ScenarioError::Invalid(
+            problems
+                .into_iter()
+                .map(|mut p| {
+                    if Some(&p.location) == review_at {
+                        p.message = format!("{} (in the review's probe of {probe})", p.message);
+                    }
+                    p
+                })
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 impl CheckedReview<'_> {
