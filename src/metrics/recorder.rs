@@ -54,6 +54,9 @@ pub struct RecorderConfig {
     pub warmup: SimTime,
     pub duration: SimTime,
     pub db_servers: u32,
+    /// Database nodes (the primary and its replicas): pool saturation is
+    /// their mean.
+    pub db_nodes: u32,
     /// Application workers over every instance; 0: no application tier.
     pub app_workers: u32,
     /// Lookup servers; `None`: unlimited (no utilisation to report).
@@ -287,7 +290,7 @@ impl Recorder {
             db_queries: w.db_queries,
             db_queue: avg(g0.db_queue, gauges.db_queue),
             db_utilization: avg(g0.db_busy, gauges.db_busy) / db_servers,
-            db_saturation: avg(g0.db_saturated, gauges.db_saturated),
+            db_saturation: avg(g0.db_saturated, gauges.db_saturated) / f64::from(self.config.db_nodes),
             db_wasted_share: wasted_share(w.db_wasted_ns, busy_area),
             cache_utilization: cache_servers.map(|c| avg(g0.cache_busy, gauges.cache_busy) / c),
             cache_queue: avg(g0.cache_queue, gauges.cache_queue),
@@ -588,6 +591,7 @@ mod tests {
                 warmup: s(6.0),
                 duration,
                 db_servers: 1,
+                db_nodes: 1,
                 app_workers: 0,
                 cache_servers: None,
                 good_within: s(2.0),
@@ -649,6 +653,7 @@ mod tests {
                 warmup: SimTime::ZERO,
                 duration,
                 db_servers: 1,
+                db_nodes: 1,
                 app_workers: 0,
                 cache_servers: None,
                 good_within: s(0.5),

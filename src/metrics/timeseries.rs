@@ -54,7 +54,8 @@ pub struct WindowRow {
     pub db_queue: f64,
     /// Mean share of database connections busy, in [0, 1].
     pub db_utilization: f64,
-    /// Share of time with every connection busy: pool saturation.
+    /// Share of time with every connection busy: pool saturation (the
+    /// mean over database nodes, where there are replicas).
     pub db_saturation: f64,
     /// Share of busy time spent on reads nobody waited for any more.
     pub db_wasted_share: Option<f64>,

@@ -258,6 +258,7 @@ impl<'m, const SINGLE: bool> System<'m, SINGLE> {
                 warmup: model.run.warmup,
                 duration: model.run.duration,
                 db_servers: model.db.servers * (1 + u32::from(model.db.replicas)),
+                db_nodes: 1 + u32::from(model.db.replicas),
                 app_workers: model.app.as_ref().map_or(0, |a| a.workers * u32::from(a.instances)),
                 cache_servers: model.cache.servers,
                 good_within: SimTime::from_millis(model.slo.p99_ms),
