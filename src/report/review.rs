@@ -97,7 +97,7 @@ impl Figure {
 fn goodput_chart(v: &VariantAnswers) -> GoodputChart {
     GoodputChart {
         title: format!("{}: goodput against offered load", v.name),
-        points: v.curve.iter().map(|p| (p.offered_rps, p.good_rps, p.goodput_rps)).collect(),
+        points: v.curve.iter().map(|p| (p.offered_rps, p.good_rps, p.goodput_rps, p.holds)).collect(),
         peak_rps: v.peak_rps,
         knee_rps: v.knee_rps,
         collapse_rps: v.collapse_rps,
@@ -120,7 +120,7 @@ fn loss_timeline(facts: &VariantFacts, v: &VariantAnswers, row: &LossAnswer) -> 
         values: w.iter().map(f).collect(),
     };
     let panels = vec![
-        Panel::new("p99 of all requests [ms]", Scale::Auto, vec![line("user p99", |w| w.user_p99_ms)]),
+        Panel::new("latency [ms]", Scale::Auto, vec![line("p99, all requests", |w| w.user_p99_ms)]),
         Panel::new(
             "share",
             Scale::Share,
@@ -131,14 +131,14 @@ fn loss_timeline(facts: &VariantFacts, v: &VariantAnswers, row: &LossAnswer) -> 
             ],
         ),
         Panel::new(
-            "database",
+            "db busy",
             Scale::Share,
             vec![
                 line("utilisation", |w| Some(w.db_utilization)),
-                line("saturation", |w| Some(w.db_saturation)),
+                line("pool saturated", |w| Some(w.db_saturation)),
             ],
         ),
-        Panel::new("attempts per request", Scale::Auto, vec![line("attempts", |w| w.attempts_per_request)]),
+        Panel::new("attempts", Scale::Auto, vec![line("per request", |w| w.attempts_per_request)]),
     ];
     let instant = row.label == "cache flushed";
     Timeline {
@@ -657,6 +657,8 @@ p.question { font-size: 1.1em; background: #f4f6f8; padding: 0.8em 1em; border-l
 table { border-collapse: collapse; width: 100%; margin: 0.6em 0 1.2em; font-size: 0.92em; }
 th, td { border: 1px solid #bbb; padding: 0.45em 0.6em; vertical-align: top; text-align: left; }
 th { background: #eceff3; }
+table.matrix { table-layout: fixed; }
+table.matrix th:first-child { width: 11em; }
 td.holds { background: #d9f2e3; }
 td.fails { background: #f9d6d0; }
 td.none { background: #f3f3f3; color: #777; }
@@ -716,7 +718,7 @@ fn html(
     let _ = writeln!(h, "</table>");
     let _ = writeln!(
         h,
-        "<h2>N−k matrix at the peak</h2>\n<p>Each component lost from the start of the measurement to the end of the run; green holds the objective, red fails it.</p>\n<table>\n<tr><th>case</th>{}</tr>",
+        "<h2>N−k matrix at the peak</h2>\n<p>Each component lost from the start of the measurement to the end of the run; green holds the objective, red fails it.</p>\n<table class=\"matrix\">\n<tr><th>case</th>{}</tr>",
         names.join("")
     );
     for label in matrix_rows(answers) {
@@ -787,8 +789,16 @@ fn html(
         checked.experiment.seed,
         checked.replications
     );
-    let experiment_text = std::fs::read_to_string(&checked.experiment.path).unwrap_or_default();
-    let _ = writeln!(h, "<h3>The experiment</h3>\n<pre>{}</pre>", esc(&experiment_text));
+    // The experiment as it reads now (it was checked when the review
+    // started), and the model's text as the review read it.
+    let experiment_text = std::fs::read_to_string(&checked.experiment.path)
+        .unwrap_or_else(|e| format!("(cannot be read again: {e})"));
+    for (what, path, text) in [
+        ("experiment", &checked.experiment.path, experiment_text.as_str()),
+        ("model", &checked.experiment.model, checked.model_text()),
+    ] {
+        let _ = writeln!(h, "<h3>The {what}: {}</h3>\n<pre>{}</pre>", esc(&file_name_of(path)), esc(text));
+    }
     let _ = writeln!(h, "</body>\n</html>");
     Ok(h)
 }

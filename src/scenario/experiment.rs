@@ -310,7 +310,9 @@ pub struct Experiment {
     pub charts: Vec<ChartSpec>,
     /// The capacity search, if the file has a `[plan]`.
     pub plan: Option<PlanSpec>,
-    /// The capacity review, if the file has a `[review]`.
+    /// The capacity review, if the file has a `[review]` (left out of a
+    /// sweep's experiment.json without one, as before reviews existed).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub review: Option<ReviewSpec>,
     /// Where `[plan]` and `[review]` are written: a probe's model that the
     /// section makes invalid (a load too high, say) is reported there.

@@ -143,6 +143,11 @@ impl ModelSource {
         })
     }
 
+    /// The model file's text, as read.
+    pub(super) fn text(&self) -> &str {
+        &self.text
+    }
+
     /// Reports problems of the overrides a probe adds at `at`.
     pub(super) fn located_at(self, at: Option<Location>) -> ModelSource {
         ModelSource { extra_at: at, ..self }

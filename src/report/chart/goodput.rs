@@ -15,8 +15,9 @@ use super::{Chart, DrawError};
 #[derive(Debug, Clone, PartialEq)]
 pub struct GoodputChart {
     pub title: String,
-    /// (offered load, good throughput, throughput of successes) [/s].
-    pub points: Vec<(f64, f64, f64)>,
+    /// (offered load, good throughput, throughput of successes) [/s], and
+    /// whether the objective held at that load.
+    pub points: Vec<(f64, f64, f64, bool)>,
     pub peak_rps: f64,
     pub knee_rps: Option<f64>,
     pub collapse_rps: Option<f64>,
@@ -95,6 +96,20 @@ impl Chart for GoodputChart {
                 let at = chart.backend_coord(p);
                 draw_marker(root, style::marker(i), (at.0 - base.0, at.1 - base.1), colour)?;
             }
+        }
+        // Loads where the objective failed, crossed out: the curve alone
+        // cannot show a failure that is not about throughput (stale reads).
+        let failed: Vec<(f64, f64)> = self.points.iter().filter(|p| !p.3).map(|p| (p.0, p.1)).collect();
+        if !failed.is_empty() {
+            let cross = ShapeStyle::from(&COLLAPSE).stroke_width(4);
+            chart
+                .draw_series(failed.iter().map(|&p| Cross::new(p, 14, cross)))?
+                .label(if self.knee_rps.is_some() {
+                    "objective fails at this load"
+                } else {
+                    "objective fails at this load (at every load probed)"
+                })
+                .legend(move |(x, y)| Cross::new((x + 15, y), 9, cross));
         }
         chart
             .configure_series_labels()

@@ -538,3 +538,116 @@ pub fn broken(figures: &[Checked]) -> String {
 pub fn percent(x: Option<f64>) -> String {
     x.map_or_else(|| "—".to_owned(), |v| format!("{:.2} %", 100.0 * v))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Slo;
+
+    fn facts(losses: Vec<(LossKind, usize, usize)>) -> VariantFacts {
+        VariantFacts {
+            name: "v".into(),
+            today_rps: 1000.0,
+            peak_rps: 1500.0,
+            losses,
+            loss_at_s: 10.0,
+            duration_s: 60.0,
+            window_s: 1.0,
+            recovery_windows: 3,
+            reads_on_replicas: false,
+            db_connections: 16.0,
+            db_read_connections: 16.0,
+            db_read_mean_s: 0.004,
+            window_slo: Slo { p99_ms: 500.0, error_rate: 0.01, recovery_windows: 3 },
+        }
+    }
+
+    fn row(kind: Option<LossKind>, lost: usize, holds: bool) -> LossAnswer {
+        LossAnswer {
+            kind,
+            lost,
+            of: 4,
+            label: String::new(),
+            holds,
+            figures: Vec::new(),
+            good_ratio: None,
+            good_ratio_bound: None,
+            error_rate: None,
+            worst_good_ratio: None,
+            worst_user_p99_ms: None,
+            worst_at_s: None,
+            recover_s: None,
+            recovered_share: 0.0,
+            db_utilization: 0.0,
+            db_busiest_window: 0.0,
+            windows: Vec::new(),
+        }
+    }
+
+    /// The matrix's rows for `kind`: `held` of `tried` losses hold.
+    fn rows(kind: LossKind, tried: usize, held: &[bool]) -> Vec<LossAnswer> {
+        (1..=tried).map(|n| row(Some(kind), n, held[n - 1])).collect()
+    }
+
+    #[test]
+    fn the_weakest_kind_sets_n_plus_k() {
+        let f = facts(vec![(LossKind::CacheNode, 4, 2), (LossKind::Replica, 2, 2), (LossKind::Zone, 3, 1)]);
+        let mut matrix = rows(LossKind::CacheNode, 2, &[true, false]);
+        matrix.extend(rows(LossKind::Replica, 2, &[true, true]));
+        matrix.extend(rows(LossKind::Zone, 1, &[true]));
+        let r = recommend(&f, &row(None, 0, true), &matrix, Some(3000.0));
+        assert_eq!(r.redundancy, Some(1));
+        assert_eq!(r.headline, "v: holds to ×2.00 of the peak; N+1 (weakest: 4 cache nodes)");
+        assert_eq!(
+            r.lines,
+            [
+                "4 cache nodes hold the objective with 1 lost; with 2 lost (2 left) they do not: N+1.",
+                "2 replicas hold the objective with 2 lost, the most tried: at least N+2.",
+                "Survives losing a zone (zone 0, 3 zones) at the peak.",
+            ]
+        );
+    }
+
+    /// A larger loss that holds after a smaller one failed (noise, or a
+    /// balancer's luck) does not raise the count: every smaller loss must
+    /// hold too.
+    #[test]
+    fn a_held_row_after_a_failed_one_does_not_count() {
+        let f = facts(vec![(LossKind::AppInstance, 6, 3)]);
+        let matrix = rows(LossKind::AppInstance, 3, &[true, false, true]);
+        let r = recommend(&f, &row(None, 0, true), &matrix, None);
+        assert_eq!(r.redundancy, Some(1));
+        assert!(r.lines[0].ends_with("N+1."), "{:?}", r.lines);
+    }
+
+    #[test]
+    fn every_loss_held_is_at_least_n_plus_k_and_a_lost_zone_is_said() {
+        let f =
+            facts(vec![(LossKind::CacheNode, 4, 2), (LossKind::AppInstance, 6, 2), (LossKind::Zone, 3, 1)]);
+        let mut matrix = rows(LossKind::CacheNode, 2, &[true, true]);
+        matrix.extend(rows(LossKind::AppInstance, 2, &[true, true]));
+        matrix.extend(rows(LossKind::Zone, 1, &[false]));
+        let r = recommend(&f, &row(None, 0, true), &matrix, None);
+        assert_eq!(r.redundancy, Some(2));
+        assert_eq!(
+            r.headline,
+            "v: at least N+2 in cache nodes, app instances; does not survive losing a zone"
+        );
+        let none = recommend(&f, &row(None, 0, true), &rows(LossKind::CacheNode, 2, &[false, false]), None);
+        assert_eq!(none.redundancy, Some(0));
+        assert!(none.lines[0].contains("do not hold the objective with one lost: N+0"), "{:?}", none.lines);
+    }
+
+    #[test]
+    fn failing_at_the_peak_is_below_n_plus_zero_whatever_the_matrix() {
+        let f = facts(vec![(LossKind::CacheNode, 4, 1)]);
+        let r = recommend(&f, &row(None, 0, false), &rows(LossKind::CacheNode, 1, &[true]), Some(750.0));
+        assert_eq!(r.redundancy, None);
+        assert_eq!(r.headline, "v: fails at the peak with nothing lost — below N+0");
+        assert!(
+            r.lines[0].contains("it holds only up to 750 requests/s (50 % of the peak)"),
+            "{:?}",
+            r.lines
+        );
+    }
+}

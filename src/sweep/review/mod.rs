@@ -264,6 +264,11 @@ fn explained(error: ScenarioError, review_at: Option<&Location>, probe: &str) ->
 }
 
 impl CheckedReview<'_> {
+    /// The base model's text, as the review read it.
+    pub fn model_text(&self) -> &str {
+        self.source.text()
+    }
+
     /// The headroom search's widest range [requests/s].
     pub fn search_range(&self, facts: &VariantFacts) -> (f64, f64) {
         (
@@ -529,11 +534,15 @@ fn stored_probe(
     extra: &[String],
 ) -> Result<Outcome, ReviewError> {
     let loaded = checked.source.loaded(checked.experiment, v, extra)?;
+    // The simulator's version and commit too: another build's probe may
+    // not be this build's answer.
     let fingerprint = format!(
-        "review probe\n{}\nseed={} replications={}",
+        "review probe\n{}\nseed={} replications={}\noutage-sim {} {}",
         loaded.resolved_toml(),
         checked.experiment.seed,
-        checked.replications
+        checked.replications,
+        env!("CARGO_PKG_VERSION"),
+        crate::files::GIT_COMMIT.unwrap_or("")
     );
     let key = fnv1a(fingerprint.as_bytes());
     if let Some(outcome) = run.store.get(key) {

@@ -2,9 +2,10 @@
 //! replications (`summary.csv`, one row each; `timeseries-<r>.csv`;
 //! `levels.csv`), written as one file set, so a probe is there whole or
 //! not at all. A probe is keyed by a fingerprint of everything that
-//! decides it (the resolved model, seeds, replications), so a stored probe
-//! is reused only where it is still the answer: by `--resume` from this
-//! folder, and by `--merge` from the folders of shards.
+//! decides it (the resolved model, seeds, replications, the simulator's
+//! version), so a stored probe is reused only where it is still the
+//! answer: by `--resume` from this folder, and by `--merge` from the
+//! folders of shards.
 //!
 //! Numbers are written in their shortest exact form, so a probe read back
 //! is the probe that was run: a resumed or merged review writes the same
@@ -78,14 +79,6 @@ impl ProbeStore {
         fs::create_dir_all(&dir).map_err(error)?;
         let others = merge.iter().map(|m| m.join(PROBES)).collect();
         Ok(ProbeStore { dir, others, reused: AtomicUsize::new(0) })
-    }
-
-    /// Whether `out` holds probes of a review that did not finish.
-    pub fn interrupted(out: &Path, finished_marker: &str) -> bool {
-        let dir = out.join(PROBES);
-        dir.is_dir()
-            && !out.join(finished_marker).exists()
-            && fs::read_dir(&dir).is_ok_and(|mut entries| entries.next().is_some())
     }
 
     /// Where this review's probes are written.
