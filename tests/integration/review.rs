@@ -278,3 +278,61 @@ fn an_experiment_without_a_review_is_bad_input_and_writes_nothing() {
     assert!(stderr.contains("no [review] section"), "{stderr}");
     assert!(!out.exists(), "bad input writes nothing");
 }
+
+/// Whole probes in `out/probes`.
+fn probes_done(out: &Path) -> usize {
+    fs::read_dir(out.join(outage_sim::sweep::PROBES))
+        .map_or(0, |d| d.filter(|e| e.as_ref().is_ok_and(|e| e.path().join("summary.csv").exists())).count())
+}
+
+/// A review stopped by SIGTERM (the running probes finish, exit 130) or
+/// killed outright keeps its whole probes and writes no report; the same
+/// command is then refused until `--resume`, which writes the bytes of a
+/// review never interrupted.
+#[test]
+fn an_interrupted_review_resumes_to_the_same_answers() {
+    let (dir, experiment) = setup(
+        N_PLUS_ONE,
+        "replications = 2\nseed = 4\n[review]\ngrowth = 1.0\nk = 2\nlosses = [\"app-instance\"]\ncurve = [0.5, 1.0, 2.0]\n",
+    );
+    let whole = dir.path().join("whole");
+    review(&experiment, &whole, &["--threads", "1"]);
+    for signal in ["-TERM", "-KILL"] {
+        let cut = dir.path().join(format!("cut{signal}"));
+        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("outage-sim"))
+            .arg("review")
+            .arg(&experiment)
+            .args(["--threads", "1", "--quiet", "--out"])
+            .arg(&cut)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while probes_done(&cut) < 2 {
+            assert!(started.elapsed() < std::time::Duration::from_secs(60), "the review makes progress");
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let status = std::process::Command::new("kill").arg(signal).arg(child.id().to_string()).status();
+        assert!(status.unwrap().success());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if signal == "-TERM" {
+            assert_eq!(output.status.code(), Some(130), "{stderr}");
+            assert!(stderr.contains("--resume"), "says how to resume: {stderr}");
+        }
+        assert!(!cut.join("review.csv").exists(), "no report before every probe is done");
+        let kept = probes_done(&cut);
+        assert!(kept >= 2, "{kept} probes kept");
+        let refused = cli().arg("review").arg(&experiment).arg("--out").arg(&cut).assert().code(2);
+        let e = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+        assert!(e.contains("interrupted review") && e.contains("--resume"), "{e}");
+        let resumed = review(&experiment, &cut, &["--resume", "--threads", "2"]);
+        assert!(resumed.contains(&format!("({kept} probes reused)")), "{resumed}");
+        assert_eq!(
+            fs::read(whole.join("review.csv")).unwrap(),
+            fs::read(cut.join("review.csv")).unwrap(),
+            "{signal}: resumed"
+        );
+    }
+}

@@ -455,10 +455,10 @@ fn recommend(
             lines,
         };
     }
-    let mut redundancy: Option<usize> = None;
-    let mut weakest: Option<String> = None;
-    // Whether every kind held all it was asked to lose: "at least".
-    let mut at_least = true;
+    // Per kind, the most lost with every smaller loss held: exact where a
+    // larger loss failed, a lower bound where every loss tried held.
+    let mut exact: Option<(usize, String)> = None;
+    let mut bound: Option<(usize, String)> = None;
     let mut zone_lost = false;
     for &(kind, count, most) in &facts.losses {
         let rows: Vec<&LossAnswer> = losses.iter().filter(|l| l.kind == Some(kind)).collect();
@@ -469,12 +469,9 @@ fn recommend(
             } else {
                 format!("Does not survive losing a zone (zone 0, {count} zones) at the peak.")
             });
-            if held == 0 {
-                zone_lost = true;
-            }
+            zone_lost |= held == 0;
             continue;
         }
-        at_least &= held == most;
         let all = kind.noun(count);
         let line = if held == 0 {
             format!("{all} do not hold the objective with one lost: N+0.")
@@ -488,16 +485,27 @@ fn recommend(
             format!("{all} hold the objective with {held} lost, the most tried: at least N+{held}.")
         };
         lines.push(line);
-        if redundancy.is_none_or(|r| held < r) {
-            redundancy = Some(held);
-            weakest = Some(kind.noun(count));
+        let slot = if held < most { &mut exact } else { &mut bound };
+        if slot.as_ref().is_none_or(|(r, _)| held < *r) {
+            *slot = Some((held, all));
         }
     }
     let headroom =
         holds_up_to.map_or_else(String::new, |h| format!("holds to ×{:.2} of the peak; ", h / peak));
     let zone = if zone_lost { "; does not survive losing a zone" } else { "" };
-    let headline = match (redundancy, weakest) {
-        (Some(r), _) if at_least => {
+    let name = &facts.name;
+    let (redundancy, headline) = match (exact, bound) {
+        (Some((e, weakest)), b) if b.as_ref().is_none_or(|(b, _)| e <= *b) => {
+            (Some(e), format!("{name}: {headroom}N+{e} (weakest: {weakest}){zone}"))
+        }
+        // A kind that held every loss tried bounds the answer below it.
+        (Some((e, weakest)), Some((b, tried))) => (
+            Some(b),
+            format!(
+                "{name}: {headroom}at least N+{b} ({tried}: every loss tried held; {weakest}: N+{e}){zone}"
+            ),
+        ),
+        (None, Some((b, _))) => {
             let kinds: Vec<&str> = facts
                 .losses
                 .iter()
@@ -508,11 +516,10 @@ fn recommend(
                     _ => "app instances",
                 })
                 .collect();
-            format!("{}: {headroom}at least N+{r} in {}{zone}", facts.name, kinds.join(", "))
+            (Some(b), format!("{name}: {headroom}at least N+{b} in {}{zone}", kinds.join(", ")))
         }
-        (Some(r), Some(w)) => format!("{}: {headroom}N+{r} (weakest: {w}){zone}", facts.name),
-        _ if zone_lost => format!("{}: {headroom}does not survive losing a zone", facts.name),
-        _ => format!("{}: {headroom}survives every loss tried", facts.name),
+        _ if zone_lost => (None, format!("{name}: {headroom}does not survive losing a zone")),
+        _ => (None, format!("{name}: {headroom}survives every loss tried")),
     };
     Recommendation { redundancy, lines, headline }
 }
@@ -636,6 +643,24 @@ mod tests {
         let none = recommend(&f, &row(None, 0, true), &rows(LossKind::CacheNode, 2, &[false, false]), None);
         assert_eq!(none.redundancy, Some(0));
         assert!(none.lines[0].contains("do not hold the objective with one lost: N+0"), "{:?}", none.lines);
+    }
+
+    /// Every replica lost and it still holds: that is a lower bound, so a
+    /// kind with an exact N+3 does not make the headline "N+2, weakest:
+    /// replicas".
+    #[test]
+    fn a_kind_that_held_every_loss_tried_is_a_lower_bound() {
+        let f = facts(vec![(LossKind::CacheNode, 4, 4), (LossKind::Replica, 2, 2)]);
+        let mut matrix = rows(LossKind::CacheNode, 4, &[true, true, true, false]);
+        matrix.extend(rows(LossKind::Replica, 2, &[true, true]));
+        let r = recommend(&f, &row(None, 0, true), &matrix, None);
+        assert_eq!(r.redundancy, Some(2));
+        assert_eq!(r.headline, "v: at least N+2 (2 replicas: every loss tried held; 4 cache nodes: N+3)");
+        let f = facts(vec![(LossKind::CacheNode, 4, 4), (LossKind::Replica, 3, 3)]);
+        let mut matrix = rows(LossKind::CacheNode, 4, &[true, false, false, false]);
+        matrix.extend(rows(LossKind::Replica, 3, &[true, true, true]));
+        let r = recommend(&f, &row(None, 0, true), &matrix, None);
+        assert_eq!((r.redundancy, r.headline.as_str()), (Some(1), "v: N+1 (weakest: 4 cache nodes)"));
     }
 
     #[test]
