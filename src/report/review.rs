@@ -464,11 +464,13 @@ fn answer_rows(answers: &ReviewAnswers) -> Vec<(String, Vec<String>)> {
         (
             "At the peak, nothing lost".into(),
             each(&|v| {
-                format!(
-                    "{} (good {})",
-                    if v.at_peak.holds { "holds" } else { "fails" },
-                    pct(v.at_peak.good_ratio)
-                )
+                let p = &v.at_peak;
+                match p.holds {
+                    true => format!("holds (good {})", pct(p.good_ratio)),
+                    false => {
+                        format!("fails: {} (good {})", crate::sweep::broken(&p.figures), pct(p.good_ratio))
+                    }
+                }
             }),
         ),
         ("Worst loss".into(), each(&worst_loss)),

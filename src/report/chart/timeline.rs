@@ -393,10 +393,14 @@ impl Timeline {
                     "too-short" => "too short to tell: the run ends too soon after the disturbance",
                     _ => "NOT recovered",
                 };
-                // Near the right edge, the words go left of the instant.
+                // Near the right edge, the words go left of the instant:
+                // a disturbance that lasts to the run's end (a review's
+                // loss) would push even "NOT recovered" into the legend.
                 let right_half = end > x_end * 0.6;
                 let at = if right_half && verdict.len() > 20 {
                     (at.0 - 14 * verdict.len() as i32, at.1)
+                } else if end >= x_end {
+                    (at.0 - 16 * verdict.len() as i32 - 16, at.1)
                 } else {
                     at
                 };
