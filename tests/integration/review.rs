@@ -336,3 +336,43 @@ fn an_interrupted_review_resumes_to_the_same_answers() {
         );
     }
 }
+
+/// The shipped review says what its file's comment says it shows: the
+/// misconfigured cache fails at the peak on stale reads and does not come
+/// back from losing a zone; the fix is N+0 on its least-connections app
+/// tier and loses the zone; fixed-ha survives every loss tried, N+2. The
+/// whole review: 60 probes, about 70 s on two cores.
+#[test]
+fn the_shipped_review_says_what_its_comment_says() {
+    let out = tempfile::tempdir().unwrap();
+    let experiment = crate::support::root().join("experiments/capacity-review.toml");
+    review(&experiment, out.path(), &[]);
+    let rows = rows(out.path());
+    let field = |v: &str, q: &str, c: &str, col: &str| value(&rows, [v, q, c], col);
+    let holds = |v: &str, c: &str| field(v, "n-minus-k", c, "holds") == "true";
+
+    let peak = field("misconfigured", "at-peak", "nothing lost", "holds");
+    assert_eq!(peak, "false", "misconfigured fails with nothing lost");
+    let stale: f64 = field("misconfigured", "staleness", "stale-read share", "value").parse().unwrap();
+    assert!(stale > 0.3, "on stale reads: {stale}");
+    assert_eq!(field("misconfigured", "headroom", "largest load within the objective", "load_rps"), "");
+    assert_eq!(field("misconfigured", "n-minus-k", "lose 1 zone", "recover_s"), "", "does not recover");
+
+    assert_eq!(field("fixed", "at-peak", "nothing lost", "holds"), "true");
+    let headroom: f64 =
+        field("fixed", "headroom", "largest load within the objective", "value").parse().unwrap();
+    assert!(headroom > 2.0, "the fix holds to ×{headroom} of the peak");
+    for case in ["lose 1 cache node", "lose 2 cache nodes", "lose 1 replica", "lose 2 replicas"] {
+        assert!(holds("fixed", case), "fixed: {case}");
+        assert!(holds("fixed-ha", case), "fixed-ha: {case}");
+    }
+    assert!(!holds("fixed", "lose 1 app instance") && !holds("fixed", "lose 1 zone"));
+    assert_eq!(field("fixed", "recommendation", "n-plus-k", "value"), "0");
+
+    for case in ["lose 1 app instance", "lose 2 app instances", "lose 1 zone"] {
+        assert!(holds("fixed-ha", case), "fixed-ha: {case}");
+    }
+    assert_eq!(field("fixed-ha", "recommendation", "n-plus-k", "value"), "2");
+    let answer = field("fixed-ha", "recommendation", "n-plus-k", "answer");
+    assert!(answer.contains("at least N+2") && answer.contains("Survives losing a zone"), "{answer}");
+}
