@@ -91,6 +91,15 @@ fn review(experiment: &Path, out: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
 }
 
+/// Reviews `experiment` (beside `model`) into `DIR/out`: the folder, the
+/// output's path and what the review printed.
+fn reviewed(model: &str, experiment: &str) -> (tempfile::TempDir, PathBuf, String) {
+    let (dir, experiment) = setup(model, experiment);
+    let out = dir.path().join("out");
+    let stdout = review(&experiment, &out, &[]);
+    (dir, out, stdout)
+}
+
 /// review.csv's rows, each as column → value, keyed by (variant, question, case).
 fn rows(out: &Path) -> BTreeMap<(String, String, String), BTreeMap<String, String>> {
     let mut reader = csv::Reader::from_path(out.join("review.csv")).unwrap();
@@ -131,12 +140,10 @@ fn value(
 /// sampling error over 150 000 requests a replication is under 1 %).
 #[test]
 fn headroom_and_the_cold_cache_match_mmc_theory() {
-    let (dir, experiment) = setup(
+    let (_dir, out, stdout) = reviewed(
         MMC,
         "replications = 4\nseed = 5\n[review]\npeak_rps = 500.0\nconfidence = false\ntolerance = 0.005\nslo = { good_ratio = 0.99 }\n",
     );
-    let out = dir.path().join("out");
-    let stdout = review(&experiment, &out, &[]);
     assert!(stdout.contains("1 variants reviewed"), "{stdout}");
     let rows = rows(&out);
     let base = "base";
@@ -179,12 +186,10 @@ fn headroom_and_the_cold_cache_match_mmc_theory() {
 /// 16 workers left (good ratio ≈ 0.8).
 #[test]
 fn n_plus_one_sizing_holds_one_loss_and_fails_two() {
-    let (dir, experiment) = setup(
+    let (_dir, out, _) = reviewed(
         N_PLUS_ONE,
         "replications = 2\nseed = 3\n[review]\ngrowth = 1.0\nk = 2\nlosses = [\"cache-node\", \"app-instance\"]\ncurve = [0.5, 1.0, 2.0]\n",
     );
-    let out = dir.path().join("out");
-    review(&experiment, &out, &[]);
     let rows = rows(&out);
     let holds = |case: &str| value(&rows, ["base", "n-minus-k", case], "holds");
     assert_eq!(value(&rows, ["base", "at-peak", "nothing lost"], "holds"), "true");
@@ -215,10 +220,10 @@ fn n_plus_one_sizing_holds_one_loss_and_fails_two() {
 /// and from an e-mail attachment.
 #[test]
 fn the_html_report_is_self_contained() {
-    let (dir, experiment) =
-        setup(N_PLUS_ONE, "replications = 1\nseed = 3\n[review]\ngrowth = 1.0\nk = 1\ncurve = [1.0, 2.0]\n");
-    let out = dir.path().join("out");
-    review(&experiment, &out, &[]);
+    let (_dir, out, _) = reviewed(
+        N_PLUS_ONE,
+        "replications = 1\nseed = 3\n[review]\ngrowth = 1.0\nk = 1\ncurve = [1.0, 2.0]\n",
+    );
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
     let lower = html.to_lowercase();
