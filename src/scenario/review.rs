@@ -28,14 +28,19 @@ crate::names::named_enum! {
 }
 
 impl LossKind {
-    /// What a row of the N−k matrix calls `n` of these.
-    pub fn noun(self, n: usize) -> String {
-        let (one, many) = match self {
+    /// The component's name, singular and plural.
+    pub fn names(self) -> (&'static str, &'static str) {
+        match self {
             LossKind::CacheNode => ("cache node", "cache nodes"),
             LossKind::Replica => ("replica", "replicas"),
             LossKind::AppInstance => ("app instance", "app instances"),
             LossKind::Zone => ("zone", "zones"),
-        };
+        }
+    }
+
+    /// What a row of the N−k matrix calls `n` of these.
+    pub fn noun(self, n: usize) -> String {
+        let (one, many) = self.names();
         format!("{n} {}", if n == 1 { one } else { many })
     }
 }

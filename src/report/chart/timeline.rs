@@ -393,14 +393,16 @@ impl Timeline {
                     "too-short" => "too short to tell: the run ends too soon after the disturbance",
                     _ => "NOT recovered",
                 };
-                // Near the right edge, the words go left of the instant:
-                // a disturbance that lasts to the run's end (a review's
-                // loss) would push even "NOT recovered" into the legend.
+                // Near the right edge, the words go left of the instant;
+                // so do words that would run past the plot into the legend
+                // (a disturbance lasting to the run's end: a review's loss).
                 let right_half = end > x_end * 0.6;
+                let width = 16 * verdict.len() as i32;
+                let right_edge = chart.backend_coord(&(x_end, y_low)).0 - base.0;
                 let at = if right_half && verdict.len() > 20 {
                     (at.0 - 14 * verdict.len() as i32, at.1)
-                } else if end >= x_end {
-                    (at.0 - 16 * verdict.len() as i32 - 16, at.1)
+                } else if at.0 + 8 + width > right_edge {
+                    ((at.0 - 16 - width).max(0), at.1)
                 } else {
                     at
                 };

@@ -510,11 +510,7 @@ fn recommend(
                 .losses
                 .iter()
                 .filter(|(k, ..)| *k != LossKind::Zone)
-                .map(|(k, ..)| match k {
-                    LossKind::CacheNode => "cache nodes",
-                    LossKind::Replica => "replicas",
-                    _ => "app instances",
-                })
+                .map(|(k, ..)| k.names().1)
                 .collect();
             (Some(b), format!("{name}: {headroom}at least N+{b} in {}{zone}", kinds.join(", ")))
         }
